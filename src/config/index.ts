@@ -1,0 +1,177 @@
+import { ConfigError, type Source } from '../errors';
+import type { RunContext } from './context';
+import { type FileEntry, parseConfigFile } from './file';
+import { type HostSpec, parseHost } from './hosts';
+import { type ImageName, parseImage } from './image';
+import { isSettingName, SETTINGS, type SettingName } from './settings';
+import { asBoolean, asCommand, asInteger, asKeyValues, asList, asString } from './values';
+
+export type { HostSpec } from './hosts';
+export type { ImageName } from './image';
+
+export interface Config {
+  command: 'deploy';
+  app: string;
+  image: ImageName;
+  build: { enabled: boolean; context: string; dockerfile: string; args: Record<string, string> };
+  registry: { server: string; username: string; password: string };
+  hosts: HostSpec[];
+  ssh: { privateKey: string; knownHosts: string; trustFirstUse: boolean };
+  appPort: number;
+  domain: string;
+  env: Record<string, string>;
+  secrets: Record<string, string>;
+  readiness: { path: string; timeoutSeconds: number };
+  retireAfterSeconds: number;
+  proxy: { listen: string; confDir: string; testCommand: string[]; reloadCommand: string[] };
+  stateDir: string;
+}
+
+export interface ConfigSources {
+  /** Reads an action input; '' when not given (as core.getInput does). */
+  getInput(name: string): string;
+  /** Reads a file relative to the workspace, or undefined when it does not exist. */
+  readFile(path: string): string | undefined;
+  context: RunContext;
+}
+
+interface Raw {
+  value: unknown;
+  source: Source;
+}
+
+const COMMANDS = ['deploy'] as const;
+const APP_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const DOMAIN = /^(?=.{1,253}$)(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
+
+/** Reads inputs and baton.yml (inputs win), validates every value, and fills in defaults. Pure. */
+export function loadConfig(sources: ConfigSources): Config {
+  const file = readConfigFile(sources);
+  const get = (name: SettingName): Raw => {
+    const input = sources.getInput(name);
+    if (input !== '') return { value: input, source: { kind: 'input', name } };
+    const entry = file.get(name);
+    if (entry && entry.value !== null) return entry;
+    return { value: SETTINGS[name].default, source: { kind: 'input', name } };
+  };
+  const str = (name: SettingName) => asString(get(name).value, get(name).source);
+  const int = (name: SettingName, min: number, max: number) => asInteger(get(name).value, get(name).source, min, max);
+  const { context } = sources;
+
+  const command = str('command');
+  if (!(COMMANDS as readonly string[]).includes(command)) {
+    throw new ConfigError(`unknown command "${command}"; expected one of: ${COMMANDS.join(', ')}`, get('command').source);
+  }
+  const app = str('app') || defaultAppName(context.repository);
+  if (!APP_NAME.test(app)) {
+    throw new ConfigError(`"${app}" is not a valid app name: use a-z, 0-9 and -, at most 63 characters`, get('app').source);
+  }
+  const build = asBoolean(get('build').value, get('build').source);
+  const image = resolveImage(str('image') || defaultImage(context.repository), build, get('image').source);
+  const context_ = str('context') || '.';
+  const hostsRaw = get('hosts');
+  const hosts = asList(hostsRaw.value, hostsRaw.source).map((text) => parseHost(text, hostsRaw.source));
+  if (hosts.length === 0) throw new ConfigError('at least one host is required (user@host[:port])', hostsRaw.source);
+  const privateKey = str('ssh-key');
+  if (!privateKey) throw new ConfigError('an SSH private key is required', get('ssh-key').source);
+  const domain = str('domain');
+  if (!DOMAIN.test(domain)) {
+    throw new ConfigError(domain ? `"${domain}" is not a domain name` : 'a domain is required: nginx routes it to the app', get('domain').source);
+  }
+  const readyPath = str('ready-path');
+  if (!readyPath.startsWith('/')) throw new ConfigError(`"${readyPath}" must start with /`, get('ready-path').source);
+  const env = asKeyValues(get('env').value, get('env').source);
+  const secrets = asKeyValues(get('secrets').value, get('secrets').source);
+  for (const key of Object.keys(secrets)) {
+    if (key in env) throw new ConfigError(`${key} is set in both env and secrets`, get('secrets').source);
+  }
+  return {
+    command: 'deploy',
+    app,
+    image,
+    build: {
+      enabled: build,
+      context: context_,
+      dockerfile: str('dockerfile') || `${context_.replace(/\/+$/, '')}/Dockerfile`,
+      args: asKeyValues(get('build-args').value, get('build-args').source),
+    },
+    registry: resolveRegistry(image, str('registry-username'), str('registry-password'), str('github-token'), context),
+    hosts,
+    ssh: {
+      privateKey,
+      knownHosts: str('known-hosts'),
+      trustFirstUse: asBoolean(get('trust-first-use').value, get('trust-first-use').source),
+    },
+    appPort: int('app-port', 1, 65535),
+    domain: domain.toLowerCase(),
+    env,
+    secrets,
+    readiness: { path: readyPath, timeoutSeconds: int('ready-timeout', 1, 3600) },
+    retireAfterSeconds: int('retire-after', 0, 86400),
+    proxy: {
+      listen: listenAddress(str('nginx-listen'), get('nginx-listen').source),
+      confDir: absolutePath(str('nginx-conf-dir'), get('nginx-conf-dir').source),
+      testCommand: asCommand(get('nginx-test-command').value, get('nginx-test-command').source),
+      reloadCommand: asCommand(get('nginx-reload-command').value, get('nginx-reload-command').source),
+    },
+    stateDir: absolutePath(str('state-dir'), get('state-dir').source),
+  };
+}
+
+function readConfigFile(sources: ConfigSources): Map<string, FileEntry> {
+  const given = sources.getInput('config');
+  const path = given || SETTINGS.config.default;
+  const text = sources.readFile(path);
+  if (text === undefined) {
+    if (given) throw new ConfigError(`config file "${given}" does not exist`, { kind: 'input', name: 'config' });
+    return new Map();
+  }
+  const entries = parseConfigFile(text, path);
+  for (const [key, entry] of entries) {
+    if (!isSettingName(key)) throw new ConfigError(`unknown setting "${key}"`, entry.source);
+    if (!SETTINGS[key].file) {
+      throw new ConfigError(`"${key}" cannot be set in a file; pass it as an input (from a secret)`, entry.source);
+    }
+  }
+  return entries;
+}
+
+function resolveImage(text: string, build: boolean, source: Source): ImageName {
+  if (!text) throw new ConfigError('an image is required, e.g. ghcr.io/acme/web', source);
+  const image = parseImage(text, source);
+  if (build && (image.tag || image.digest)) {
+    throw new ConfigError('give the repository without a tag when Baton builds (it tags with the commit SHA), or set build: false', source);
+  }
+  if (!build && !image.tag && !image.digest) {
+    throw new ConfigError('with build: false, give the tag or digest to deploy, e.g. ghcr.io/acme/web:1.4.2', source);
+  }
+  return image;
+}
+
+function resolveRegistry(image: ImageName, username: string, password: string, token: string, context: RunContext) {
+  if (image.registry === 'ghcr.io') {
+    return { server: image.registry, username: username || context.actor, password: password || token };
+  }
+  return { server: image.registry, username, password };
+}
+
+function defaultAppName(repository: string): string {
+  const name = repository.split('/').pop() ?? '';
+  return name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63);
+}
+
+function defaultImage(repository: string): string {
+  return repository ? `ghcr.io/${repository.toLowerCase()}` : '';
+}
+
+function absolutePath(path: string, source: Source): string {
+  if (!path.startsWith('/')) throw new ConfigError(`"${path}" must be an absolute path`, source);
+  return path.replace(/\/+$/, '') || '/';
+}
+
+function listenAddress(text: string, source: Source): string {
+  if (!/^(?:(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:]+\]|\*):)?\d{1,5}$/i.test(text)) {
+    throw new ConfigError(`"${text}" is not an nginx listen address; expected PORT or ADDRESS:PORT`, source);
+  }
+  return text;
+}

@@ -1,0 +1,92 @@
+import type { ContainerSpec } from '../commands/docker';
+import type { Config, HostSpec } from '../config';
+import type { RunContext } from '../config/context';
+import { imageReference } from '../config/image';
+import { renderSite, siteFile } from '../proxy/nginx';
+
+/** Everything a deploy will do, decided before any host is touched. Pure: config + run facts in, plan out. */
+export interface DeployPlan {
+  app: string;
+  release: string;
+  /** The image reference hosts pull and run (tagged with the commit when Baton builds it). */
+  image: string;
+  build?: { context: string; dockerfile: string; args: Record<string, string>; labels: Record<string, string> };
+  registry: { server: string; username: string; password: string } | undefined;
+  hosts: HostSpec[];
+  appDir: string;
+  dockerConfigDir: string;
+  container: ContainerSpec;
+  /** Secrets as an env file (mode 600) on the host; absent when there are none. */
+  envFile?: { path: string; content: string };
+  readiness: { path: string; timeoutMs: number; intervalMs: number };
+  proxy: { file: string; content(upstreamPort: number): string; testCommand: string[]; reloadCommand: string[] };
+  retireAfterSeconds: number;
+  url: string;
+}
+
+export function planDeploy(config: Config, context: RunContext, now: Date): DeployPlan {
+  const release = releaseId(now, context.sha);
+  const image = config.build.enabled
+    ? imageReference({ ...config.image, tag: context.sha || release })
+    : imageReference(config.image);
+  const appDir = `${config.stateDir}/${config.app}`;
+  const envFile = Object.keys(config.secrets).length
+    ? { path: `${appDir}/${release}.env`, content: envFileText(config.secrets) }
+    : undefined;
+  const labels = {
+    'baton.app': config.app,
+    'baton.release': release,
+    'baton.commit': context.sha,
+  };
+  return {
+    app: config.app,
+    release,
+    image,
+    build: config.build.enabled
+      ? {
+          context: config.build.context,
+          dockerfile: config.build.dockerfile,
+          args: config.build.args,
+          labels: {
+            'org.opencontainers.image.revision': context.sha,
+            'org.opencontainers.image.source': `${context.serverUrl}/${context.repository}`,
+          },
+        }
+      : undefined,
+    registry: config.registry.username && config.registry.password ? config.registry : undefined,
+    hosts: config.hosts,
+    appDir,
+    dockerConfigDir: `${appDir}/docker-config`,
+    container: {
+      name: `${config.app}-${release}`,
+      image,
+      appPort: config.appPort,
+      labels,
+      env: { PORT: String(config.appPort), ...config.env },
+      envFile: envFile?.path,
+    },
+    envFile,
+    readiness: { path: config.readiness.path, timeoutMs: config.readiness.timeoutSeconds * 1000, intervalMs: 200 },
+    proxy: {
+      file: siteFile(config.proxy.confDir, config.app),
+      content: (upstreamPort) =>
+        renderSite({ app: config.app, release, domain: config.domain, listen: config.proxy.listen, upstreamPort }),
+      testCommand: config.proxy.testCommand,
+      reloadCommand: config.proxy.reloadCommand,
+    },
+    retireAfterSeconds: config.retireAfterSeconds,
+    url: `http://${config.domain}`,
+  };
+}
+
+/** Sortable and readable: UTC time to the second, then the short commit. */
+export function releaseId(now: Date, sha: string): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return sha ? `${stamp}-${sha.slice(0, 7)}` : stamp;
+}
+
+function envFileText(values: Record<string, string>): string {
+  return Object.entries(values)
+    .map(([key, value]) => `${key}=${value}\n`)
+    .join('');
+}

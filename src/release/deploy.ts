@@ -1,0 +1,107 @@
+import * as core from '@actions/core';
+import { buildAndPush } from '../build/image';
+import { NotReadyError, waitUntilReady } from '../checks/readiness';
+import type { Config } from '../config';
+import type { RunContext } from '../config/context';
+import { phase, step } from '../log';
+import { type DeployPlan, planDeploy } from '../plan/deploy';
+import type { RemoteHost } from '../remote/ssh';
+import { discardContainer, pullImage, retireOthers, startContainer } from './container';
+import { revertTraffic, type Switched, switchTraffic } from './handover';
+import { connectAll, onEachHost } from './hosts';
+
+export interface DeployResult {
+  plan: DeployPlan;
+  /** The image as pushed, with its digest when known. */
+  image: string;
+  phases: { name: string; seconds: number }[];
+}
+
+export async function deploy(config: Config, context: RunContext): Promise<DeployResult> {
+  const plan = planDeploy(config, context, new Date());
+  const phases: DeployResult['phases'] = [];
+  const timed = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+    const started = Date.now();
+    const result = await phase(name, work);
+    phases.push({ name, seconds: (Date.now() - started) / 1000 });
+    return result;
+  };
+  core.info(`Deploying ${plan.app} release ${plan.release} (${plan.image}) to ${plan.hosts.length} host(s)`);
+
+  let image = plan.image;
+  if (plan.build) image = await timed('Build', () => buildAndPush(plan, context.workspace, context.runnerTemp));
+  const hosts = await timed('Connect', () => connect(config));
+  try {
+    await timed('Pull', () => onEachHost(hosts, (host) => step(`pulled ${plan.image}`, () => pullImage(host, plan), host.label)));
+    await rollOut(plan, hosts, timed);
+    await timed('Retire', () => onEachHost(hosts, (host) => retire(host, plan)));
+  } finally {
+    for (const host of hosts) host.dispose();
+  }
+  return { plan, image, phases };
+}
+
+async function connect(config: Config): Promise<RemoteHost[]> {
+  const hosts = await connectAll(config);
+  for (const host of hosts) {
+    if (host.note) core.warning(host.note);
+    core.info(`✓ connected to ${host.label}`);
+  }
+  return hosts;
+}
+
+type Timed = <T>(name: string, work: () => Promise<T>) => Promise<T>;
+
+/** Start, wait for readiness, hand over. Until traffic has moved everywhere, a failure undoes it all. */
+async function rollOut(plan: DeployPlan, hosts: RemoteHost[], timed: Timed): Promise<void> {
+  const started: RemoteHost[] = [];
+  const switched: Switched[] = [];
+  try {
+    const ports = await timed('Start', () =>
+      onEachHost(hosts, (host) => {
+        started.push(host);
+        return step(`started ${plan.container.name}`, () => startContainer(host, plan), host.label);
+      }),
+    );
+    await timed('Readiness', () =>
+      onEachHost(hosts, async (host) => {
+        const port = ports[hosts.indexOf(host)] as number;
+        const ready = await waitUntilReady(host, plan.container.name, port, plan.readiness);
+        core.info(`✓ ${plan.container.name} answered HTTP ${ready.status} on ${host.label} after ${ready.attempts} attempt(s) (${(ready.elapsedMs / 1000).toFixed(2)}s)`);
+      }),
+    );
+    await timed('Hand-over', () =>
+      onEachHost(hosts, async (host) => {
+        const port = ports[hosts.indexOf(host)] as number;
+        const done = await step(`nginx now routes ${plan.url} to port ${port}`, () => switchTraffic(host, plan, port), host.label);
+        switched.push(done);
+      }),
+    );
+  } catch (error) {
+    if (error instanceof Error && error.cause instanceof NotReadyError) showContainerLog(error.cause);
+    await undo(plan, started, switched);
+    throw error;
+  }
+}
+
+function showContainerLog(error: NotReadyError): void {
+  core.startGroup('Output of the new container (last 100 lines)');
+  core.info(error.containerLog || '(no output)');
+  core.endGroup();
+}
+
+async function undo(plan: DeployPlan, started: RemoteHost[], switched: Switched[]): Promise<void> {
+  for (const entry of switched) {
+    await revertTraffic(entry, plan).catch((error) => core.warning(`could not revert nginx on ${entry.host.label}: ${error}`));
+  }
+  for (const host of started) {
+    await discardContainer(host, plan).catch((error) => core.warning(`could not remove ${plan.container.name} on ${host.label}: ${error}`));
+    core.info(`removed ${plan.container.name} from ${host.label}; the previous release keeps serving`);
+  }
+}
+
+async function retire(host: RemoteHost, plan: DeployPlan): Promise<void> {
+  const others = await retireOthers(host, plan);
+  const what = others.length ? `${others.join(', ')} will stop in ${plan.retireAfterSeconds}s` : 'no previous container';
+  core.info(`✓ ${what} on ${host.label}`);
+}

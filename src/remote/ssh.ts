@@ -1,0 +1,98 @@
+import { NodeSSH } from 'node-ssh';
+import { type HostSpec, hostLabel } from '../config/hosts';
+import { errorMessage } from '../errors';
+import { redact } from '../secrets';
+import { type HostKeyPolicy, hostKeyCheck } from './host-key';
+import { type HttpResult, httpGetOver } from './http';
+import { toShell } from './shell';
+
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+  code: number;
+}
+
+export interface RunOptions {
+  stdin?: string;
+  /** Return a non-zero exit instead of throwing. */
+  allowFailure?: boolean;
+}
+
+export class RemoteCommandError extends Error {
+  constructor(
+    readonly command: string,
+    readonly result: RunResult,
+  ) {
+    const output = (result.stderr || result.stdout).trim().split('\n').slice(-5).join('\n');
+    super(redact(`\`${command}\` exited with ${result.code}${output ? `: ${output}` : ''}`));
+    this.name = 'RemoteCommandError';
+  }
+}
+
+/** One SSH connection to one target host; every remote action goes through it. */
+export class RemoteHost {
+  private constructor(
+    readonly spec: HostSpec,
+    private readonly ssh: NodeSSH,
+    readonly note?: string,
+  ) {}
+
+  get label(): string {
+    return hostLabel(this.spec);
+  }
+
+  static async connect(spec: HostSpec, privateKey: string, policy: HostKeyPolicy): Promise<RemoteHost> {
+    const check = hostKeyCheck(spec.host, spec.port, policy);
+    const ssh = new NodeSSH();
+    try {
+      await ssh.connect({
+        host: spec.host,
+        port: spec.port,
+        username: spec.user,
+        privateKey,
+        readyTimeout: 20_000,
+        keepaliveInterval: 10_000,
+        hostVerifier: (key: Buffer) => check.verify(key),
+        ...(check.algorithms.length ? { algorithms: { serverHostKey: check.algorithms as never } } : {}),
+      });
+    } catch (error) {
+      ssh.dispose();
+      if (check.outcome?.refused) throw new Error(check.outcome.message);
+      throw new Error(redact(`cannot connect to ${hostLabel(spec)}: ${errorMessage(error)}`));
+    }
+    return new RemoteHost(spec, ssh, check.outcome?.message);
+  }
+
+  async run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+    const command = toShell(argv);
+    const response = await this.ssh.execCommand(command, { stdin: options.stdin, noTrim: true });
+    const result = { stdout: response.stdout, stderr: response.stderr, code: response.code ?? 255 };
+    if (result.code !== 0 && !options.allowFailure) throw new RemoteCommandError(command, result);
+    return result;
+  }
+
+  /** Writes a file atomically (temp file + rename) with the given permissions; content goes over stdin. */
+  async writeFile(path: string, content: string, mode: '600' | '644'): Promise<void> {
+    const script = 'umask 077; cat > "$1.baton-tmp" && chmod "$2" "$1.baton-tmp" && mv -f "$1.baton-tmp" "$1"';
+    await this.run(['sh', '-c', script, 'baton-write', path, mode], { stdin: content });
+  }
+
+  /** Reads a file, or undefined when it does not exist. */
+  async readFile(path: string): Promise<string | undefined> {
+    const result = await this.run(['sh', '-c', 'if [ -e "$1" ]; then cat "$1"; else exit 3; fi', 'baton-read', path], {
+      allowFailure: true,
+    });
+    if (result.code === 3) return undefined;
+    if (result.code !== 0) throw new RemoteCommandError(`cat ${path}`, result);
+    return result.stdout;
+  }
+
+  /** An HTTP GET to a port on the host's loopback, tunnelled through this SSH connection. */
+  async httpGet(port: number, path: string, timeoutMs: number, hostHeader?: string): Promise<HttpResult> {
+    return httpGetOver(() => this.ssh.forwardOut('127.0.0.1', 0, '127.0.0.1', port), path, timeoutMs, hostHeader);
+  }
+
+  dispose(): void {
+    this.ssh.dispose();
+  }
+}
