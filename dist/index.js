@@ -67170,9 +67170,11 @@ function retireLater(delaySeconds, containers) {
 
 
 class NotReadyError extends Error {
+    container;
     containerLog;
-    constructor(message, containerLog) {
+    constructor(message, container, containerLog) {
         super(message);
+        this.container = container;
         this.containerLog = containerLog;
         this.name = 'NotReadyError';
     }
@@ -67225,7 +67227,7 @@ async function containerProblem(host, container) {
 async function notReady(host, container, why) {
     const result = await host.run(logs(container, 100), { allowFailure: true });
     const output = `${result.stdout}${result.stderr}`.trimEnd();
-    return new NotReadyError(`${container} ${why}`, output);
+    return new NotReadyError(`${container} ${why}`, container, output);
 }
 
 ;// CONCATENATED MODULE: ./src/proxy/nginx.ts
@@ -68419,7 +68421,8 @@ async function httpGetOver(open, path, timeoutMs, hostHeader = 'localhost') {
         request.on('timeout', () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
         request.on('error', (error) => {
             stream.destroy();
-            resolve({ ok: false, error: error.message });
+            const closed = error.message === 'socket hang up';
+            resolve({ ok: false, error: closed ? 'connection closed without an answer (is the app listening?)' : error.message });
         });
         request.end();
     });
@@ -68605,6 +68608,7 @@ async function connect(config) {
 async function rollOut(plan, hosts, timed) {
     const started = [];
     const switched = [];
+    const notReady = [];
     try {
         const ports = await timed('Start', () => onEachHost(hosts, (host) => {
             started.push(host);
@@ -68612,7 +68616,11 @@ async function rollOut(plan, hosts, timed) {
         }));
         await timed('Readiness', () => onEachHost(hosts, async (host) => {
             const port = ports[hosts.indexOf(host)];
-            const ready = await waitUntilReady(host, plan.container.name, port, plan.readiness);
+            const ready = await waitUntilReady(host, plan.container.name, port, plan.readiness).catch((error) => {
+                if (error instanceof NotReadyError)
+                    notReady.push(error);
+                throw error;
+            });
             info(`✓ ${plan.container.name} answered HTTP ${ready.status} on ${host.label} after ${ready.attempts} attempt(s) (${(ready.elapsedMs / 1000).toFixed(2)}s)`);
         }));
         await timed('Hand-over', () => onEachHost(hosts, async (host) => {
@@ -68622,14 +68630,14 @@ async function rollOut(plan, hosts, timed) {
         }));
     }
     catch (error) {
-        if (error instanceof Error && error.cause instanceof NotReadyError)
-            showContainerLog(error.cause);
+        for (const failure of notReady)
+            showContainerLog(failure);
         await undo(plan, started, switched);
         throw error;
     }
 }
 function showContainerLog(error) {
-    startGroup('Output of the new container (last 100 lines)');
+    startGroup(`Output of ${error.container} (last 100 lines)`);
     info(error.containerLog || '(no output)');
     endGroup();
 }

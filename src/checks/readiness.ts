@@ -11,6 +11,7 @@ export interface Readiness {
 export class NotReadyError extends Error {
   constructor(
     message: string,
+    readonly container: string,
     readonly containerLog: string,
   ) {
     super(message);
@@ -64,5 +65,5 @@ async function containerProblem(host: RemoteHost, container: string): Promise<st
 async function notReady(host: RemoteHost, container: string, why: string): Promise<NotReadyError> {
   const result = await host.run(docker.logs(container, 100), { allowFailure: true });
   const output = `${result.stdout}${result.stderr}`.trimEnd();
-  return new NotReadyError(`${container} ${why}`, output);
+  return new NotReadyError(`${container} ${why}`, container, output);
 }

@@ -56,6 +56,7 @@ type Timed = <T>(name: string, work: () => Promise<T>) => Promise<T>;
 async function rollOut(plan: DeployPlan, hosts: RemoteHost[], timed: Timed): Promise<void> {
   const started: RemoteHost[] = [];
   const switched: Switched[] = [];
+  const notReady: NotReadyError[] = [];
   try {
     const ports = await timed('Start', () =>
       onEachHost(hosts, (host) => {
@@ -66,7 +67,10 @@ async function rollOut(plan: DeployPlan, hosts: RemoteHost[], timed: Timed): Pro
     await timed('Readiness', () =>
       onEachHost(hosts, async (host) => {
         const port = ports[hosts.indexOf(host)] as number;
-        const ready = await waitUntilReady(host, plan.container.name, port, plan.readiness);
+        const ready = await waitUntilReady(host, plan.container.name, port, plan.readiness).catch((error) => {
+          if (error instanceof NotReadyError) notReady.push(error);
+          throw error;
+        });
         core.info(`✓ ${plan.container.name} answered HTTP ${ready.status} on ${host.label} after ${ready.attempts} attempt(s) (${(ready.elapsedMs / 1000).toFixed(2)}s)`);
       }),
     );
@@ -78,14 +82,14 @@ async function rollOut(plan: DeployPlan, hosts: RemoteHost[], timed: Timed): Pro
       }),
     );
   } catch (error) {
-    if (error instanceof Error && error.cause instanceof NotReadyError) showContainerLog(error.cause);
+    for (const failure of notReady) showContainerLog(failure);
     await undo(plan, started, switched);
     throw error;
   }
 }
 
 function showContainerLog(error: NotReadyError): void {
-  core.startGroup('Output of the new container (last 100 lines)');
+  core.startGroup(`Output of ${error.container} (last 100 lines)`);
   core.info(error.containerLog || '(no output)');
   core.endGroup();
 }

@@ -40,7 +40,8 @@ export async function httpGetOver(
     request.on('timeout', () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     request.on('error', (error) => {
       stream.destroy();
-      resolve({ ok: false, error: error.message });
+      const closed = error.message === 'socket hang up';
+      resolve({ ok: false, error: closed ? 'connection closed without an answer (is the app listening?)' : error.message });
     });
     request.end();
   });

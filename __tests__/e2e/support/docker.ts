@@ -1,0 +1,22 @@
+import Docker from 'dockerode';
+import type { TestHost } from './host';
+
+export function engine(host: TestHost): Docker {
+  return new Docker({ socketPath: host.DOCKER_HOST.replace(/^unix:\/\//, '') });
+}
+
+/** The app's containers on the test host, as name, state and labels. */
+export async function appContainers(host: TestHost, app: string) {
+  const list = await engine(host).listContainers({ all: true, filters: { label: [`baton.app=${app}`] } });
+  return list.map((container) => ({
+    name: (container.Names[0] ?? '').replace(/^\//, ''),
+    state: container.State,
+    labels: container.Labels,
+  }));
+}
+
+export async function removeAppContainers(host: TestHost, app: string): Promise<void> {
+  for (const container of await appContainers(host, app)) {
+    await engine(host).getContainer(container.name).remove({ force: true });
+  }
+}
