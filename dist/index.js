@@ -66592,8 +66592,8 @@ class PhaseError extends Error {
     phase;
     detail;
     host;
-    constructor(phase, detail, host) {
-        super(`${phase} failed${host ? ` on ${host}` : ''}: ${detail}`);
+    constructor(phase, detail, host, options) {
+        super(`${phase} failed${host ? ` on ${host}` : ''}: ${detail}`, options);
         this.phase = phase;
         this.detail = detail;
         this.host = host;
@@ -66602,6 +66602,14 @@ class PhaseError extends Error {
 }
 function errorMessage(error) {
     return error instanceof Error ? error.message : String(error);
+}
+/** The first error of a type in an error's chain of causes. */
+function findCause(error, type) {
+    for (let current = error; current instanceof Error; current = current.cause) {
+        if (current instanceof type)
+            return current;
+    }
+    return undefined;
 }
 
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
@@ -67032,7 +67040,7 @@ async function phase(name, work) {
         catch (error) {
             if (error instanceof PhaseError)
                 throw error;
-            throw new PhaseError(name, redact(errorMessage(error)));
+            throw new PhaseError(name, redact(errorMessage(error)), undefined, { cause: error });
         }
     });
 }
@@ -67332,6 +67340,7 @@ function envFileText(values) {
 
 ;// CONCATENATED MODULE: ./src/release/container.ts
 
+
 /** Logs in (when credentials are given) and pulls the release image on a host. */
 async function pullImage(host, plan) {
     let configDir;
@@ -67351,7 +67360,10 @@ async function startContainer(host, plan) {
         await host.writeFile(plan.envFile.path, plan.envFile.content, '600');
     }
     await host.run(run(plan.container));
-    const result = await host.run(port(plan.container.name, plan.container.appPort));
+    const result = await host.run(port(plan.container.name, plan.container.appPort), { allowFailure: true });
+    const problem = result.code === 0 ? undefined : await containerProblem(host, plan.container.name);
+    if (problem)
+        throw await notReady(host, plan.container.name, `${problem} right after it started`);
     const match = /127\.0\.0\.1:(\d+)/.exec(result.stdout);
     if (!match?.[1])
         throw new Error(`Docker published no loopback port for ${plan.container.name}: "${result.stdout.trim()}"`);
@@ -68570,6 +68582,7 @@ function tagWithHost(label) {
 
 
 
+
 async function deploy(config, context) {
     const plan = planDeploy(config, context, new Date());
     const phases = [];
@@ -68580,20 +68593,20 @@ async function deploy(config, context) {
         return result;
     };
     info(`Deploying ${plan.app} release ${plan.release} (${plan.image}) to ${plan.hosts.length} host(s)`);
-    let image = plan.image;
-    if (plan.build)
-        image = await timed('Build', () => buildAndPush(plan, context.workspace, context.runnerTemp));
     const hosts = await timed('Connect', () => connect(config));
     try {
+        let image = plan.image;
+        if (plan.build)
+            image = await timed('Build', () => buildAndPush(plan, context.workspace, context.runnerTemp));
         await timed('Pull', () => onEachHost(hosts, (host) => step(`pulled ${plan.image}`, () => pullImage(host, plan), host.label)));
         await rollOut(plan, hosts, timed);
         await timed('Retire', () => onEachHost(hosts, (host) => retire(host, plan)));
+        return { plan, image, phases };
     }
     finally {
         for (const host of hosts)
             host.dispose();
     }
-    return { plan, image, phases };
 }
 async function connect(config) {
     const hosts = await connectAll(config);
@@ -68608,7 +68621,6 @@ async function connect(config) {
 async function rollOut(plan, hosts, timed) {
     const started = [];
     const switched = [];
-    const notReady = [];
     try {
         const ports = await timed('Start', () => onEachHost(hosts, (host) => {
             started.push(host);
@@ -68616,11 +68628,7 @@ async function rollOut(plan, hosts, timed) {
         }));
         await timed('Readiness', () => onEachHost(hosts, async (host) => {
             const port = ports[hosts.indexOf(host)];
-            const ready = await waitUntilReady(host, plan.container.name, port, plan.readiness).catch((error) => {
-                if (error instanceof NotReadyError)
-                    notReady.push(error);
-                throw error;
-            });
+            const ready = await waitUntilReady(host, plan.container.name, port, plan.readiness);
             info(`✓ ${plan.container.name} answered HTTP ${ready.status} on ${host.label} after ${ready.attempts} attempt(s) (${(ready.elapsedMs / 1000).toFixed(2)}s)`);
         }));
         await timed('Hand-over', () => onEachHost(hosts, async (host) => {
@@ -68630,8 +68638,9 @@ async function rollOut(plan, hosts, timed) {
         }));
     }
     catch (error) {
-        for (const failure of notReady)
-            showContainerLog(failure);
+        const notReady = findCause(error, NotReadyError);
+        if (notReady)
+            showContainerLog(notReady);
         await undo(plan, started, switched);
         throw error;
     }

@@ -22,12 +22,21 @@ export class PhaseError extends Error {
     readonly phase: string,
     readonly detail: string,
     readonly host?: string,
+    options?: ErrorOptions,
   ) {
-    super(`${phase} failed${host ? ` on ${host}` : ''}: ${detail}`);
+    super(`${phase} failed${host ? ` on ${host}` : ''}: ${detail}`, options);
     this.name = 'PhaseError';
   }
 }
 
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** The first error of a type in an error's chain of causes. */
+export function findCause<T extends Error>(error: unknown, type: new (...args: never[]) => T): T | undefined {
+  for (let current = error; current instanceof Error; current = current.cause) {
+    if (current instanceof type) return current;
+  }
+  return undefined;
 }

@@ -16,7 +16,7 @@ export async function phase<T>(name: string, work: () => Promise<T>): Promise<T>
       return result;
     } catch (error) {
       if (error instanceof PhaseError) throw error;
-      throw new PhaseError(name, redact(errorMessage(error)));
+      throw new PhaseError(name, redact(errorMessage(error)), undefined, { cause: error });
     }
   });
 }

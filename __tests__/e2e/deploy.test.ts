@@ -50,7 +50,7 @@ describe('zero-downtime deploy to the loopback host', () => {
     const report = await load.stop();
     expect(report.failed).toBe(0);
     expect(report.bodies.map(([body]) => body)).toEqual(['version v1']);
-    for (const phase of ['Build', 'Connect', 'Pull', 'Start', 'Readiness', 'Hand-over', 'Retire']) {
+    for (const phase of ['Connect', 'Build', 'Pull', 'Start', 'Readiness', 'Hand-over', 'Retire']) {
       expect(run.stdout).toContain(`::group::${phase}`);
     }
   });

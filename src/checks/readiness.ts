@@ -53,7 +53,7 @@ export async function waitUntilReady(host: RemoteHost, container: string, port: 
   }
 }
 
-async function containerProblem(host: RemoteHost, container: string): Promise<string | undefined> {
+export async function containerProblem(host: RemoteHost, container: string): Promise<string | undefined> {
   const result = await host.run(docker.state(container), { allowFailure: true });
   if (result.code !== 0) return 'the container is gone';
   const [status, restarts, exitCode] = result.stdout.trim().split(' ');
@@ -62,7 +62,7 @@ async function containerProblem(host: RemoteHost, container: string): Promise<st
   return undefined;
 }
 
-async function notReady(host: RemoteHost, container: string, why: string): Promise<NotReadyError> {
+export async function notReady(host: RemoteHost, container: string, why: string): Promise<NotReadyError> {
   const result = await host.run(docker.logs(container, 100), { allowFailure: true });
   const output = `${result.stdout}${result.stderr}`.trimEnd();
   return new NotReadyError(`${container} ${why}`, container, output);

@@ -2,6 +2,7 @@ import * as core from '@actions/core';
 import { buildAndPush } from '../build/image';
 import { NotReadyError, waitUntilReady } from '../checks/readiness';
 import type { Config } from '../config';
+import { findCause } from '../errors';
 import type { RunContext } from '../config/context';
 import { phase, step } from '../log';
 import { type DeployPlan, planDeploy } from '../plan/deploy';
@@ -28,17 +29,17 @@ export async function deploy(config: Config, context: RunContext): Promise<Deplo
   };
   core.info(`Deploying ${plan.app} release ${plan.release} (${plan.image}) to ${plan.hosts.length} host(s)`);
 
-  let image = plan.image;
-  if (plan.build) image = await timed('Build', () => buildAndPush(plan, context.workspace, context.runnerTemp));
   const hosts = await timed('Connect', () => connect(config));
   try {
+    let image = plan.image;
+    if (plan.build) image = await timed('Build', () => buildAndPush(plan, context.workspace, context.runnerTemp));
     await timed('Pull', () => onEachHost(hosts, (host) => step(`pulled ${plan.image}`, () => pullImage(host, plan), host.label)));
     await rollOut(plan, hosts, timed);
     await timed('Retire', () => onEachHost(hosts, (host) => retire(host, plan)));
+    return { plan, image, phases };
   } finally {
     for (const host of hosts) host.dispose();
   }
-  return { plan, image, phases };
 }
 
 async function connect(config: Config): Promise<RemoteHost[]> {
@@ -56,7 +57,6 @@ type Timed = <T>(name: string, work: () => Promise<T>) => Promise<T>;
 async function rollOut(plan: DeployPlan, hosts: RemoteHost[], timed: Timed): Promise<void> {
   const started: RemoteHost[] = [];
   const switched: Switched[] = [];
-  const notReady: NotReadyError[] = [];
   try {
     const ports = await timed('Start', () =>
       onEachHost(hosts, (host) => {
@@ -67,10 +67,7 @@ async function rollOut(plan: DeployPlan, hosts: RemoteHost[], timed: Timed): Pro
     await timed('Readiness', () =>
       onEachHost(hosts, async (host) => {
         const port = ports[hosts.indexOf(host)] as number;
-        const ready = await waitUntilReady(host, plan.container.name, port, plan.readiness).catch((error) => {
-          if (error instanceof NotReadyError) notReady.push(error);
-          throw error;
-        });
+        const ready = await waitUntilReady(host, plan.container.name, port, plan.readiness);
         core.info(`✓ ${plan.container.name} answered HTTP ${ready.status} on ${host.label} after ${ready.attempts} attempt(s) (${(ready.elapsedMs / 1000).toFixed(2)}s)`);
       }),
     );
@@ -82,7 +79,8 @@ async function rollOut(plan: DeployPlan, hosts: RemoteHost[], timed: Timed): Pro
       }),
     );
   } catch (error) {
-    for (const failure of notReady) showContainerLog(failure);
+    const notReady = findCause(error, NotReadyError);
+    if (notReady) showContainerLog(notReady);
     await undo(plan, started, switched);
     throw error;
   }

@@ -15,8 +15,13 @@ export interface ActionRun {
 }
 
 /** Runs the bundle the way the runner does: node dist/index.js with INPUT_*, GITHUB_* and the command files. */
-export async function runAction(inputs: Record<string, string>, env: Record<string, string> = {}): Promise<ActionRun> {
+export async function runAction(
+  inputs: Record<string, string>,
+  env: Record<string, string> = {},
+  files: Record<string, string> = {},
+): Promise<ActionRun> {
   const dir = mkdtempSync(join(tmpdir(), 'baton-run-'));
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
   const outputFile = join(dir, 'output');
   const summaryFile = join(dir, 'summary');
   writeFileSync(outputFile, '');
