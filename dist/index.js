@@ -66814,7 +66814,9 @@ function asKeyValues(value, source) {
 }
 /** A command line: a YAML list of arguments, or a string split the way a shell would (no operators). */
 function asCommand(value, source) {
-    const argv = Array.isArray(value) ? value.map((item) => asString(item, source)) : parseArgs(asString(value, source), source);
+    const argv = Array.isArray(value)
+        ? value.map((item) => asString(item, source))
+        : parseArgs(asString(value, source), source);
     if (argv.length === 0)
         throw new ConfigError('expected a command, got nothing', source);
     return argv;
@@ -66961,7 +66963,11 @@ function resolveRegistry(image, username, password, token, context) {
 }
 function defaultAppName(repository) {
     const name = repository.split('/').pop() ?? '';
-    return name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63);
+    return name
+        .toLowerCase()
+        .replace(/[^a-z0-9-]+/g, '-')
+        .replace(/^-+|-+$/g, '')
+        .slice(0, 63);
 }
 function defaultImage(repository) {
     return repository ? `ghcr.io/${repository.toLowerCase()}` : '';
@@ -67107,7 +67113,10 @@ async function login(configDir, registry) {
     }
 }
 async function hasBuildx(docker) {
-    const result = await getExecOutput('docker', [...docker, 'buildx', 'version'], { silent: true, ignoreReturnCode: true });
+    const result = await getExecOutput('docker', [...docker, 'buildx', 'version'], {
+        silent: true,
+        ignoreReturnCode: true,
+    });
     return result.exitCode === 0;
 }
 async function docker_(docker, args) {
@@ -67152,7 +67161,13 @@ function port(container, appPort) {
 }
 /** Prints "<status> <restart count> <exit code>" of a container. */
 function state(container) {
-    return ['docker', 'inspect', '--format', '{{.State.Status}} {{.RestartCount}} {{.State.ExitCode}}', container];
+    return [
+        'docker',
+        'inspect',
+        '--format',
+        '{{.State.Status}} {{.RestartCount}} {{.State.ExitCode}}',
+        container,
+    ];
 }
 function logs(container, lines) {
     return ['docker', 'logs', '--tail', String(lines), container];
@@ -67316,10 +67331,20 @@ function planDeploy(config, context, now) {
             envFile: envFile?.path,
         },
         envFile,
-        readiness: { path: config.readiness.path, timeoutMs: config.readiness.timeoutSeconds * 1000, intervalMs: 200 },
+        readiness: {
+            path: config.readiness.path,
+            timeoutMs: config.readiness.timeoutSeconds * 1000,
+            intervalMs: 200,
+        },
         proxy: {
             file: siteFile(config.proxy.confDir, config.app),
-            content: (upstreamPort) => renderSite({ app: config.app, release, domain: config.domain, listen: config.proxy.listen, upstreamPort }),
+            content: (upstreamPort) => renderSite({
+                app: config.app,
+                release,
+                domain: config.domain,
+                listen: config.proxy.listen,
+                upstreamPort,
+            }),
             testCommand: config.proxy.testCommand,
             reloadCommand: config.proxy.reloadCommand,
         },
@@ -67360,7 +67385,9 @@ async function startContainer(host, plan) {
         await host.writeFile(plan.envFile.path, plan.envFile.content, '600');
     }
     await host.run(run(plan.container));
-    const result = await host.run(port(plan.container.name, plan.container.appPort), { allowFailure: true });
+    const result = await host.run(port(plan.container.name, plan.container.appPort), {
+        allowFailure: true,
+    });
     const problem = result.code === 0 ? undefined : await containerProblem(host, plan.container.name);
     if (problem)
         throw await notReady(host, plan.container.name, `${problem} right after it started`);
@@ -68381,7 +68408,10 @@ function decide(name, offered, known, trustFirstUse) {
         };
     }
     if (trustFirstUse) {
-        return { refused: false, message: `trusting ${name} on first use: ${offered.type} ${print}. Pin it in known-hosts: ${line}` };
+        return {
+            refused: false,
+            message: `trusting ${name} on first use: ${offered.type} ${print}. Pin it in known-hosts: ${line}`,
+        };
     }
     return {
         refused: true,
@@ -68434,7 +68464,10 @@ async function httpGetOver(open, path, timeoutMs, hostHeader = 'localhost') {
         request.on('error', (error) => {
             stream.destroy();
             const closed = error.message === 'socket hang up';
-            resolve({ ok: false, error: closed ? 'connection closed without an answer (is the app listening?)' : error.message });
+            resolve({
+                ok: false,
+                error: closed ? 'connection closed without an answer (is the app listening?)' : error.message,
+            });
         });
         request.end();
     });
@@ -68661,7 +68694,9 @@ async function undo(plan, started, switched) {
 }
 async function retire(host, plan) {
     const others = await retireOthers(host, plan);
-    const what = others.length ? `${others.join(', ')} will stop in ${plan.retireAfterSeconds}s` : 'no previous container';
+    const what = others.length
+        ? `${others.join(', ')} will stop in ${plan.retireAfterSeconds}s`
+        : 'no previous container';
     info(`✓ ${what} on ${host.label}`);
 }
 
@@ -68720,11 +68755,18 @@ async function report({ plan, image, phases }) {
     await summary
         .addHeading(`Deployed ${plan.app}`, 3)
         .addTable([
-        [{ data: 'Release', header: true }, { data: 'Image', header: true }, { data: 'URL', header: true }],
+        [
+            { data: 'Release', header: true },
+            { data: 'Image', header: true },
+            { data: 'URL', header: true },
+        ],
         [plan.release, image, plan.url],
     ])
         .addTable([
-        [{ data: 'Phase', header: true }, { data: 'Time', header: true }],
+        [
+            { data: 'Phase', header: true },
+            { data: 'Time', header: true },
+        ],
         ...phases.map((entry) => [entry.name, `${entry.seconds.toFixed(2)}s`]),
     ])
         .addList(plan.hosts.map((host) => `${host.user}@${host.host}:${host.port}`))

@@ -52,11 +52,18 @@ async function report({ plan, image, phases }: DeployResult): Promise<void> {
   await core.summary
     .addHeading(`Deployed ${plan.app}`, 3)
     .addTable([
-      [{ data: 'Release', header: true }, { data: 'Image', header: true }, { data: 'URL', header: true }],
+      [
+        { data: 'Release', header: true },
+        { data: 'Image', header: true },
+        { data: 'URL', header: true },
+      ],
       [plan.release, image, plan.url],
     ])
     .addTable([
-      [{ data: 'Phase', header: true }, { data: 'Time', header: true }],
+      [
+        { data: 'Phase', header: true },
+        { data: 'Time', header: true },
+      ],
       ...phases.map((entry) => [entry.name, `${entry.seconds.toFixed(2)}s`]),
     ])
     .addList(plan.hosts.map((host) => `${host.user}@${host.host}:${host.port}`))

@@ -10,7 +10,11 @@ const app = 'zdt';
 const SECRET = 'zdt-secret-value-4f9c1e';
 const sha = (digit: string) => digit.repeat(40);
 
-function deployVersion(version: string, digit: string, extra: Record<string, string> = {}): Promise<ActionRun> {
+function deployVersion(
+  version: string,
+  digit: string,
+  extra: Record<string, string> = {},
+): Promise<ActionRun> {
   return runAction(
     {
       ...hostInputs(host, app),
@@ -56,7 +60,12 @@ describe('zero-downtime deploy to the loopback host', () => {
   });
 
   it('deploys v2 under load with no failed request, and the content switches from v1 to v2', async () => {
-    const load = startLoad({ port: Number(host.NGINX_PORT), host: `${app}.test`, concurrency: 4, maxMs: 90_000 });
+    const load = startLoad({
+      port: Number(host.NGINX_PORT),
+      host: `${app}.test`,
+      concurrency: 4,
+      maxMs: 90_000,
+    });
     await new Promise((resolve) => setTimeout(resolve, 500));
     const run = await deployVersion('v2', '2');
     runs.push(run);
@@ -73,7 +82,12 @@ describe('zero-downtime deploy to the loopback host', () => {
   });
 
   it('a v3 that never becomes ready leaves v2 serving every request and no v3 container', async () => {
-    const load = startLoad({ port: Number(host.NGINX_PORT), host: `${app}.test`, concurrency: 4, maxMs: 90_000 });
+    const load = startLoad({
+      port: Number(host.NGINX_PORT),
+      host: `${app}.test`,
+      concurrency: 4,
+      maxMs: 90_000,
+    });
     const run = await deployVersion('v3', '3', { env: 'HEALTH=never', 'ready-timeout': '4' });
     runs.push(run);
     const report = await load.stop();

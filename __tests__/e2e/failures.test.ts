@@ -15,7 +15,12 @@ const runs: ActionRun[] = [];
 const siteFile = `${host.NGINX_CONF_DIR}/baton-${app}.conf`;
 
 async function deploy(extra: Record<string, string> = {}, files: Record<string, string> = {}) {
-  const inputs = { ...hostInputs(host, app), context: host.TEST_APP_CONTEXT, secrets: `DB_PASSWORD=${SECRET}`, ...extra };
+  const inputs = {
+    ...hostInputs(host, app),
+    context: host.TEST_APP_CONTEXT,
+    secrets: `DB_PASSWORD=${SECRET}`,
+    ...extra,
+  };
   const run = await runAction(inputs, { DOCKER_HOST: host.DOCKER_HOST, GITHUB_SHA: 'b'.repeat(40) }, files);
   runs.push(run);
   return run;
@@ -42,7 +47,9 @@ describe('failures are clear and change nothing', () => {
   it('refuses a host whose key does not match known-hosts, before building anything', async () => {
     const run = await deploy({ 'known-hosts': otherHostKey(), 'trust-first-use': 'true' });
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/::error::Connect failed: .*host key verification failed for \[127\.0\.0\.1\]:\d+: it offered ssh-ed25519 SHA256:\S+, which does not match known-hosts/);
+    expect(run.stdout).toMatch(
+      /::error::Connect failed: .*host key verification failed for \[127\.0\.0\.1\]:\d+: it offered ssh-ed25519 SHA256:\S+, which does not match known-hosts/,
+    );
     expect(run.stdout).not.toContain('::group::Build');
   });
 
@@ -60,14 +67,18 @@ describe('failures are clear and change nothing', () => {
   it('names the registry when the password is wrong, in the runner and on the host', async () => {
     const inRunner = await deploy({ 'registry-password': 'wrong-password-1' });
     expect(inRunner.code).toBe(1);
-    expect(inRunner.stdout).toMatch(/::error::Build failed: docker login to 127\.0\.0\.1:\d+ as baton failed: .*401 Unauthorized/);
+    expect(inRunner.stdout).toMatch(
+      /::error::Build failed: docker login to 127\.0\.0\.1:\d+ as baton failed: .*401 Unauthorized/,
+    );
     const onHost = await deploy({
       'registry-password': 'wrong-password-2',
       build: 'false',
       image: `${host.REGISTRY}/${app}:${'b'.repeat(40)}`,
     });
     expect(onHost.code).toBe(1);
-    expect(onHost.stdout).toMatch(/::error::Pull failed: root@127\.0\.0\.1:\d+: `docker --config .* login .*` exited with 1: .*401 Unauthorized/);
+    expect(onHost.stdout).toMatch(
+      /::error::Pull failed: root@127\.0\.0\.1:\d+: `docker --config .* login .*` exited with 1: .*401 Unauthorized/,
+    );
     for (const run of [inRunner, onHost]) expect(run.visible).not.toMatch(/wrong-password-\d/);
   });
 
@@ -89,7 +100,9 @@ describe('failures are clear and change nothing', () => {
     const run = await deploy({ 'nginx-test-command': 'sh -c "echo emerg: broken >&2; exit 1"' });
     const report = await load.stop();
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/::error::Hand-over failed: .*nginx rejected the new configuration .*previous file restored/);
+    expect(run.stdout).toMatch(
+      /::error::Hand-over failed: .*nginx rejected the new configuration .*previous file restored/,
+    );
     expect(run.stdout).toContain('emerg: broken');
     expect(readFileSync(siteFile, 'utf8')).toBe(before);
     expect(report.failed, report.failures.join('\n')).toBe(0);
@@ -103,7 +116,9 @@ describe('failures are clear and change nothing', () => {
     const run = await deploy({ env: 'HEALTH=crash', 'ready-timeout': '60' });
     expect(run.code).toBe(1);
     expect(Date.now() - started).toBeLessThan(30_000);
-    expect(run.stdout).toMatch(/::error::(Start|Readiness) failed: .*the container (crashed and restarted|is (exited|restarting))/);
+    expect(run.stdout).toMatch(
+      /::error::(Start|Readiness) failed: .*the container (crashed and restarted|is (exited|restarting))/,
+    );
     expect(run.stdout).toMatch(/::group::Output of bad-\S+ \(last 100 lines\)/);
   });
 
@@ -117,4 +132,3 @@ describe('failures are clear and change nothing', () => {
     }
   });
 });
-

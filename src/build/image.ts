@@ -19,15 +19,23 @@ export async function buildAndPush(plan: DeployPlan, workspace: string, tempDir:
   const configDir = plan.registry ? mkdtempSync(join(tempDir || tmpdir(), 'baton-docker-')) : undefined;
   try {
     const docker = configDir ? ['--config', configDir] : [];
-    if (plan.registry && configDir) await step(`logged in to ${plan.registry.server}`, () => login(configDir, plan.registry as Registry));
+    if (plan.registry && configDir)
+      await step(`logged in to ${plan.registry.server}`, () => login(configDir, plan.registry as Registry));
     const buildx = await hasBuildx(docker);
-    const args = buildArgs(build, plan.image, resolve(workspace, build.context), resolve(workspace, build.dockerfile));
+    const args = buildArgs(
+      build,
+      plan.image,
+      resolve(workspace, build.context),
+      resolve(workspace, build.dockerfile),
+    );
     if (buildx) {
       const metadata = join(configDir ?? tempDir ?? tmpdir(), `baton-build-${process.pid}.json`);
       await step(`built and pushed ${plan.image} with buildx`, () =>
         docker_(docker, ['buildx', 'build', '--push', '--metadata-file', metadata, ...args]),
       );
-      const digest = JSON.parse(readFileSync(metadata, 'utf8'))['containerimage.digest'] as string | undefined;
+      const digest = JSON.parse(readFileSync(metadata, 'utf8'))['containerimage.digest'] as
+        | string
+        | undefined;
       return digest ? `${plan.image}@${digest}` : plan.image;
     }
     await step(`built ${plan.image}`, () => docker_(docker, ['build', ...args]));
@@ -38,7 +46,12 @@ export async function buildAndPush(plan: DeployPlan, workspace: string, tempDir:
   }
 }
 
-function buildArgs(build: NonNullable<DeployPlan['build']>, image: string, context: string, dockerfile: string) {
+function buildArgs(
+  build: NonNullable<DeployPlan['build']>,
+  image: string,
+  context: string,
+  dockerfile: string,
+) {
   const args = ['--tag', image, '--file', dockerfile];
   for (const [key, value] of Object.entries(build.args)) args.push('--build-arg', `${key}=${value}`);
   for (const [key, value] of Object.entries(build.labels)) args.push('--label', `${key}=${value}`);
@@ -52,12 +65,17 @@ async function login(configDir: string, registry: Registry): Promise<void> {
     { input: Buffer.from(registry.password), silent: true, ignoreReturnCode: true },
   );
   if (result.exitCode !== 0) {
-    throw new Error(redact(`docker login to ${registry.server} as ${registry.username} failed: ${result.stderr.trim()}`));
+    throw new Error(
+      redact(`docker login to ${registry.server} as ${registry.username} failed: ${result.stderr.trim()}`),
+    );
   }
 }
 
 async function hasBuildx(docker: string[]): Promise<boolean> {
-  const result = await exec.getExecOutput('docker', [...docker, 'buildx', 'version'], { silent: true, ignoreReturnCode: true });
+  const result = await exec.getExecOutput('docker', [...docker, 'buildx', 'version'], {
+    silent: true,
+    ignoreReturnCode: true,
+  });
   return result.exitCode === 0;
 }
 
@@ -71,10 +89,14 @@ async function docker_(docker: string[], args: string[]): Promise<void> {
 
 async function pushedDigest(docker: string[], image: string): Promise<string> {
   const repository = image.slice(0, image.lastIndexOf(':'));
-  const result = await exec.getExecOutput('docker', [...docker, 'image', 'inspect', '--format', '{{json .RepoDigests}}', image], {
-    silent: true,
-    ignoreReturnCode: true,
-  });
+  const result = await exec.getExecOutput(
+    'docker',
+    [...docker, 'image', 'inspect', '--format', '{{json .RepoDigests}}', image],
+    {
+      silent: true,
+      ignoreReturnCode: true,
+    },
+  );
   const digests = result.exitCode === 0 ? (JSON.parse(result.stdout) as string[]) : [];
   return digests.find((entry) => entry.startsWith(`${repository}@`)) ?? image;
 }

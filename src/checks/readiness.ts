@@ -26,7 +26,12 @@ const REQUEST_TIMEOUT_MS = 2000;
  * Polls the new container over the SSH tunnel until it answers HTTP with a status below 500. Fails at
  * once if the container exits or restarts, and when the budget runs out.
  */
-export async function waitUntilReady(host: RemoteHost, container: string, port: number, readiness: Readiness) {
+export async function waitUntilReady(
+  host: RemoteHost,
+  container: string,
+  port: number,
+  readiness: Readiness,
+) {
   const started = Date.now();
   let lastStateCheck = 0;
   let lastSeen = '';
@@ -47,7 +52,11 @@ export async function waitUntilReady(host: RemoteHost, container: string, port: 
     }
     if (Date.now() - started >= readiness.timeoutMs) {
       const budget = `${readiness.timeoutMs / 1000}s`;
-      throw await notReady(host, container, `not ready after ${budget} (${attempts} attempts, last: GET ${readiness.path} → ${seen})`);
+      throw await notReady(
+        host,
+        container,
+        `not ready after ${budget} (${attempts} attempts, last: GET ${readiness.path} → ${seen})`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, readiness.intervalMs));
   }
@@ -58,7 +67,8 @@ export async function containerProblem(host: RemoteHost, container: string): Pro
   if (result.code !== 0) return 'the container is gone';
   const [status, restarts, exitCode] = result.stdout.trim().split(' ');
   if (status !== 'running') return `the container is ${status} (exit code ${exitCode})`;
-  if (Number(restarts) > 0) return `the container crashed and restarted ${restarts} time(s) (last exit code ${exitCode})`;
+  if (Number(restarts) > 0)
+    return `the container crashed and restarted ${restarts} time(s) (last exit code ${exitCode})`;
   return undefined;
 }
 

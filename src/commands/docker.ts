@@ -33,7 +33,13 @@ export function port(container: string, appPort: number): string[] {
 
 /** Prints "<status> <restart count> <exit code>" of a container. */
 export function state(container: string): string[] {
-  return ['docker', 'inspect', '--format', '{{.State.Status}} {{.RestartCount}} {{.State.ExitCode}}', container];
+  return [
+    'docker',
+    'inspect',
+    '--format',
+    '{{.State.Status}} {{.RestartCount}} {{.State.ExitCode}}',
+    container,
+  ];
 }
 
 export function logs(container: string, lines: number): string[] {

@@ -17,7 +17,8 @@ export function parseConfigFile(text: string, file: string): Map<string, FileEnt
   }
   const entries = new Map<string, FileEntry>();
   if (doc.contents === null) return entries;
-  if (!isMap(doc.contents)) throw new ConfigError(`${file}:1: expected a mapping of settings at the top level`);
+  if (!isMap(doc.contents))
+    throw new ConfigError(`${file}:1: expected a mapping of settings at the top level`);
   for (const pair of doc.contents.items) {
     const keyNode = pair.key;
     const key = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);

@@ -42,7 +42,8 @@ interface Raw {
 
 const COMMANDS = ['deploy'] as const;
 const APP_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-const DOMAIN = /^(?=.{1,253}$)(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
+const DOMAIN =
+  /^(?=.{1,253}$)(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
 
 /** Reads inputs and baton.yml (inputs win), validates every value, and fills in defaults. Pure. */
 export function loadConfig(sources: ConfigSources): Config {
@@ -55,31 +56,43 @@ export function loadConfig(sources: ConfigSources): Config {
     return { value: SETTINGS[name].default, source: { kind: 'input', name } };
   };
   const str = (name: SettingName) => asString(get(name).value, get(name).source);
-  const int = (name: SettingName, min: number, max: number) => asInteger(get(name).value, get(name).source, min, max);
+  const int = (name: SettingName, min: number, max: number) =>
+    asInteger(get(name).value, get(name).source, min, max);
   const { context } = sources;
 
   const command = str('command');
   if (!(COMMANDS as readonly string[]).includes(command)) {
-    throw new ConfigError(`unknown command "${command}"; expected one of: ${COMMANDS.join(', ')}`, get('command').source);
+    throw new ConfigError(
+      `unknown command "${command}"; expected one of: ${COMMANDS.join(', ')}`,
+      get('command').source,
+    );
   }
   const app = str('app') || defaultAppName(context.repository);
   if (!APP_NAME.test(app)) {
-    throw new ConfigError(`"${app}" is not a valid app name: use a-z, 0-9 and -, at most 63 characters`, get('app').source);
+    throw new ConfigError(
+      `"${app}" is not a valid app name: use a-z, 0-9 and -, at most 63 characters`,
+      get('app').source,
+    );
   }
   const build = asBoolean(get('build').value, get('build').source);
   const image = resolveImage(str('image') || defaultImage(context.repository), build, get('image').source);
   const context_ = str('context') || '.';
   const hostsRaw = get('hosts');
   const hosts = asList(hostsRaw.value, hostsRaw.source).map((text) => parseHost(text, hostsRaw.source));
-  if (hosts.length === 0) throw new ConfigError('at least one host is required (user@host[:port])', hostsRaw.source);
+  if (hosts.length === 0)
+    throw new ConfigError('at least one host is required (user@host[:port])', hostsRaw.source);
   const privateKey = str('ssh-key');
   if (!privateKey) throw new ConfigError('an SSH private key is required', get('ssh-key').source);
   const domain = str('domain');
   if (!DOMAIN.test(domain)) {
-    throw new ConfigError(domain ? `"${domain}" is not a domain name` : 'a domain is required: nginx routes it to the app', get('domain').source);
+    throw new ConfigError(
+      domain ? `"${domain}" is not a domain name` : 'a domain is required: nginx routes it to the app',
+      get('domain').source,
+    );
   }
   const readyPath = str('ready-path');
-  if (!readyPath.startsWith('/')) throw new ConfigError(`"${readyPath}" must start with /`, get('ready-path').source);
+  if (!readyPath.startsWith('/'))
+    throw new ConfigError(`"${readyPath}" must start with /`, get('ready-path').source);
   const env = asKeyValues(get('env').value, get('env').source);
   const secrets = asKeyValues(get('secrets').value, get('secrets').source);
   for (const key of Object.keys(secrets)) {
@@ -95,7 +108,13 @@ export function loadConfig(sources: ConfigSources): Config {
       dockerfile: str('dockerfile') || `${context_.replace(/\/+$/, '')}/Dockerfile`,
       args: asKeyValues(get('build-args').value, get('build-args').source),
     },
-    registry: resolveRegistry(image, str('registry-username'), str('registry-password'), str('github-token'), context),
+    registry: resolveRegistry(
+      image,
+      str('registry-username'),
+      str('registry-password'),
+      str('github-token'),
+      context,
+    ),
     hosts,
     ssh: {
       privateKey,
@@ -123,14 +142,18 @@ function readConfigFile(sources: ConfigSources): Map<string, FileEntry> {
   const path = given || SETTINGS.config.default;
   const text = sources.readFile(path);
   if (text === undefined) {
-    if (given) throw new ConfigError(`config file "${given}" does not exist`, { kind: 'input', name: 'config' });
+    if (given)
+      throw new ConfigError(`config file "${given}" does not exist`, { kind: 'input', name: 'config' });
     return new Map();
   }
   const entries = parseConfigFile(text, path);
   for (const [key, entry] of entries) {
     if (!isSettingName(key)) throw new ConfigError(`unknown setting "${key}"`, entry.source);
     if (!SETTINGS[key].file) {
-      throw new ConfigError(`"${key}" cannot be set in a file; pass it as an input (from a secret)`, entry.source);
+      throw new ConfigError(
+        `"${key}" cannot be set in a file; pass it as an input (from a secret)`,
+        entry.source,
+      );
     }
   }
   return entries;
@@ -140,15 +163,27 @@ function resolveImage(text: string, build: boolean, source: Source): ImageName {
   if (!text) throw new ConfigError('an image is required, e.g. ghcr.io/acme/web', source);
   const image = parseImage(text, source);
   if (build && (image.tag || image.digest)) {
-    throw new ConfigError('give the repository without a tag when Baton builds (it tags with the commit SHA), or set build: false', source);
+    throw new ConfigError(
+      'give the repository without a tag when Baton builds (it tags with the commit SHA), or set build: false',
+      source,
+    );
   }
   if (!build && !image.tag && !image.digest) {
-    throw new ConfigError('with build: false, give the tag or digest to deploy, e.g. ghcr.io/acme/web:1.4.2', source);
+    throw new ConfigError(
+      'with build: false, give the tag or digest to deploy, e.g. ghcr.io/acme/web:1.4.2',
+      source,
+    );
   }
   return image;
 }
 
-function resolveRegistry(image: ImageName, username: string, password: string, token: string, context: RunContext) {
+function resolveRegistry(
+  image: ImageName,
+  username: string,
+  password: string,
+  token: string,
+  context: RunContext,
+) {
   if (image.registry === 'ghcr.io') {
     return { server: image.registry, username: username || context.actor, password: password || token };
   }
@@ -157,7 +192,11 @@ function resolveRegistry(image: ImageName, username: string, password: string, t
 
 function defaultAppName(repository: string): string {
   const name = repository.split('/').pop() ?? '';
-  return name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63);
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 63);
 }
 
 function defaultImage(repository: string): string {

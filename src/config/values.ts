@@ -54,7 +54,11 @@ export function asKeyValues(value: unknown, source: Source): Record<string, stri
   const result: Record<string, string> = {};
   for (const [key, item] of pairs) {
     if (!ENV_NAME.test(key)) throw new ConfigError(`"${key}" is not a valid variable name`, source);
-    if (/[\r\n]/.test(item)) throw new ConfigError(`the value of ${key} spans several lines; Docker env files cannot hold that`, source);
+    if (/[\r\n]/.test(item))
+      throw new ConfigError(
+        `the value of ${key} spans several lines; Docker env files cannot hold that`,
+        source,
+      );
     result[key] = item;
   }
   return result;
@@ -62,7 +66,9 @@ export function asKeyValues(value: unknown, source: Source): Record<string, stri
 
 /** A command line: a YAML list of arguments, or a string split the way a shell would (no operators). */
 export function asCommand(value: unknown, source: Source): string[] {
-  const argv = Array.isArray(value) ? value.map((item) => asString(item, source)) : parseArgs(asString(value, source), source);
+  const argv = Array.isArray(value)
+    ? value.map((item) => asString(item, source))
+    : parseArgs(asString(value, source), source);
   if (argv.length === 0) throw new ConfigError('expected a command, got nothing', source);
   return argv;
 }
@@ -70,7 +76,10 @@ export function asCommand(value: unknown, source: Source): string[] {
 function parseArgs(text: string, source: Source): string[] {
   return parseShell(text, (name) => `$${name}`).map((token) => {
     if (typeof token === 'string') return token;
-    throw new ConfigError(`"${text}" uses shell syntax (${JSON.stringify(token)}); give a plain command`, source);
+    throw new ConfigError(
+      `"${text}" uses shell syntax (${JSON.stringify(token)}); give a plain command`,
+      source,
+    );
   });
 }
 

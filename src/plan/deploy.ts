@@ -10,7 +10,12 @@ export interface DeployPlan {
   release: string;
   /** The image reference hosts pull and run (tagged with the commit when Baton builds it). */
   image: string;
-  build?: { context: string; dockerfile: string; args: Record<string, string>; labels: Record<string, string> };
+  build?: {
+    context: string;
+    dockerfile: string;
+    args: Record<string, string>;
+    labels: Record<string, string>;
+  };
   registry: { server: string; username: string; password: string } | undefined;
   hosts: HostSpec[];
   appDir: string;
@@ -19,7 +24,12 @@ export interface DeployPlan {
   /** Secrets as an env file (mode 600) on the host; absent when there are none. */
   envFile?: { path: string; content: string };
   readiness: { path: string; timeoutMs: number; intervalMs: number };
-  proxy: { file: string; content(upstreamPort: number): string; testCommand: string[]; reloadCommand: string[] };
+  proxy: {
+    file: string;
+    content(upstreamPort: number): string;
+    testCommand: string[];
+    reloadCommand: string[];
+  };
   retireAfterSeconds: number;
   url: string;
 }
@@ -66,11 +76,21 @@ export function planDeploy(config: Config, context: RunContext, now: Date): Depl
       envFile: envFile?.path,
     },
     envFile,
-    readiness: { path: config.readiness.path, timeoutMs: config.readiness.timeoutSeconds * 1000, intervalMs: 200 },
+    readiness: {
+      path: config.readiness.path,
+      timeoutMs: config.readiness.timeoutSeconds * 1000,
+      intervalMs: 200,
+    },
     proxy: {
       file: siteFile(config.proxy.confDir, config.app),
       content: (upstreamPort) =>
-        renderSite({ app: config.app, release, domain: config.domain, listen: config.proxy.listen, upstreamPort }),
+        renderSite({
+          app: config.app,
+          release,
+          domain: config.domain,
+          listen: config.proxy.listen,
+          upstreamPort,
+        }),
       testCommand: config.proxy.testCommand,
       reloadCommand: config.proxy.reloadCommand,
     },

@@ -1,5 +1,5 @@
-import * as docker from '../commands/docker';
 import { containerProblem, notReady } from '../checks/readiness';
+import * as docker from '../commands/docker';
 import type { DeployPlan } from '../plan/deploy';
 import type { RemoteHost } from '../remote/ssh';
 
@@ -23,11 +23,16 @@ export async function startContainer(host: RemoteHost, plan: DeployPlan): Promis
     await host.writeFile(plan.envFile.path, plan.envFile.content, '600');
   }
   await host.run(docker.run(plan.container));
-  const result = await host.run(docker.port(plan.container.name, plan.container.appPort), { allowFailure: true });
+  const result = await host.run(docker.port(plan.container.name, plan.container.appPort), {
+    allowFailure: true,
+  });
   const problem = result.code === 0 ? undefined : await containerProblem(host, plan.container.name);
   if (problem) throw await notReady(host, plan.container.name, `${problem} right after it started`);
   const match = /127\.0\.0\.1:(\d+)/.exec(result.stdout);
-  if (!match?.[1]) throw new Error(`Docker published no loopback port for ${plan.container.name}: "${result.stdout.trim()}"`);
+  if (!match?.[1])
+    throw new Error(
+      `Docker published no loopback port for ${plan.container.name}: "${result.stdout.trim()}"`,
+    );
   return Number(match[1]);
 }
 

@@ -2,8 +2,8 @@ import * as core from '@actions/core';
 import { buildAndPush } from '../build/image';
 import { NotReadyError, waitUntilReady } from '../checks/readiness';
 import type { Config } from '../config';
-import { findCause } from '../errors';
 import type { RunContext } from '../config/context';
+import { findCause } from '../errors';
 import { phase, step } from '../log';
 import { type DeployPlan, planDeploy } from '../plan/deploy';
 import type { RemoteHost } from '../remote/ssh';
@@ -32,8 +32,11 @@ export async function deploy(config: Config, context: RunContext): Promise<Deplo
   const hosts = await timed('Connect', () => connect(config));
   try {
     let image = plan.image;
-    if (plan.build) image = await timed('Build', () => buildAndPush(plan, context.workspace, context.runnerTemp));
-    await timed('Pull', () => onEachHost(hosts, (host) => step(`pulled ${plan.image}`, () => pullImage(host, plan), host.label)));
+    if (plan.build)
+      image = await timed('Build', () => buildAndPush(plan, context.workspace, context.runnerTemp));
+    await timed('Pull', () =>
+      onEachHost(hosts, (host) => step(`pulled ${plan.image}`, () => pullImage(host, plan), host.label)),
+    );
     await rollOut(plan, hosts, timed);
     await timed('Retire', () => onEachHost(hosts, (host) => retire(host, plan)));
     return { plan, image, phases };
@@ -68,13 +71,19 @@ async function rollOut(plan: DeployPlan, hosts: RemoteHost[], timed: Timed): Pro
       onEachHost(hosts, async (host) => {
         const port = ports[hosts.indexOf(host)] as number;
         const ready = await waitUntilReady(host, plan.container.name, port, plan.readiness);
-        core.info(`✓ ${plan.container.name} answered HTTP ${ready.status} on ${host.label} after ${ready.attempts} attempt(s) (${(ready.elapsedMs / 1000).toFixed(2)}s)`);
+        core.info(
+          `✓ ${plan.container.name} answered HTTP ${ready.status} on ${host.label} after ${ready.attempts} attempt(s) (${(ready.elapsedMs / 1000).toFixed(2)}s)`,
+        );
       }),
     );
     await timed('Hand-over', () =>
       onEachHost(hosts, async (host) => {
         const port = ports[hosts.indexOf(host)] as number;
-        const done = await step(`nginx now routes ${plan.url} to port ${port}`, () => switchTraffic(host, plan, port), host.label);
+        const done = await step(
+          `nginx now routes ${plan.url} to port ${port}`,
+          () => switchTraffic(host, plan, port),
+          host.label,
+        );
         switched.push(done);
       }),
     );
@@ -94,16 +103,22 @@ function showContainerLog(error: NotReadyError): void {
 
 async function undo(plan: DeployPlan, started: RemoteHost[], switched: Switched[]): Promise<void> {
   for (const entry of switched) {
-    await revertTraffic(entry, plan).catch((error) => core.warning(`could not revert nginx on ${entry.host.label}: ${error}`));
+    await revertTraffic(entry, plan).catch((error) =>
+      core.warning(`could not revert nginx on ${entry.host.label}: ${error}`),
+    );
   }
   for (const host of started) {
-    await discardContainer(host, plan).catch((error) => core.warning(`could not remove ${plan.container.name} on ${host.label}: ${error}`));
+    await discardContainer(host, plan).catch((error) =>
+      core.warning(`could not remove ${plan.container.name} on ${host.label}: ${error}`),
+    );
     core.info(`removed ${plan.container.name} from ${host.label}; the previous release keeps serving`);
   }
 }
 
 async function retire(host: RemoteHost, plan: DeployPlan): Promise<void> {
   const others = await retireOthers(host, plan);
-  const what = others.length ? `${others.join(', ')} will stop in ${plan.retireAfterSeconds}s` : 'no previous container';
+  const what = others.length
+    ? `${others.join(', ')} will stop in ${plan.retireAfterSeconds}s`
+    : 'no previous container';
   core.info(`✓ ${what} on ${host.label}`);
 }

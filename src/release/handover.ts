@@ -10,14 +10,20 @@ export interface Switched {
  * Points nginx at the new container: write the site file, `nginx -t`, then a graceful reload. When the
  * test fails the previous file is put back, so nginx keeps serving the old release.
  */
-export async function switchTraffic(host: RemoteHost, plan: DeployPlan, upstreamPort: number): Promise<Switched> {
+export async function switchTraffic(
+  host: RemoteHost,
+  plan: DeployPlan,
+  upstreamPort: number,
+): Promise<Switched> {
   const previous = await host.readFile(plan.proxy.file);
   await host.writeFile(plan.proxy.file, plan.proxy.content(upstreamPort), '644');
   const test = await host.run(plan.proxy.testCommand, { allowFailure: true });
   if (test.code !== 0) {
     await restoreFile(host, plan, previous);
     const output = `${test.stderr}${test.stdout}`.trim().split('\n').slice(-5).join('\n');
-    throw new Error(`nginx rejected the new configuration (${plan.proxy.file}), previous file restored:\n${output}`);
+    throw new Error(
+      `nginx rejected the new configuration (${plan.proxy.file}), previous file restored:\n${output}`,
+    );
   }
   await host.run(plan.proxy.reloadCommand);
   return { host, previous };

@@ -4,7 +4,10 @@ import { errorMessage } from '../errors';
 import { RemoteHost } from '../remote/ssh';
 
 /** Runs the same work on every host at once; a failure names the host it happened on. */
-export async function onEachHost<T>(hosts: RemoteHost[], work: (host: RemoteHost) => Promise<T>): Promise<T[]> {
+export async function onEachHost<T>(
+  hosts: RemoteHost[],
+  work: (host: RemoteHost) => Promise<T>,
+): Promise<T[]> {
   const results = await Promise.allSettled(hosts.map((host) => work(host).catch(tagWithHost(host.label))));
   const failure = results.find((result) => result.status === 'rejected');
   if (failure) throw failure.reason;

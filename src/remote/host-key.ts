@@ -42,7 +42,10 @@ function decide(name: string, offered: KnownKey, known: KnownKey[], trustFirstUs
     };
   }
   if (trustFirstUse) {
-    return { refused: false, message: `trusting ${name} on first use: ${offered.type} ${print}. Pin it in known-hosts: ${line}` };
+    return {
+      refused: false,
+      message: `trusting ${name} on first use: ${offered.type} ${print}. Pin it in known-hosts: ${line}`,
+    };
   }
   return {
     refused: true,

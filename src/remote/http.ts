@@ -41,7 +41,10 @@ export async function httpGetOver(
     request.on('error', (error) => {
       stream.destroy();
       const closed = error.message === 'socket hang up';
-      resolve({ ok: false, error: closed ? 'connection closed without an answer (is the app listening?)' : error.message });
+      resolve({
+        ok: false,
+        error: closed ? 'connection closed without an answer (is the app listening?)' : error.message,
+      });
     });
     request.end();
   });

@@ -44,7 +44,8 @@ function nameMatches(entry: string, name: string): boolean {
 export function hostKeyAlgorithms(keys: KnownKey[]): string[] {
   const algorithms = new Set<string>();
   for (const { type } of keys) {
-    if (type === 'ssh-rsa') for (const alg of ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa']) algorithms.add(alg);
+    if (type === 'ssh-rsa')
+      for (const alg of ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa']) algorithms.add(alg);
     else algorithms.add(type);
   }
   return [...algorithms];

@@ -73,15 +73,19 @@ export class RemoteHost {
 
   /** Writes a file atomically (temp file + rename) with the given permissions; content goes over stdin. */
   async writeFile(path: string, content: string, mode: '600' | '644'): Promise<void> {
-    const script = 'umask 077; cat > "$1.baton-tmp" && chmod "$2" "$1.baton-tmp" && mv -f "$1.baton-tmp" "$1"';
+    const script =
+      'umask 077; cat > "$1.baton-tmp" && chmod "$2" "$1.baton-tmp" && mv -f "$1.baton-tmp" "$1"';
     await this.run(['sh', '-c', script, 'baton-write', path, mode], { stdin: content });
   }
 
   /** Reads a file, or undefined when it does not exist. */
   async readFile(path: string): Promise<string | undefined> {
-    const result = await this.run(['sh', '-c', 'if [ -e "$1" ]; then cat "$1"; else exit 3; fi', 'baton-read', path], {
-      allowFailure: true,
-    });
+    const result = await this.run(
+      ['sh', '-c', 'if [ -e "$1" ]; then cat "$1"; else exit 3; fi', 'baton-read', path],
+      {
+        allowFailure: true,
+      },
+    );
     if (result.code === 3) return undefined;
     if (result.code !== 0) throw new RemoteCommandError(`cat ${path}`, result);
     return result.stdout;
@@ -89,7 +93,12 @@ export class RemoteHost {
 
   /** An HTTP GET to a port on the host's loopback, tunnelled through this SSH connection. */
   async httpGet(port: number, path: string, timeoutMs: number, hostHeader?: string): Promise<HttpResult> {
-    return httpGetOver(() => this.ssh.forwardOut('127.0.0.1', 0, '127.0.0.1', port), path, timeoutMs, hostHeader);
+    return httpGetOver(
+      () => this.ssh.forwardOut('127.0.0.1', 0, '127.0.0.1', port),
+      path,
+      timeoutMs,
+      hostHeader,
+    );
   }
 
   dispose(): void {

@@ -26,7 +26,9 @@ export async function runAction(
   const summaryFile = join(dir, 'summary');
   writeFileSync(outputFile, '');
   writeFileSync(summaryFile, '');
-  const inputEnv = Object.fromEntries(Object.entries(inputs).map(([key, value]) => [`INPUT_${key.toUpperCase()}`, value]));
+  const inputEnv = Object.fromEntries(
+    Object.entries(inputs).map(([key, value]) => [`INPUT_${key.toUpperCase()}`, value]),
+  );
   const child = spawn(process.execPath, [resolve(ROOT, 'dist/index.js')], {
     cwd: dir,
     env: {
@@ -63,7 +65,14 @@ export async function runAction(
     .split('\n')
     .filter((line) => !line.startsWith('::add-mask::'))
     .join('\n');
-  return { code, stdout, stderr, outputs, summary, visible: [shown, stderr, summary, JSON.stringify(outputs)].join('\n') };
+  return {
+    code,
+    stdout,
+    stderr,
+    outputs,
+    summary,
+    visible: [shown, stderr, summary, JSON.stringify(outputs)].join('\n'),
+  };
 }
 
 function parseOutputs(text: string): Record<string, string> {

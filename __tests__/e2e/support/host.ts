@@ -22,7 +22,10 @@ export interface TestHost {
 }
 
 export function startTestHost(): string {
-  return execFileSync(resolve(ROOT, 'scripts/test-host'), ['up'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+  return execFileSync(resolve(ROOT, 'scripts/test-host'), ['up'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
     .trim()
     .split('\n')
     .at(-1) as string;

@@ -68,7 +68,14 @@ type Result = { ok: true; body: string } | { ok: false; error: string; retryable
 function get(agent: http.Agent, options: LoadOptions): Promise<Result> {
   return new Promise((resolve) => {
     const request = http.get(
-      { host: '127.0.0.1', port: options.port, path: '/', headers: { Host: options.host }, agent, timeout: 10_000 },
+      {
+        host: '127.0.0.1',
+        port: options.port,
+        path: '/',
+        headers: { Host: options.host },
+        agent,
+        timeout: 10_000,
+      },
       (response) => {
         let body = '';
         response.setEncoding('utf8');
