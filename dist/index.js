@@ -68535,8 +68535,8 @@ class RemoteHost {
         catch (error) {
             ssh.dispose();
             if (check.outcome?.refused)
-                throw new Error(check.outcome.message);
-            throw new Error(redact(`cannot connect to ${hostLabel(spec)}: ${errorMessage(error)}`));
+                throw new Error(check.outcome.message, { cause: error });
+            throw new Error(redact(`cannot connect to ${hostLabel(spec)}: ${errorMessage(error)}`), { cause: error });
         }
         return new RemoteHost(spec, ssh, check.outcome?.message);
     }

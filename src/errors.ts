@@ -1,7 +1,6 @@
 /** Where a bad value came from: an action input, or a line of the config file. */
 export type Source =
-  | { kind: 'input'; name: string }
-  | { kind: 'file'; file: string; line: number; key: string };
+  { kind: 'input'; name: string } | { kind: 'file'; file: string; line: number; key: string };
 
 export function describeSource(source: Source): string {
   return source.kind === 'input' ? `input "${source.name}"` : `${source.file}:${source.line} (${source.key})`;

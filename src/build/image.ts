@@ -34,8 +34,7 @@ export async function buildAndPush(plan: DeployPlan, workspace: string, tempDir:
         docker_(docker, ['buildx', 'build', '--push', '--metadata-file', metadata, ...args]),
       );
       const digest = JSON.parse(readFileSync(metadata, 'utf8'))['containerimage.digest'] as
-        | string
-        | undefined;
+        string | undefined;
       return digest ? `${plan.image}@${digest}` : plan.image;
     }
     await step(`built ${plan.image}`, () => docker_(docker, ['build', ...args]));
