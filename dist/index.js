@@ -68536,7 +68536,9 @@ class RemoteHost {
             ssh.dispose();
             if (check.outcome?.refused)
                 throw new Error(check.outcome.message, { cause: error });
-            throw new Error(redact(`cannot connect to ${hostLabel(spec)}: ${errorMessage(error)}`), { cause: error });
+            throw new Error(redact(`cannot connect to ${hostLabel(spec)}: ${errorMessage(error)}`), {
+                cause: error,
+            });
         }
         return new RemoteHost(spec, ssh, check.outcome?.message);
     }

@@ -58,7 +58,9 @@ export class RemoteHost {
     } catch (error) {
       ssh.dispose();
       if (check.outcome?.refused) throw new Error(check.outcome.message, { cause: error });
-      throw new Error(redact(`cannot connect to ${hostLabel(spec)}: ${errorMessage(error)}`), { cause: error });
+      throw new Error(redact(`cannot connect to ${hostLabel(spec)}: ${errorMessage(error)}`), {
+        cause: error,
+      });
     }
     return new RemoteHost(spec, ssh, check.outcome?.message);
   }
