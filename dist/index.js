@@ -66670,6 +66670,7 @@ function hostLabel(host) {
 const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
+const DOMAIN = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::\d{1,5})?$/;
 /** Parses a Docker image reference the way Docker does (domain, path components, tag, digest). */
 function parseImage(text, source) {
     const fail = (why) => new ConfigError(`"${text}" is not an image reference: ${why}`, source);
@@ -66693,6 +66694,8 @@ function parseImage(text, source) {
     const parts = rest.split('/');
     const first = parts[0] ?? '';
     const hasDomain = parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost');
+    if (hasDomain && !DOMAIN.test(first))
+        throw fail(`"${first}" is not a registry host[:port]`);
     const path = hasDomain ? parts.slice(1) : parts;
     if (path.length === 0 || !path.every((part) => COMPONENT.test(part))) {
         throw fail('use lowercase letters, digits and . _ - between slashes');
@@ -66783,12 +66786,15 @@ function asList(value, source) {
         .filter((item) => item && !item.startsWith('#'));
 }
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** KEY=VALUE pairs: a YAML mapping, or lines of KEY=VALUE (blank lines and # comments ignored). */
-function asKeyValues(value, source) {
+/**
+ * KEY=VALUE pairs: a YAML mapping, or lines of KEY=VALUE (blank lines and # comments ignored). With
+ * `secret`, errors never quote any part of a line: a mistyped separator could put the value in the key.
+ */
+function asKeyValues(value, source, secret = false) {
     const pairs = [];
     if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
         for (const [key, item] of Object.entries(value))
-            pairs.push([key, asString(item, source)]);
+            pairs.push([key, asString(item, source), undefined]);
     }
     else {
         const lines = typeof value === 'string' ? value.split(/\r?\n/) : asList(value, source);
@@ -66799,13 +66805,16 @@ function asKeyValues(value, source) {
             const eq = line.indexOf('=');
             if (eq <= 0)
                 throw new ConfigError(`line ${index + 1}: expected KEY=VALUE`, source);
-            pairs.push([line.slice(0, eq).trim(), line.slice(eq + 1)]);
+            pairs.push([line.slice(0, eq).trim(), line.slice(eq + 1), index + 1]);
         });
     }
     const result = {};
-    for (const [key, item] of pairs) {
-        if (!ENV_NAME.test(key))
-            throw new ConfigError(`"${key}" is not a valid variable name`, source);
+    for (const [key, item, line] of pairs) {
+        if (!ENV_NAME.test(key)) {
+            const where = line ? `line ${line}: ` : '';
+            const what = secret ? 'the name before "="' : `"${key}"`;
+            throw new ConfigError(`${where}${what} is not a valid variable name (letters, digits and _)`, source);
+        }
         if (/[\r\n]/.test(item))
             throw new ConfigError(`the value of ${key} spans several lines; Docker env files cannot hold that`, source);
         result[key] = item;
@@ -66845,7 +66854,7 @@ function describe(value) {
 
 const COMMANDS = ['deploy'];
 const APP_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-const DOMAIN = /^(?=.{1,253}$)(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
+const config_DOMAIN = /^(?=.{1,253}$)(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
 /** Reads inputs and baton.yml (inputs win), validates every value, and fills in defaults. Pure. */
 function loadConfig(sources) {
     const file = readConfigFile(sources);
@@ -66880,14 +66889,16 @@ function loadConfig(sources) {
     if (!privateKey)
         throw new ConfigError('an SSH private key is required', get('ssh-key').source);
     const domain = str('domain');
-    if (!DOMAIN.test(domain)) {
+    if (!config_DOMAIN.test(domain)) {
         throw new ConfigError(domain ? `"${domain}" is not a domain name` : 'a domain is required: nginx routes it to the app', get('domain').source);
     }
     const readyPath = str('ready-path');
-    if (!readyPath.startsWith('/'))
-        throw new ConfigError(`"${readyPath}" must start with /`, get('ready-path').source);
+    if (!/^\/[\x21-\x7e]*$/.test(readyPath)) {
+        const why = 'must start with / and have no spaces or non-ASCII characters (percent-encode them)';
+        throw new ConfigError(`"${readyPath}" ${why}`, get('ready-path').source);
+    }
     const env = asKeyValues(get('env').value, get('env').source);
-    const secrets = asKeyValues(get('secrets').value, get('secrets').source);
+    const secrets = asKeyValues(get('secrets').value, get('secrets').source, true);
     for (const key of Object.keys(secrets)) {
         if (key in env)
             throw new ConfigError(`${key} is set in both env and secrets`, get('secrets').source);
@@ -66981,6 +66992,9 @@ function listenAddress(text, source) {
     if (!/^(?:(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:]+\]|\*):)?\d{1,5}$/i.test(text)) {
         throw new ConfigError(`"${text}" is not an nginx listen address; expected PORT or ADDRESS:PORT`, source);
     }
+    const port = Number(text.slice(text.lastIndexOf(':') + 1));
+    if (port < 1 || port > 65535)
+        throw new ConfigError(`"${text}": the port must be 1..65535`, source);
     return text;
 }
 
@@ -67327,7 +67341,7 @@ function planDeploy(config, context, now) {
             image,
             appPort: config.appPort,
             labels,
-            env: { PORT: String(config.appPort), ...config.env },
+            env: { ...('PORT' in config.secrets ? {} : { PORT: String(config.appPort) }), ...config.env },
             envFile: envFile?.path,
         },
         envFile,
@@ -68348,7 +68362,7 @@ function keysForHost(text, host, port) {
             continue;
         const fields = line.split(/\s+/);
         if (fields[0]?.startsWith('@'))
-            continue; // @cert-authority / @revoked markers: not supported
+            continue; // @revoked: see revokedKeys; @cert-authority: not supported
         const [names, type, key] = fields;
         if (!names || !type || !key)
             continue;
@@ -68356,6 +68370,14 @@ function keysForHost(text, host, port) {
             keys.push({ type, key });
     }
     return keys;
+}
+/** Keys marked @revoked: refused for every host, whatever else is configured (as OpenSSH does). */
+function revokedKeys(text) {
+    return text
+        .split(/\r?\n/)
+        .map((line) => line.trim().split(/\s+/))
+        .filter((fields) => fields[0] === '@revoked' && fields[3])
+        .map((fields) => fields[3]);
 }
 function nameMatches(entry, name) {
     if (!entry.startsWith('|1|'))
@@ -68383,11 +68405,20 @@ function hostKeyAlgorithms(keys) {
 /** Decides whether to accept the key a host presents: it must be in known-hosts, unless first use is allowed. */
 function hostKeyCheck(host, port, policy) {
     const known = keysForHost(policy.knownHosts, host, port);
+    const revoked = revokedKeys(policy.knownHosts);
     const name = knownHostsName(host, port);
     const check = {
         algorithms: hostKeyAlgorithms(known),
         verify(key) {
             const offered = { type: keyType(key), key: key.toString('base64') };
+            if (revoked.includes(offered.key)) {
+                const print = fingerprint(offered.key);
+                check.outcome = {
+                    refused: true,
+                    message: `host key verification failed for ${name}: its key ${print} is marked @revoked in known-hosts`,
+                };
+                return false;
+            }
             if (known.some((entry) => entry.key === offered.key))
                 return true;
             check.outcome = decide(name, offered, known, policy.trustFirstUse);
@@ -68434,7 +68465,10 @@ var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_nod
 ;// CONCATENATED MODULE: ./src/remote/http.ts
 
 const BODY_LIMIT = 4096;
-/** One HTTP/1.1 GET over an already-open stream (an SSH forwarded channel); never throws. */
+/**
+ * One HTTP/1.1 GET over a stream we open (an SSH forwarded channel). Never throws. The timeout is our
+ * own timer: an SSH channel is not a socket and never emits the 'timeout' that http.request listens for.
+ */
 async function httpGetOver(open, path, timeoutMs, hostHeader = 'localhost') {
     let stream;
     try {
@@ -68444,33 +68478,44 @@ async function httpGetOver(open, path, timeoutMs, hostHeader = 'localhost') {
         return { ok: false, error: `connection refused (${error.message})` };
     }
     return new Promise((resolve) => {
-        const request = external_node_http_default().request({
-            path,
-            method: 'GET',
-            headers: { Host: hostHeader, 'User-Agent': 'baton', Connection: 'close' },
-            createConnection: () => stream,
-            timeout: timeoutMs,
-        }, (response) => {
-            let body = '';
-            response.setEncoding('utf8');
-            response.on('data', (chunk) => {
-                if (body.length < BODY_LIMIT)
-                    body += chunk;
-            });
-            response.on('end', () => resolve({ ok: true, status: response.statusCode ?? 0, body }));
-            response.on('error', (error) => resolve({ ok: false, error: error.message }));
-        });
-        request.on('timeout', () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-        request.on('error', (error) => {
+        let settled = false;
+        const finish = (result) => {
+            if (settled)
+                return;
+            settled = true;
+            clearTimeout(timer);
             stream.destroy();
-            const closed = error.message === 'socket hang up';
-            resolve({
-                ok: false,
-                error: closed ? 'connection closed without an answer (is the app listening?)' : error.message,
+            resolve(result);
+        };
+        const timer = setTimeout(() => finish({ ok: false, error: `no answer within ${timeoutMs} ms` }), timeoutMs);
+        try {
+            const request = external_node_http_default().request({
+                path,
+                method: 'GET',
+                headers: { Host: hostHeader, 'User-Agent': 'baton', Connection: 'close' },
+                createConnection: () => stream,
+            }, (response) => {
+                let body = '';
+                response.setEncoding('utf8');
+                response.on('data', (chunk) => {
+                    if (body.length < BODY_LIMIT)
+                        body += chunk;
+                });
+                response.on('end', () => finish({ ok: true, status: response.statusCode ?? 0, body }));
+                response.on('error', (error) => finish({ ok: false, error: error.message }));
             });
-        });
-        request.end();
+            request.on('error', (error) => finish({ ok: false, error: http_describe(error) }));
+            request.end();
+        }
+        catch (error) {
+            finish({ ok: false, error: error.message });
+        }
     });
+}
+function http_describe(error) {
+    return error.message === 'socket hang up'
+        ? 'connection closed without an answer (is the app listening?)'
+        : error.message;
 }
 
 ;// CONCATENATED MODULE: ./src/remote/shell.ts

@@ -12,6 +12,8 @@ export interface ImageName {
 const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
+const DOMAIN =
+  /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::\d{1,5})?$/;
 
 /** Parses a Docker image reference the way Docker does (domain, path components, tag, digest). */
 export function parseImage(text: string, source: Source): ImageName {
@@ -34,6 +36,7 @@ export function parseImage(text: string, source: Source): ImageName {
   const parts = rest.split('/');
   const first = parts[0] ?? '';
   const hasDomain = parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost');
+  if (hasDomain && !DOMAIN.test(first)) throw fail(`"${first}" is not a registry host[:port]`);
   const path = hasDomain ? parts.slice(1) : parts;
   if (path.length === 0 || !path.every((part) => COMPONENT.test(part))) {
     throw fail('use lowercase letters, digits and . _ - between slashes');

@@ -91,10 +91,12 @@ export function loadConfig(sources: ConfigSources): Config {
     );
   }
   const readyPath = str('ready-path');
-  if (!readyPath.startsWith('/'))
-    throw new ConfigError(`"${readyPath}" must start with /`, get('ready-path').source);
+  if (!/^\/[\x21-\x7e]*$/.test(readyPath)) {
+    const why = 'must start with / and have no spaces or non-ASCII characters (percent-encode them)';
+    throw new ConfigError(`"${readyPath}" ${why}`, get('ready-path').source);
+  }
   const env = asKeyValues(get('env').value, get('env').source);
-  const secrets = asKeyValues(get('secrets').value, get('secrets').source);
+  const secrets = asKeyValues(get('secrets').value, get('secrets').source, true);
   for (const key of Object.keys(secrets)) {
     if (key in env) throw new ConfigError(`${key} is set in both env and secrets`, get('secrets').source);
   }
@@ -212,5 +214,7 @@ function listenAddress(text: string, source: Source): string {
   if (!/^(?:(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:]+\]|\*):)?\d{1,5}$/i.test(text)) {
     throw new ConfigError(`"${text}" is not an nginx listen address; expected PORT or ADDRESS:PORT`, source);
   }
+  const port = Number(text.slice(text.lastIndexOf(':') + 1));
+  if (port < 1 || port > 65535) throw new ConfigError(`"${text}": the port must be 1..65535`, source);
   return text;
 }

@@ -36,11 +36,14 @@ export function asList(value: unknown, source: Source): string[] {
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** KEY=VALUE pairs: a YAML mapping, or lines of KEY=VALUE (blank lines and # comments ignored). */
-export function asKeyValues(value: unknown, source: Source): Record<string, string> {
-  const pairs: [string, string][] = [];
+/**
+ * KEY=VALUE pairs: a YAML mapping, or lines of KEY=VALUE (blank lines and # comments ignored). With
+ * `secret`, errors never quote any part of a line: a mistyped separator could put the value in the key.
+ */
+export function asKeyValues(value: unknown, source: Source, secret = false): Record<string, string> {
+  const pairs: [string, string, number | undefined][] = [];
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    for (const [key, item] of Object.entries(value)) pairs.push([key, asString(item, source)]);
+    for (const [key, item] of Object.entries(value)) pairs.push([key, asString(item, source), undefined]);
   } else {
     const lines = typeof value === 'string' ? value.split(/\r?\n/) : asList(value, source);
     lines.forEach((raw, index) => {
@@ -48,12 +51,16 @@ export function asKeyValues(value: unknown, source: Source): Record<string, stri
       if (!line || line.startsWith('#')) return;
       const eq = line.indexOf('=');
       if (eq <= 0) throw new ConfigError(`line ${index + 1}: expected KEY=VALUE`, source);
-      pairs.push([line.slice(0, eq).trim(), line.slice(eq + 1)]);
+      pairs.push([line.slice(0, eq).trim(), line.slice(eq + 1), index + 1]);
     });
   }
   const result: Record<string, string> = {};
-  for (const [key, item] of pairs) {
-    if (!ENV_NAME.test(key)) throw new ConfigError(`"${key}" is not a valid variable name`, source);
+  for (const [key, item, line] of pairs) {
+    if (!ENV_NAME.test(key)) {
+      const where = line ? `line ${line}: ` : '';
+      const what = secret ? 'the name before "="' : `"${key}"`;
+      throw new ConfigError(`${where}${what} is not a valid variable name (letters, digits and _)`, source);
+    }
     if (/[\r\n]/.test(item))
       throw new ConfigError(
         `the value of ${key} spans several lines; Docker env files cannot hold that`,

@@ -72,7 +72,7 @@ export function planDeploy(config: Config, context: RunContext, now: Date): Depl
       image,
       appPort: config.appPort,
       labels,
-      env: { PORT: String(config.appPort), ...config.env },
+      env: { ...('PORT' in config.secrets ? {} : { PORT: String(config.appPort) }), ...config.env },
       envFile: envFile?.path,
     },
     envFile,

@@ -1,4 +1,11 @@
-import { fingerprint, hostKeyAlgorithms, type KnownKey, keysForHost, knownHostsName } from './known-hosts';
+import {
+  fingerprint,
+  hostKeyAlgorithms,
+  type KnownKey,
+  keysForHost,
+  knownHostsName,
+  revokedKeys,
+} from './known-hosts';
 
 export interface HostKeyPolicy {
   knownHosts: string;
@@ -16,11 +23,20 @@ export interface HostKeyCheck {
 /** Decides whether to accept the key a host presents: it must be in known-hosts, unless first use is allowed. */
 export function hostKeyCheck(host: string, port: number, policy: HostKeyPolicy): HostKeyCheck {
   const known = keysForHost(policy.knownHosts, host, port);
+  const revoked = revokedKeys(policy.knownHosts);
   const name = knownHostsName(host, port);
   const check: HostKeyCheck = {
     algorithms: hostKeyAlgorithms(known),
     verify(key) {
       const offered = { type: keyType(key), key: key.toString('base64') };
+      if (revoked.includes(offered.key)) {
+        const print = fingerprint(offered.key);
+        check.outcome = {
+          refused: true,
+          message: `host key verification failed for ${name}: its key ${print} is marked @revoked in known-hosts`,
+        };
+        return false;
+      }
       if (known.some((entry) => entry.key === offered.key)) return true;
       check.outcome = decide(name, offered, known, policy.trustFirstUse);
       return !check.outcome.refused;

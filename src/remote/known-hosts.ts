@@ -25,12 +25,21 @@ export function keysForHost(text: string, host: string, port: number): KnownKey[
     const line = raw.trim();
     if (!line || line.startsWith('#')) continue;
     const fields = line.split(/\s+/);
-    if (fields[0]?.startsWith('@')) continue; // @cert-authority / @revoked markers: not supported
+    if (fields[0]?.startsWith('@')) continue; // @revoked: see revokedKeys; @cert-authority: not supported
     const [names, type, key] = fields;
     if (!names || !type || !key) continue;
     if (names.split(',').some((entry) => nameMatches(entry, name))) keys.push({ type, key });
   }
   return keys;
+}
+
+/** Keys marked @revoked: refused for every host, whatever else is configured (as OpenSSH does). */
+export function revokedKeys(text: string): string[] {
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((fields) => fields[0] === '@revoked' && fields[3])
+    .map((fields) => fields[3] as string);
 }
 
 function nameMatches(entry: string, name: string): boolean {

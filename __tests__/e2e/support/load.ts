@@ -40,8 +40,10 @@ export function startLoad(options: LoadOptions): { stop(): Promise<LoadReport> }
       report.sent++;
       let result = await get(agent, options);
       if (!result.ok && result.retryable) {
+        // A browser retries such a request once, on a new connection.
         report.retried++;
-        result = await get(agent, options);
+        result = await get(false, options);
+        if (!result.ok) result = { ...result, error: `${result.error} (on retry)` };
       }
       if (result.ok) {
         report.ok++;
@@ -65,7 +67,7 @@ export function startLoad(options: LoadOptions): { stop(): Promise<LoadReport> }
 
 type Result = { ok: true; body: string } | { ok: false; error: string; retryable: boolean };
 
-function get(agent: http.Agent, options: LoadOptions): Promise<Result> {
+function get(agent: http.Agent | false, options: LoadOptions): Promise<Result> {
   return new Promise((resolve) => {
     const request = http.get(
       {
@@ -93,7 +95,12 @@ function get(agent: http.Agent, options: LoadOptions): Promise<Result> {
     request.on('timeout', () => request.destroy(new Error('timeout')));
     request.on('error', (error: NodeJS.ErrnoException) => {
       const closedIdle = request.reusedSocket && ['ECONNRESET', 'EPIPE'].includes(error.code ?? '');
-      resolve({ ok: false, error: `${error.code ?? ''} ${error.message}`, retryable: Boolean(closedIdle) });
+      const where = request.reusedSocket ? 'reused connection' : 'new connection';
+      resolve({
+        ok: false,
+        error: `${error.code ?? ''} ${error.message} (${where})`,
+        retryable: Boolean(closedIdle),
+      });
     });
   });
 }
