@@ -66612,6 +66612,370 @@ function findCause(error, type) {
     return undefined;
 }
 
+;// CONCATENATED MODULE: ./src/checks/app-json.ts
+
+/** docker-container-healthchecker's defaults for app.json healthchecks. */
+const APP_JSON_DEFAULTS = { attempts: 3, timeout: 5, wait: 5, initialDelay: 0 };
+const TYPES = ['startup', 'liveness', 'readiness'];
+const FIELDS = new Set([
+    'type',
+    'name',
+    'description',
+    'path',
+    'content',
+    'command',
+    'port',
+    'scheme',
+    'httpHeaders',
+    'attempts',
+    'timeout',
+    'wait',
+    'initialDelay',
+    'uptime',
+    'listening',
+    'warn',
+    'onFailure',
+]);
+/**
+ * Reads `healthchecks.web[]` of an app.json with Dokku's fields and defaults. Returns undefined when the
+ * file declares no web healthchecks. Errors name the JSON path (and the line for invalid JSON).
+ */
+function parseAppJson(text, file) {
+    const root = parseJson(text, file);
+    const at = (path, why) => new ConfigError(`${file}: ${path}: ${why}`);
+    if (!isObject(root))
+        throw at('(top level)', 'expected an object');
+    if (root.healthchecks === undefined)
+        return undefined;
+    if (!isObject(root.healthchecks))
+        throw at('healthchecks', 'expected an object of process types');
+    const web = root.healthchecks.web;
+    if (web === undefined)
+        return undefined;
+    if (!Array.isArray(web))
+        throw at('healthchecks.web', 'expected a list of checks');
+    const suite = { source: 'app.json', file, sequential: false, startup: [], other: [] };
+    web.forEach((entry, index) => {
+        const path = `healthchecks.web[${index}]`;
+        const field = new Fields(entry, path, at);
+        const type = field.oneOf('type', TYPES);
+        if (!type)
+            throw at(`${path}.type`, `required: one of ${TYPES.join(', ')}`);
+        const check = toCheck(field, path, index);
+        if (type === 'startup')
+            suite.startup.push(check);
+        else
+            suite.other.push({ type, check });
+    });
+    return suite;
+}
+function toCheck(field, origin, index) {
+    const common = {
+        name: field.string('name') ?? `healthcheck-${index + 1}`,
+        origin,
+        attempts: field.integer('attempts', 1) ?? APP_JSON_DEFAULTS.attempts,
+        timeout: field.integer('timeout', 1) ?? APP_JSON_DEFAULTS.timeout,
+        wait: field.integer('wait', 0) ?? APP_JSON_DEFAULTS.wait,
+        initialDelay: field.integer('initialDelay', 0) ?? APP_JSON_DEFAULTS.initialDelay,
+    };
+    field.string('description');
+    field.boolean('warn');
+    field.object('onFailure');
+    const command = field.stringList('command');
+    const path = field.string('path');
+    const uptime = field.integer('uptime', 0);
+    const listening = field.boolean('listening');
+    const port = field.integer('port', 1, 65535);
+    const kinds = [
+        command && 'command',
+        path !== undefined && 'path',
+        uptime !== undefined && 'uptime',
+        listening && 'listening',
+    ];
+    const declared = kinds.filter(Boolean);
+    if (declared.length > 1)
+        field.fail(`declares both ${declared.join(' and ')}; a check does one thing`);
+    for (const name of ['content', 'scheme', 'httpHeaders']) {
+        if (field.has(name) && path === undefined)
+            field.fail(`"${name}" only applies to a path check`);
+    }
+    if (command)
+        return { ...common, kind: 'command', command };
+    if (path !== undefined) {
+        if (!path.startsWith('/'))
+            field.fail('path must start with /', 'path');
+        return {
+            ...common,
+            kind: 'path',
+            path,
+            port,
+            scheme: field.oneOf('scheme', ['http', 'https']) ?? 'http',
+            content: field.string('content'),
+            headers: field.headers('httpHeaders'),
+            status: 'dokku',
+        };
+    }
+    if (listening)
+        return { ...common, kind: 'listening', port };
+    return { ...common, kind: 'uptime', uptime: uptime ?? 0 };
+}
+class Fields {
+    path;
+    at;
+    entry;
+    constructor(entry, path, at) {
+        this.path = path;
+        this.at = at;
+        if (!isObject(entry))
+            throw at(path, 'expected an object');
+        this.entry = entry;
+        for (const key of Object.keys(entry)) {
+            if (!FIELDS.has(key))
+                throw at(`${path}.${key}`, `unknown field; expected one of ${[...FIELDS].join(', ')}`);
+        }
+    }
+    has(key) {
+        return this.entry[key] !== undefined;
+    }
+    fail(why, key) {
+        throw this.at(key ? `${this.path}.${key}` : this.path, why);
+    }
+    wrong(key, expected) {
+        this.fail(`expected ${expected}, got ${JSON.stringify(this.entry[key])}`, key);
+    }
+    string(key) {
+        const value = this.entry[key];
+        if (value === undefined)
+            return undefined;
+        return typeof value === 'string' ? value : this.wrong(key, 'a string');
+    }
+    boolean(key) {
+        const value = this.entry[key];
+        if (value === undefined)
+            return undefined;
+        return typeof value === 'boolean' ? value : this.wrong(key, 'true or false');
+    }
+    integer(key, min, max = 86_400) {
+        const value = this.entry[key];
+        if (value === undefined)
+            return undefined;
+        if (typeof value !== 'number' || !Number.isInteger(value))
+            return this.wrong(key, 'a whole number');
+        if (value < min || value > max)
+            this.fail(`expected ${min}..${max}, got ${value}`, key);
+        return value;
+    }
+    oneOf(key, options) {
+        const value = this.string(key);
+        if (value === undefined)
+            return undefined;
+        const lower = value.toLowerCase();
+        return options.includes(lower) ? lower : this.wrong(key, `one of ${options.join(', ')}`);
+    }
+    stringList(key) {
+        const value = this.entry[key];
+        if (value === undefined)
+            return undefined;
+        if (!Array.isArray(value) || value.length === 0 || !value.every((item) => typeof item === 'string')) {
+            return this.wrong(key, 'a non-empty list of strings (the command and its arguments)');
+        }
+        return value;
+    }
+    object(key) {
+        const value = this.entry[key];
+        if (value === undefined)
+            return undefined;
+        return isObject(value) ? value : this.wrong(key, 'an object');
+    }
+    headers(key) {
+        const value = this.entry[key];
+        if (value === undefined)
+            return [];
+        const valid = (item) => isObject(item) && typeof item.name === 'string' && typeof item.value === 'string';
+        if (!Array.isArray(value) || !value.every(valid))
+            return this.wrong(key, 'a list of {"name": …, "value": …}');
+        return value;
+    }
+}
+function isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function parseJson(text, file) {
+    try {
+        return JSON.parse(text);
+    }
+    catch (error) {
+        const message = error.message;
+        const position = /position (\d+)/.exec(message)?.[1];
+        const line = position ? text.slice(0, Number(position)).split('\n').length : undefined;
+        throw new ConfigError(`${file}${line ? `:${line}` : ''}: invalid JSON: ${message}`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/checks/checks-file.ts
+
+/** Dokku's defaults for CHECKS files (DOKKU_CHECKS_WAIT / _TIMEOUT / _ATTEMPTS). */
+const CHECKS_DEFAULTS = { WAIT: 5, TIMEOUT: 30, ATTEMPTS: 5 };
+const SETTING = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/;
+const CHECK = /^(?:(https?):)?(\/\/[^/\s]*)?(\/\S*)?$/i;
+/**
+ * Parses a Dokku CHECKS file: blank lines and # comments, WAIT=/TIMEOUT=/ATTEMPTS= (last one wins,
+ * for every check, as in Dokku), and check lines `PATH [EXPECTED CONTENT]`. Strict where Dokku was
+ * silent: anything else is an error naming file:line.
+ */
+function parseChecksFile(text, file) {
+    const settings = { ...CHECKS_DEFAULTS };
+    const lines = [];
+    text.split(/\r?\n/).forEach((raw, index) => {
+        const line = index + 1;
+        const trimmed = raw.trim();
+        if (!trimmed || trimmed.startsWith('#'))
+            return;
+        const fail = (why) => new ConfigError(`${file}:${line}: ${why}`);
+        const setting = SETTING.exec(trimmed);
+        if (setting) {
+            const [, name = '', rawValue = ''] = setting;
+            if (!(name in CHECKS_DEFAULTS))
+                throw fail(`unknown setting "${name}"; expected WAIT=, TIMEOUT= or ATTEMPTS=`);
+            const value = rawValue.replace(/\s#.*$/, '').trim();
+            if (!/^\d+$/.test(value))
+                throw fail(`${name} must be a whole number of ${name === 'ATTEMPTS' ? 'attempts' : 'seconds'}, got "${value}"`);
+            if (name !== 'WAIT' && Number(value) < 1)
+                throw fail(`${name} must be at least 1`);
+            settings[name] = Number(value);
+            return;
+        }
+        const url = trimmed.split(/\s+/)[0] ?? '';
+        const content = trimmed.slice(url.length).trim();
+        lines.push({ line, url, content: content || undefined });
+        const match = CHECK.exec(url);
+        if (!match || (!match[2] && !match[3])) {
+            throw fail(`"${url}" is not a check: expected a path (/health), //host/path or http(s)://host/path`);
+        }
+        if (match[2]?.includes(':'))
+            throw fail(`"${url}": omit the port; checks always go to the container's port`);
+    });
+    const startup = lines.map(({ line, url, content }, index) => checks_file_toCheck(url, content, `${file}:${line}`, index, settings));
+    return { source: 'CHECKS', file, sequential: true, startup, other: [] };
+}
+function checks_file_toCheck(url, content, origin, index, settings) {
+    const match = CHECK.exec(url);
+    const host = match[2]?.slice(2);
+    return {
+        kind: 'path',
+        name: `check-${index + 1}`,
+        origin,
+        path: match[3] ?? '/',
+        scheme: match[1]?.toLowerCase() ?? 'http',
+        content,
+        headers: host ? [{ name: 'Host', value: host }] : [],
+        status: 'dokku',
+        attempts: settings.ATTEMPTS,
+        timeout: settings.TIMEOUT,
+        wait: settings.WAIT,
+        initialDelay: 0,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/checks/resolve.ts
+
+
+
+/**
+ * Decides which checks gate the hand-over, as Dokku would: app.json healthchecks, else a CHECKS file,
+ * else the default (the container stays up for default-checks-wait seconds and answers HTTP). Pure.
+ */
+function resolveChecks(settings, readFile) {
+    if (settings.skip) {
+        return {
+            suite: { source: 'skipped', sequential: false, startup: [], other: [] },
+            warnings: [
+                'skip-checks is set: traffic moves to the new container as soon as it starts, without any check',
+            ],
+        };
+    }
+    if (settings.healthcheckPath) {
+        if (settings.file) {
+            throw new ConfigError('set either healthcheck-path or checks, not both', settings.healthcheckSource);
+        }
+        return { suite: kamalSuite(settings), warnings: [] };
+    }
+    if (settings.file) {
+        const text = readFile(settings.file);
+        if (text === undefined)
+            throw new ConfigError(`"${settings.file}" does not exist`, settings.fileSource);
+        const suite = settings.file.endsWith('.json')
+            ? parseAppJson(text, settings.file)
+            : parseChecksFile(text, settings.file);
+        if (!suite)
+            throw new ConfigError(`"${settings.file}" has no healthchecks.web list`, settings.fileSource);
+        return { suite, warnings: [] };
+    }
+    return autodetect(settings, readFile);
+}
+function autodetect(settings, readFile) {
+    const base = settings.context.replace(/\/+$/, '');
+    const appJsonPath = `${base}/app.json`;
+    const checksPath = `${base}/CHECKS`;
+    const appJson = readFile(appJsonPath);
+    const checks = readFile(checksPath);
+    const fromAppJson = appJson === undefined ? undefined : parseAppJson(appJson, appJsonPath);
+    if (fromAppJson) {
+        const warnings = checks === undefined
+            ? []
+            : [`${checksPath} is ignored: ${appJsonPath} declares healthchecks (as in Dokku 0.31+)`];
+        return { suite: fromAppJson, warnings };
+    }
+    if (checks !== undefined)
+        return { suite: parseChecksFile(checks, checksPath), warnings: [] };
+    return { suite: defaultSuite(settings), warnings: [] };
+}
+function kamalSuite(settings) {
+    const check = {
+        kind: 'path',
+        name: 'healthcheck',
+        origin: 'input healthcheck-path',
+        path: settings.healthcheckPath,
+        scheme: 'http',
+        headers: [],
+        status: '2xx',
+        attempts: 1,
+        timeout: 5,
+        wait: 0,
+        initialDelay: 0,
+        budget: settings.readyTimeout,
+    };
+    return { source: 'healthcheck-path', sequential: false, startup: [check], other: [] };
+}
+/** Dokku's default (up for DOKKU_DEFAULT_CHECKS_WAIT seconds) plus Baton's readiness (HTTP below 500). */
+function defaultSuite(settings) {
+    const common = { attempts: 1, timeout: 5, wait: 0, initialDelay: 0 };
+    const ready = {
+        ...common,
+        kind: 'path',
+        name: 'ready',
+        origin: 'input ready-path',
+        path: settings.readyPath,
+        scheme: 'http',
+        headers: [],
+        status: 'ready',
+        budget: settings.readyTimeout,
+    };
+    const uptime = {
+        ...common,
+        kind: 'uptime',
+        name: 'uptime',
+        origin: 'input default-checks-wait',
+        uptime: settings.defaultChecksWait,
+    };
+    return {
+        source: 'default',
+        sequential: false,
+        startup: settings.defaultChecksWait > 0 ? [ready, uptime] : [ready],
+        other: [],
+    };
+}
+
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./src/config/file.ts
@@ -66731,6 +67095,11 @@ const SETTINGS = {
     domain: { default: '', file: true },
     env: { default: '', file: true },
     secrets: { default: '', file: false },
+    checks: { default: '', file: true },
+    'healthcheck-path': { default: '', file: true },
+    'skip-checks': { default: 'false', file: true },
+    'checks-timing': { default: 'fast', file: true },
+    'default-checks-wait': { default: '10', file: true },
     'ready-path': { default: '/', file: true },
     'ready-timeout': { default: '60', file: true },
     'retire-after': { default: '60', file: true },
@@ -66852,6 +67221,7 @@ function describe(value) {
 
 
 
+
 const COMMANDS = ['deploy'];
 const APP_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const config_DOMAIN = /^(?=.{1,253}$)(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
@@ -66892,11 +67262,7 @@ function loadConfig(sources) {
     if (!config_DOMAIN.test(domain)) {
         throw new ConfigError(domain ? `"${domain}" is not a domain name` : 'a domain is required: nginx routes it to the app', get('domain').source);
     }
-    const readyPath = str('ready-path');
-    if (!/^\/[\x21-\x7e]*$/.test(readyPath)) {
-        const why = 'must start with / and have no spaces or non-ASCII characters (percent-encode them)';
-        throw new ConfigError(`"${readyPath}" ${why}`, get('ready-path').source);
-    }
+    const readyPath = checkPath(str('ready-path'), get('ready-path').source);
     const env = asKeyValues(get('env').value, get('env').source);
     const secrets = asKeyValues(get('secrets').value, get('secrets').source, true);
     for (const key of Object.keys(secrets)) {
@@ -66925,6 +67291,20 @@ function loadConfig(sources) {
         env,
         secrets,
         readiness: { path: readyPath, timeoutSeconds: int('ready-timeout', 1, 3600) },
+        checks: {
+            ...resolveChecks({
+                file: str('checks'),
+                fileSource: get('checks').source,
+                healthcheckPath: checkPath(str('healthcheck-path'), get('healthcheck-path').source),
+                healthcheckSource: get('healthcheck-path').source,
+                skip: asBoolean(get('skip-checks').value, get('skip-checks').source),
+                context: context_,
+                readyPath,
+                readyTimeout: int('ready-timeout', 1, 3600),
+                defaultChecksWait: int('default-checks-wait', 0, 3600),
+            }, sources.readFile),
+            timing: timing(str('checks-timing'), get('checks-timing').source),
+        },
         retireAfterSeconds: int('retire-after', 0, 86400),
         proxy: {
             listen: listenAddress(str('nginx-listen'), get('nginx-listen').source),
@@ -66996,6 +67376,18 @@ function listenAddress(text, source) {
     if (port < 1 || port > 65535)
         throw new ConfigError(`"${text}": the port must be 1..65535`, source);
     return text;
+}
+function checkPath(path, source) {
+    if (path && !/^\/[\x21-\x7e]*$/.test(path)) {
+        const why = 'must start with / and have no spaces or non-ASCII characters (percent-encode them)';
+        throw new ConfigError(`"${path}" ${why}`, source);
+    }
+    return path;
+}
+function timing(text, source) {
+    if (text === 'fast' || text === 'dokku')
+        return text;
+    throw new ConfigError(`"${text}" is not a checks timing; expected fast or dokku`, source);
 }
 
 ;// CONCATENATED MODULE: ./src/config/context.ts
@@ -67183,6 +67575,16 @@ function state(container) {
         container,
     ];
 }
+function inspectField(container, template) {
+    return ['docker', 'inspect', '--format', template, container];
+}
+/** Container addresses on every network it is attached to, space-separated. */
+function addresses(container) {
+    return inspectField(container, '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}');
+}
+function docker_exec(container, command) {
+    return ['docker', 'exec', container, ...command];
+}
 function logs(container, lines) {
     return ['docker', 'logs', '--tail', String(lines), container];
 }
@@ -67203,68 +67605,302 @@ function retireLater(delaySeconds, containers) {
     return ['sh', '-c', script, 'baton-retire', String(delaySeconds), ...containers];
 }
 
-;// CONCATENATED MODULE: ./src/checks/readiness.ts
+;// CONCATENATED MODULE: ./src/checks/model.ts
+// What a deploy checks before traffic moves, whatever file it came from (CHECKS, app.json, inputs).
+function describeCheck(check) {
+    switch (check.kind) {
+        case 'path': {
+            const host = check.headers.find((header) => header.name.toLowerCase() === 'host')?.value ?? 'localhost';
+            const url = `${check.scheme}://${host}${check.path}`;
+            return check.content === undefined ? url : `${url} => "${check.content}"`;
+        }
+        case 'command':
+            return `command ${JSON.stringify(check.command)}`;
+        case 'uptime':
+            return `container up for ${check.uptime}s`;
+        case 'listening':
+            return `listening on port ${check.port ?? 'app-port'}`;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/checks/probes.ts
+
+function probe(target, check, timeoutMs) {
+    switch (check.kind) {
+        case 'path':
+            return probePath(target, check, timeoutMs);
+        case 'command':
+            return probeCommand(target, check, timeoutMs);
+        case 'listening':
+            return probeListening(target, check);
+        case 'uptime':
+            return containerUp(target);
+    }
+}
+const MAX_REDIRECTS = 10;
+async function probePath(target, check, timeoutMs) {
+    const useLoopback = check.port === undefined || check.port === target.appPort;
+    const address = useLoopback ? '127.0.0.1' : await target.address();
+    const port = useLoopback ? target.publishedPort : check.port;
+    const headers = Object.fromEntries(check.headers.map(({ name, value }) => [name, value]));
+    let path = check.path;
+    for (let hop = 0;; hop++) {
+        const result = await target.host.httpGet(address, port, {
+            path,
+            timeoutMs,
+            headers,
+            tls: check.scheme === 'https',
+        });
+        if (!result.ok)
+            return { ok: false, got: result.error, transport: true };
+        const next = result.status >= 300 && result.status < 400 ? sameSite(result.location, headers.Host) : undefined;
+        if (next && hop < MAX_REDIRECTS) {
+            path = next;
+            continue;
+        }
+        return judge(check, result.status, result.body);
+    }
+}
+/** Follows a redirect (as curl --location) only while it stays on the app: a path or the same host. */
+function sameSite(location, host) {
+    if (!location)
+        return undefined;
+    if (location.startsWith('/') && !location.startsWith('//'))
+        return location;
+    try {
+        const url = new URL(location);
+        return url.host === (host ?? 'localhost') ? `${url.pathname}${url.search}` : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+function judge(check, status, body) {
+    const got = `HTTP ${status} ${JSON.stringify(body.slice(0, 80))}${body.length > 80 ? '…' : ''}`;
+    if (!statusPasses(check.status, status))
+        return { ok: false, got: `${got} (expected ${expectedStatus(check.status)})`, transport: false };
+    if (check.content !== undefined && !body.includes(check.content)) {
+        return { ok: false, got: `${got}: expected to but did not find "${check.content}"`, transport: false };
+    }
+    return { ok: true, got };
+}
+function statusPasses(rule, status) {
+    if (rule === 'ready')
+        return status > 0 && status < 500;
+    if (rule === '2xx')
+        return status >= 200 && status < 300;
+    return status >= 200 && status < 400;
+}
+function expectedStatus(rule) {
+    return { ready: 'a status below 500', '2xx': '2xx', dokku: '2xx or 3xx' }[rule];
+}
+async function probeCommand(target, check, timeoutMs) {
+    const seconds = String(Math.max(1, Math.ceil(timeoutMs / 1000)));
+    const result = await target.host.run(['timeout', seconds, ...docker_exec(target.container, check.command)], {
+        allowFailure: true,
+    });
+    const output = `${result.stdout}${result.stderr}`.trim().slice(0, 200);
+    if (result.code === 0)
+        return { ok: true, got: `exit 0${output ? ` ${JSON.stringify(output)}` : ''}` };
+    const why = result.code === 124 ? `timed out after ${seconds}s` : `exit ${result.code}`;
+    return { ok: false, got: `${why}${output ? ` ${JSON.stringify(output)}` : ''}`, transport: false };
+}
+async function probeListening(target, check) {
+    const port = check.port ?? target.appPort;
+    const pid = (await target.host.run(inspectField(target.container, '{{.State.Pid}}'))).stdout.trim();
+    const tables = await target.host.run(['cat', `/proc/${pid}/net/tcp`, `/proc/${pid}/net/tcp6`], {
+        allowFailure: true,
+    });
+    const listeners = parseListeners(tables.stdout).filter((entry) => entry.port === port);
+    if (listeners.some((entry) => entry.any))
+        return { ok: true, got: `listening on 0.0.0.0:${port}` };
+    const got = listeners.length
+        ? `listening on port ${port} only on a loopback or single address`
+        : `nothing listens on port ${port}`;
+    return { ok: false, got, transport: true };
+}
+/** LISTEN sockets from /proc/net/tcp{,6}: port, and whether bound to every address. */
+function parseListeners(text) {
+    return text
+        .split('\n')
+        .map((line) => line.trim().split(/\s+/))
+        .filter((fields) => fields[3] === '0A' && fields[1]?.includes(':'))
+        .map((fields) => {
+        const [address = '', port = '0'] = fields[1].split(':');
+        return { port: Number.parseInt(port, 16), any: /^0+$/.test(address) };
+    });
+}
+/** The container is running and has not restarted: Dokku's uptime check, and our crash detection. */
+async function containerUp(target) {
+    const result = await target.host.run(state(target.container), { allowFailure: true });
+    if (result.code !== 0)
+        return { ok: false, got: 'the container is gone', transport: false };
+    const [status, restarts, exitCode] = result.stdout.trim().split(' ');
+    if (status !== 'running')
+        return { ok: false, got: `the container is ${status} (exit code ${exitCode})`, transport: false };
+    if (Number(restarts) > 0) {
+        return {
+            ok: false,
+            got: `the container crashed and restarted ${restarts} time(s) (last exit code ${exitCode})`,
+            transport: false,
+        };
+    }
+    return { ok: true, got: 'the container is running' };
+}
+
+;// CONCATENATED MODULE: ./src/checks/run.ts
 
 
-class NotReadyError extends Error {
+
+
+class ChecksFailedError extends Error {
     container;
     containerLog;
-    constructor(message, container, containerLog) {
+    results;
+    constructor(message, container, containerLog, results) {
         super(message);
         this.container = container;
         this.containerLog = containerLog;
-        this.name = 'NotReadyError';
+        this.results = results;
+        this.name = 'ChecksFailedError';
     }
 }
-const STATE_EVERY_MS = 1000;
-const REQUEST_TIMEOUT_MS = 2000;
-/**
- * Polls the new container over the SSH tunnel until it answers HTTP with a status below 500. Fails at
- * once if the container exits or restarts, and when the budget runs out.
- */
-async function waitUntilReady(host, container, port, readiness) {
+const POLL_MS = 100;
+const ALIVE_EVERY_MS = 1000;
+/** Runs the startup checks against the new container; resolves when all pass, throws when one fails. */
+async function runChecks(target, suite, timing) {
+    const legacy = suite.source === 'CHECKS';
+    const run = (check) => runCheck(target, check, timing, legacy);
+    const results = [];
+    if (suite.sequential)
+        for (const check of suite.startup)
+            results.push(await run(check));
+    else
+        results.push(...(await Promise.all(suite.startup.map(run))));
+    const failed = results.filter((result) => !result.ok);
+    if (failed.length === 0) {
+        info(`All checks successful! (${target.container} on ${target.host.label})`);
+        return results;
+    }
+    info(` !     Could not start due to ${failed.length} failed checks.`);
+    const first = failed[0];
+    const why = `check ${first.check.name} (${first.check.origin}) failed on attempt ${attemptText(first.check, first.attempt)}: ${first.got}`;
+    const log = await target.host.run(logs(target.container, 100), { allowFailure: true });
+    throw new ChecksFailedError(`${target.container} ${why}`, target.container, `${log.stdout}${log.stderr}`.trimEnd(), results);
+}
+async function runCheck(target, check, timing, legacy) {
+    info(`       ${check.name} (${check.origin}) expects: ${describeCheck(check)}`);
     const started = Date.now();
-    let lastStateCheck = 0;
-    let lastSeen = '';
-    let attempts = 0;
+    const done = (ok, attempt, got) => {
+        const elapsedMs = Date.now() - started;
+        if (ok)
+            info(`✓ ${check.name} passed on attempt ${attemptText(check, attempt)} (${(elapsedMs / 1000).toFixed(2)}s): ${got}`);
+        else
+            info(` !     ${check.name} failed on attempt ${attemptText(check, attempt)}: ${got}`);
+        return { check, ok, attempt, got, elapsedMs };
+    };
+    if (check.kind === 'uptime') {
+        const crash = await sleepWatching(target, target.startedAt + check.uptime * 1000 - Date.now());
+        const result = crash ?? (await containerUp(target));
+        return done(result.ok, 1, result.got);
+    }
+    if (timing === 'dokku')
+        return legacy ? dokkuChecksFile(target, check, done) : dokkuAppJson(target, check, done);
+    return poll(target, check, legacy, done);
+}
+/** Polls until the check passes or Dokku's whole budget for it is spent; a crash fails at once. */
+async function poll(target, check, legacy, done) {
+    const started = Date.now();
+    const budgetMs = budgetSeconds(check, legacy) * 1000;
+    const slotMs = budgetMs / check.attempts;
+    let lastAlive = started;
+    let shown = '';
+    let polls = 0;
     while (true) {
-        attempts++;
-        const result = await host.httpGet(port, readiness.path, REQUEST_TIMEOUT_MS);
-        if (result.ok && result.status < 500) {
-            return { attempts, status: result.status, elapsedMs: Date.now() - started };
+        polls++;
+        const remaining = started + budgetMs - Date.now();
+        const result = await probe(target, check, Math.max(100, Math.min(check.timeout * 1000, remaining)));
+        const elapsed = Date.now() - started;
+        const attempt = check.budget ? polls : Math.min(check.attempts, Math.floor(elapsed / slotMs) + 1);
+        if (result.ok)
+            return done(true, attempt, result.got);
+        // One line per Dokku attempt slot, or per new answer: readable, not one line per poll.
+        const key = check.budget ? result.got : `${attemptText(check, attempt)}: ${result.got}`;
+        if (key !== shown)
+            info(` !     Attempt ${attemptText(check, attempt)}: ${result.got}`);
+        shown = key;
+        if (elapsed >= budgetMs)
+            return done(false, attempt, `${result.got} (gave up after ${(elapsed / 1000).toFixed(1)}s, Dokku's budget)`);
+        if (Date.now() - lastAlive >= ALIVE_EVERY_MS) {
+            lastAlive = Date.now();
+            const alive = await containerUp(target);
+            if (!alive.ok)
+                return done(false, attempt, alive.got);
         }
-        const seen = result.ok ? `HTTP ${result.status}` : result.error;
-        if (seen !== lastSeen)
-            info(`  ${container}: GET ${readiness.path} → ${seen} (attempt ${attempts})`);
-        lastSeen = seen;
-        if (Date.now() - lastStateCheck >= STATE_EVERY_MS) {
-            lastStateCheck = Date.now();
-            const problem = await containerProblem(host, container);
-            if (problem)
-                throw await notReady(host, container, problem);
-        }
-        if (Date.now() - started >= readiness.timeoutMs) {
-            const budget = `${readiness.timeoutMs / 1000}s`;
-            throw await notReady(host, container, `not ready after ${budget} (${attempts} attempts, last: GET ${readiness.path} → ${seen})`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, readiness.intervalMs));
+        await sleep(POLL_MS);
     }
 }
-async function containerProblem(host, container) {
-    const result = await host.run(state(container), { allowFailure: true });
-    if (result.code !== 0)
-        return 'the container is gone';
-    const [status, restarts, exitCode] = result.stdout.trim().split(' ');
-    if (status !== 'running')
-        return `the container is ${status} (exit code ${exitCode})`;
-    if (Number(restarts) > 0)
-        return `the container crashed and restarted ${restarts} time(s) (last exit code ${exitCode})`;
+/** Dokku's CHECKS loop, to the second: sleep WAIT before every attempt, then one request. */
+async function dokkuChecksFile(target, check, done) {
+    let last = { ok: false, got: 'not run', transport: true };
+    for (let attempt = 1; attempt <= check.attempts; attempt++) {
+        info(`       Attempt ${attempt}/${check.attempts}. Waiting for ${check.wait} seconds ...`);
+        const crash = await sleepWatching(target, check.wait * 1000);
+        if (crash)
+            return done(false, attempt, crash.got);
+        last = await probe(target, check, check.timeout * 1000);
+        if (last.ok)
+            return done(true, attempt, last.got);
+        info(` !     ${last.got}`);
+        info(` !     Check attempt ${attempt}/${check.attempts} failed.`);
+    }
+    return done(false, check.attempts, last.got);
+}
+/** docker-container-healthchecker's loop: initialDelay, then attempts `wait` apart; HTTP retries only transport errors. */
+async function dokkuAppJson(target, check, done) {
+    const crash = await sleepWatching(target, target.startedAt + check.initialDelay * 1000 - Date.now());
+    if (crash)
+        return done(false, 1, crash.got);
+    let last = { ok: false, got: 'not run', transport: true };
+    for (let attempt = 1; attempt <= check.attempts; attempt++) {
+        last = await probe(target, check, check.timeout * 1000);
+        if (last.ok)
+            return done(true, attempt, last.got);
+        if (check.kind === 'path' && !last.transport)
+            return done(false, attempt, last.got);
+        info(` !     Attempt ${attempt}/${check.attempts}: ${last.got}`);
+        if (attempt < check.attempts) {
+            const crashed = await sleepWatching(target, check.wait * 1000);
+            if (crashed)
+                return done(false, attempt, crashed.got);
+        }
+    }
+    return done(false, check.attempts, last.got);
+}
+/** The most time Dokku could spend on a check before failing it: Baton never gives up earlier. */
+function budgetSeconds(check, legacy) {
+    if (check.budget !== undefined)
+        return check.budget;
+    if (legacy)
+        return check.attempts * (check.wait + check.timeout);
+    return check.initialDelay + check.attempts * check.timeout + (check.attempts - 1) * check.wait;
+}
+function attemptText(check, attempt) {
+    return check.budget ? String(attempt) : `${attempt}/${check.attempts}`;
+}
+/** Sleeps, checking every second that the container is still up; returns the failure if it is not. */
+async function sleepWatching(target, ms) {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+        await sleep(Math.min(ALIVE_EVERY_MS, until - Date.now()));
+        const alive = await containerUp(target);
+        if (!alive.ok)
+            return alive;
+    }
     return undefined;
 }
-async function notReady(host, container, why) {
-    const result = await host.run(logs(container, 100), { allowFailure: true });
-    const output = `${result.stdout}${result.stderr}`.trimEnd();
-    return new NotReadyError(`${container} ${why}`, container, output);
+function sleep(ms) {
+    return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }
 
 ;// CONCATENATED MODULE: ./src/proxy/nginx.ts
@@ -67345,11 +67981,7 @@ function planDeploy(config, context, now) {
             envFile: envFile?.path,
         },
         envFile,
-        readiness: {
-            path: config.readiness.path,
-            timeoutMs: config.readiness.timeoutSeconds * 1000,
-            intervalMs: 200,
-        },
+        checks: config.checks,
         proxy: {
             file: siteFile(config.proxy.confDir, config.app),
             content: (upstreamPort) => renderSite({
@@ -67380,6 +68012,7 @@ function envFileText(values) {
 ;// CONCATENATED MODULE: ./src/release/container.ts
 
 
+
 /** Logs in (when credentials are given) and pulls the release image on a host. */
 async function pullImage(host, plan) {
     let configDir;
@@ -67392,23 +68025,26 @@ async function pullImage(host, plan) {
     }
     await host.run(pull(configDir, plan.image));
 }
-/** Starts the new container beside the old one and returns the loopback port Docker picked. */
+/** Starts the new container beside the old one; returns the loopback port Docker picked and the start time. */
 async function startContainer(host, plan) {
     if (plan.envFile) {
         await host.run(['mkdir', '-p', '-m', '700', plan.appDir]);
         await host.writeFile(plan.envFile.path, plan.envFile.content, '600');
     }
+    const startedAt = Date.now();
     await host.run(run(plan.container));
     const result = await host.run(port(plan.container.name, plan.container.appPort), {
         allowFailure: true,
     });
-    const problem = result.code === 0 ? undefined : await containerProblem(host, plan.container.name);
-    if (problem)
-        throw await notReady(host, plan.container.name, `${problem} right after it started`);
     const match = /127\.0\.0\.1:(\d+)/.exec(result.stdout);
-    if (!match?.[1])
-        throw new Error(`Docker published no loopback port for ${plan.container.name}: "${result.stdout.trim()}"`);
-    return Number(match[1]);
+    if (match?.[1])
+        return { port: Number(match[1]), startedAt };
+    const state = await containerUp({ host, container: plan.container.name });
+    const why = state.ok
+        ? `Docker published no loopback port: "${result.stdout.trim()}"`
+        : `${state.got} right after it started`;
+    const log = await host.run(logs(plan.container.name, 100), { allowFailure: true });
+    throw new ChecksFailedError(`${plan.container.name}: ${why}`, plan.container.name, `${log.stdout}${log.stderr}`.trimEnd(), []);
 }
 /** Removes a release that never took traffic: its container and its env file. */
 async function discardContainer(host, plan) {
@@ -68462,14 +69098,18 @@ function keyType(blob) {
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __nccwpck_require__(7067);
 var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_);
+// EXTERNAL MODULE: external "node:tls"
+var external_node_tls_ = __nccwpck_require__(1692);
+var external_node_tls_default = /*#__PURE__*/__nccwpck_require__.n(external_node_tls_);
 ;// CONCATENATED MODULE: ./src/remote/http.ts
 
-const BODY_LIMIT = 4096;
+
+const BODY_LIMIT = 64 * 1024;
 /**
  * One HTTP/1.1 GET over a stream we open (an SSH forwarded channel). Never throws. The timeout is our
  * own timer: an SSH channel is not a socket and never emits the 'timeout' that http.request listens for.
  */
-async function httpGetOver(open, path, timeoutMs, hostHeader = 'localhost') {
+async function httpGetOver(open, options) {
     let stream;
     try {
         stream = await open();
@@ -68477,6 +69117,13 @@ async function httpGetOver(open, path, timeoutMs, hostHeader = 'localhost') {
     catch (error) {
         return { ok: false, error: `connection refused (${error.message})` };
     }
+    const headers = {
+        Host: 'localhost',
+        'User-Agent': 'baton',
+        Accept: '*/*',
+        Connection: 'close',
+        ...options.headers,
+    };
     return new Promise((resolve) => {
         let settled = false;
         const finish = (result) => {
@@ -68487,21 +69134,23 @@ async function httpGetOver(open, path, timeoutMs, hostHeader = 'localhost') {
             stream.destroy();
             resolve(result);
         };
-        const timer = setTimeout(() => finish({ ok: false, error: `no answer within ${timeoutMs} ms` }), timeoutMs);
+        const timer = setTimeout(() => finish({ ok: false, error: `no answer within ${options.timeoutMs} ms` }), options.timeoutMs);
         try {
-            const request = external_node_http_default().request({
-                path,
-                method: 'GET',
-                headers: { Host: hostHeader, 'User-Agent': 'baton', Connection: 'close' },
-                createConnection: () => stream,
-            }, (response) => {
+            const socket = options.tls
+                ? external_node_tls_default().connect({
+                    socket: stream,
+                    rejectUnauthorized: false,
+                    servername: serverName(headers.Host),
+                })
+                : stream;
+            const request = external_node_http_default().request({ path: options.path, method: 'GET', headers, createConnection: () => socket }, (response) => {
                 let body = '';
                 response.setEncoding('utf8');
                 response.on('data', (chunk) => {
                     if (body.length < BODY_LIMIT)
                         body += chunk;
                 });
-                response.on('end', () => finish({ ok: true, status: response.statusCode ?? 0, body }));
+                response.on('end', () => finish({ ok: true, status: response.statusCode ?? 0, body, location: response.headers.location }));
                 response.on('error', (error) => finish({ ok: false, error: error.message }));
             });
             request.on('error', (error) => finish({ ok: false, error: http_describe(error) }));
@@ -68511,6 +69160,10 @@ async function httpGetOver(open, path, timeoutMs, hostHeader = 'localhost') {
             finish({ ok: false, error: error.message });
         }
     });
+}
+function serverName(host) {
+    const name = host.replace(/:\d+$/, '');
+    return /^[\d.]+$|:/.test(name) ? undefined : name;
 }
 function http_describe(error) {
     return error.message === 'socket hang up'
@@ -68611,9 +69264,9 @@ class RemoteHost {
             throw new RemoteCommandError(`cat ${path}`, result);
         return result.stdout;
     }
-    /** An HTTP GET to a port on the host's loopback, tunnelled through this SSH connection. */
-    async httpGet(port, path, timeoutMs, hostHeader) {
-        return httpGetOver(() => this.ssh.forwardOut('127.0.0.1', 0, '127.0.0.1', port), path, timeoutMs, hostHeader);
+    /** An HTTP GET to an address the host can reach (its loopback, a container), tunnelled through SSH. */
+    async httpGet(address, port, options) {
+        return httpGetOver(() => this.ssh.forwardOut('127.0.0.1', 0, address, port), options);
     }
     dispose() {
         this.ssh.dispose();
@@ -68663,6 +69316,8 @@ function tagWithHost(label) {
 
 
 
+
+
 async function deploy(config, context) {
     const plan = planDeploy(config, context, new Date());
     const phases = [];
@@ -68697,20 +69352,17 @@ async function connect(config) {
     }
     return hosts;
 }
-/** Start, wait for readiness, hand over. Until traffic has moved everywhere, a failure undoes it all. */
+/** Start, run the checks, hand over. Until traffic has moved everywhere, a failure undoes it all. */
 async function rollOut(plan, hosts, timed) {
     const started = [];
     const switched = [];
     try {
-        const ports = await timed('Start', () => onEachHost(hosts, (host) => {
+        const starts = await timed('Start', () => onEachHost(hosts, (host) => {
             started.push(host);
             return step(`started ${plan.container.name}`, () => startContainer(host, plan), host.label);
         }));
-        await timed('Readiness', () => onEachHost(hosts, async (host) => {
-            const port = ports[hosts.indexOf(host)];
-            const ready = await waitUntilReady(host, plan.container.name, port, plan.readiness);
-            info(`✓ ${plan.container.name} answered HTTP ${ready.status} on ${host.label} after ${ready.attempts} attempt(s) (${(ready.elapsedMs / 1000).toFixed(2)}s)`);
-        }));
+        const ports = starts.map((start) => start.port);
+        await timed('Checks', () => checkAll(plan, hosts, starts));
         await timed('Hand-over', () => onEachHost(hosts, async (host) => {
             const port = ports[hosts.indexOf(host)];
             const done = await step(`nginx now routes ${plan.url} to port ${port}`, () => switchTraffic(host, plan, port), host.label);
@@ -68718,12 +69370,36 @@ async function rollOut(plan, hosts, timed) {
         }));
     }
     catch (error) {
-        const notReady = findCause(error, NotReadyError);
-        if (notReady)
-            showContainerLog(notReady);
+        const failed = findCause(error, ChecksFailedError);
+        if (failed)
+            showContainerLog(failed);
         await undo(plan, started, switched);
         throw error;
     }
+}
+async function checkAll(plan, hosts, starts) {
+    const { suite, timing } = plan.checks;
+    if (suite.source === 'skipped') {
+        warning('Checks skipped (skip-checks): traffic moves without checking the new container');
+        return;
+    }
+    const from = suite.file ?? suite.source;
+    info(`-----> Running ${suite.startup.length} startup check(s) from ${from} (timing: ${timing})`);
+    for (const { type, check } of suite.other) {
+        info(`       not run at deploy: ${type} check ${check.name} (${describeCheck(check)})`);
+    }
+    await onEachHost(hosts, async (host) => {
+        const start = starts[hosts.indexOf(host)];
+        const target = {
+            host,
+            container: plan.container.name,
+            appPort: plan.container.appPort,
+            publishedPort: start.port,
+            startedAt: start.startedAt,
+            address: async () => (await host.run(addresses(plan.container.name))).stdout.trim().split(' ')[0] ?? '',
+        };
+        await runChecks(target, suite, timing);
+    });
 }
 function showContainerLog(error) {
     startGroup(`Output of ${error.container} (last 100 lines)`);

@@ -49,6 +49,7 @@ function deploy(version, sha) {
     'nginx-reload-command': host.NGINX_RELOAD_COMMAND,
     'state-dir': `${host.BATON_TEST_ROOT}/state`,
     'retire-after': '5',
+    'default-checks-wait': '2',
   };
   for (const name of ['output', 'summary']) writeFileSync(join(work, name), '');
   const env = {

@@ -15,7 +15,10 @@ const badInput = (inputs: Record<string, string>, files: Record<string, string> 
 
 describe('loadConfig defaults', () => {
   it('fills every default from a minimal config (hosts, ssh-key, domain)', () => {
-    const config = load({});
+    const { checks, ...config } = load({});
+    expect(checks.timing).toBe('fast');
+    expect(checks.suite.source).toBe('default');
+    expect(checks.suite.startup.map((check) => check.kind)).toEqual(['path', 'uptime']);
     expect(config).toEqual({
       command: 'deploy',
       app: 'web',
@@ -45,7 +48,7 @@ describe('loadConfig defaults', () => {
   it('reads baton.yml from the workspace by default, and works without it', () => {
     const sources = fakeSources(MINIMAL);
     loadConfig(sources);
-    expect(sources.readPaths).toEqual(['baton.yml']);
+    expect(sources.readPaths).toEqual(['baton.yml', './app.json', './CHECKS']);
   });
 
   it('derives app and image from the repository name', () => {
@@ -222,7 +225,7 @@ describe('loadConfig sources', () => {
       { 'baton.yml': 'app-port: 1111\n', 'deploy/prod.yml': 'app-port: 2222\n' },
     );
     expect(loadConfig(sources).appPort).toBe(2222);
-    expect(sources.readPaths).toEqual(['deploy/prod.yml']);
+    expect(sources.readPaths[0]).toBe('deploy/prod.yml');
   });
 
   it('names the given config file in its errors', () => {

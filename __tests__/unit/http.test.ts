@@ -25,7 +25,11 @@ function fakeChannel(reply: ((request: string) => string | null) | undefined) {
 describe('httpGetOver', () => {
   it('sends a GET for the path with the Host header and reads the status and body', async () => {
     const channel = fakeChannel(() => 'HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n');
-    const result = await httpGetOver(async () => channel.stream, '/healthz?deep=1', 1000, 'web.example.com');
+    const result = await httpGetOver(async () => channel.stream, {
+      path: '/healthz?deep=1',
+      timeoutMs: 1000,
+      headers: { Host: 'web.example.com' },
+    });
     expect(result).toEqual({ ok: true, status: 204, body: '' });
     expect(channel.request()).toMatch(/^GET \/healthz\?deep=1 HTTP\/1\.1\r\n/);
     expect(channel.request()).toMatch(/\r\nHost: web\.example\.com\r\n/i);
@@ -35,7 +39,7 @@ describe('httpGetOver', () => {
     const channel = fakeChannel(
       () => 'HTTP/1.1 503 Service Unavailable\r\nContent-Length: 7\r\nConnection: close\r\n\r\nstarted',
     );
-    expect(await httpGetOver(async () => channel.stream, '/', 1000)).toEqual({
+    expect(await httpGetOver(async () => channel.stream, { path: '/', timeoutMs: 1000 })).toEqual({
       ok: true,
       status: 503,
       body: 'started',
@@ -47,15 +51,14 @@ describe('httpGetOver', () => {
       async () => {
         throw new Error('Connection refused');
       },
-      '/',
-      1000,
+      { path: '/', timeoutMs: 1000 },
     );
     expect(result).toEqual({ ok: false, error: 'connection refused (Connection refused)' });
   });
 
   it('reports a channel closed without an answer', async () => {
     const channel = fakeChannel(() => null);
-    expect(await httpGetOver(async () => channel.stream, '/', 1000)).toEqual({
+    expect(await httpGetOver(async () => channel.stream, { path: '/', timeoutMs: 1000 })).toEqual({
       ok: false,
       error: 'connection closed without an answer (is the app listening?)',
     });
@@ -68,7 +71,7 @@ describe('httpGetOver', () => {
   it('gives up when the app never answers', async () => {
     const channel = fakeChannel(undefined);
     try {
-      const pending = httpGetOver(async () => channel.stream, '/', 100);
+      const pending = httpGetOver(async () => channel.stream, { path: '/', timeoutMs: 100 });
       const result = await Promise.race([
         pending,
         new Promise((resolve) => setTimeout(() => resolve('still waiting after 1s'), 1000)),
@@ -94,7 +97,7 @@ describe('httpGetOver', () => {
 
   it('resolves (never throws) and closes the channel for a path with a space', async () => {
     const channel = fakeChannel(() => 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
-    const result = await httpGetOver(async () => channel.stream, '/health check', 1000);
+    const result = await httpGetOver(async () => channel.stream, { path: '/health check', timeoutMs: 1000 });
     expect(result.ok).toBe(false);
     expect(channel.stream.destroyed).toBe(true);
   });

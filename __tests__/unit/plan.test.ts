@@ -164,7 +164,13 @@ describe('planDeploy', () => {
       'retire-after': '5',
     });
     expect(p.url).toBe('http://web.example.com');
-    expect(p.readiness).toEqual({ path: '/healthz', timeoutMs: 30_000, intervalMs: 200 });
+    expect(p.checks.suite.source).toBe('default');
+    expect(p.checks.suite.startup[0]).toMatchObject({
+      kind: 'path',
+      path: '/healthz',
+      status: 'ready',
+      budget: 30,
+    });
     expect(p.retireAfterSeconds).toBe(5);
     expect(p.hosts).toEqual([{ user: 'deploy', host: '203.0.113.10', port: 22 }]);
   });

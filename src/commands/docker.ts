@@ -42,6 +42,19 @@ export function state(container: string): string[] {
   ];
 }
 
+export function inspectField(container: string, template: string): string[] {
+  return ['docker', 'inspect', '--format', template, container];
+}
+
+/** Container addresses on every network it is attached to, space-separated. */
+export function addresses(container: string): string[] {
+  return inspectField(container, '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}');
+}
+
+export function exec(container: string, command: string[]): string[] {
+  return ['docker', 'exec', container, ...command];
+}
+
 export function logs(container: string, lines: number): string[] {
   return ['docker', 'logs', '--tail', String(lines), container];
 }

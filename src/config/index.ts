@@ -1,4 +1,6 @@
 import { ConfigError, type Source } from '../errors';
+import { type ResolvedChecks, resolveChecks } from '../checks/resolve';
+import type { Timing } from '../checks/run';
 import type { RunContext } from './context';
 import { type FileEntry, parseConfigFile } from './file';
 import { type HostSpec, parseHost } from './hosts';
@@ -22,6 +24,7 @@ export interface Config {
   env: Record<string, string>;
   secrets: Record<string, string>;
   readiness: { path: string; timeoutSeconds: number };
+  checks: ResolvedChecks & { timing: Timing };
   retireAfterSeconds: number;
   proxy: { listen: string; confDir: string; testCommand: string[]; reloadCommand: string[] };
   stateDir: string;
@@ -90,11 +93,7 @@ export function loadConfig(sources: ConfigSources): Config {
       get('domain').source,
     );
   }
-  const readyPath = str('ready-path');
-  if (!/^\/[\x21-\x7e]*$/.test(readyPath)) {
-    const why = 'must start with / and have no spaces or non-ASCII characters (percent-encode them)';
-    throw new ConfigError(`"${readyPath}" ${why}`, get('ready-path').source);
-  }
+  const readyPath = checkPath(str('ready-path'), get('ready-path').source);
   const env = asKeyValues(get('env').value, get('env').source);
   const secrets = asKeyValues(get('secrets').value, get('secrets').source, true);
   for (const key of Object.keys(secrets)) {
@@ -128,6 +127,23 @@ export function loadConfig(sources: ConfigSources): Config {
     env,
     secrets,
     readiness: { path: readyPath, timeoutSeconds: int('ready-timeout', 1, 3600) },
+    checks: {
+      ...resolveChecks(
+        {
+          file: str('checks'),
+          fileSource: get('checks').source,
+          healthcheckPath: checkPath(str('healthcheck-path'), get('healthcheck-path').source),
+          healthcheckSource: get('healthcheck-path').source,
+          skip: asBoolean(get('skip-checks').value, get('skip-checks').source),
+          context: context_,
+          readyPath,
+          readyTimeout: int('ready-timeout', 1, 3600),
+          defaultChecksWait: int('default-checks-wait', 0, 3600),
+        },
+        sources.readFile,
+      ),
+      timing: timing(str('checks-timing'), get('checks-timing').source),
+    },
     retireAfterSeconds: int('retire-after', 0, 86400),
     proxy: {
       listen: listenAddress(str('nginx-listen'), get('nginx-listen').source),
@@ -217,4 +233,17 @@ function listenAddress(text: string, source: Source): string {
   const port = Number(text.slice(text.lastIndexOf(':') + 1));
   if (port < 1 || port > 65535) throw new ConfigError(`"${text}": the port must be 1..65535`, source);
   return text;
+}
+
+function checkPath(path: string, source: Source): string {
+  if (path && !/^\/[\x21-\x7e]*$/.test(path)) {
+    const why = 'must start with / and have no spaces or non-ASCII characters (percent-encode them)';
+    throw new ConfigError(`"${path}" ${why}`, source);
+  }
+  return path;
+}
+
+function timing(text: string, source: Source): Timing {
+  if (text === 'fast' || text === 'dokku') return text;
+  throw new ConfigError(`"${text}" is not a checks timing; expected fast or dokku`, source);
 }

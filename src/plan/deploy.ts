@@ -23,7 +23,7 @@ export interface DeployPlan {
   container: ContainerSpec;
   /** Secrets as an env file (mode 600) on the host; absent when there are none. */
   envFile?: { path: string; content: string };
-  readiness: { path: string; timeoutMs: number; intervalMs: number };
+  checks: Config['checks'];
   proxy: {
     file: string;
     content(upstreamPort: number): string;
@@ -76,11 +76,7 @@ export function planDeploy(config: Config, context: RunContext, now: Date): Depl
       envFile: envFile?.path,
     },
     envFile,
-    readiness: {
-      path: config.readiness.path,
-      timeoutMs: config.readiness.timeoutSeconds * 1000,
-      intervalMs: 200,
-    },
+    checks: config.checks,
     proxy: {
       file: siteFile(config.proxy.confDir, config.app),
       content: (upstreamPort) =>

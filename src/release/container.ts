@@ -1,4 +1,5 @@
-import { containerProblem, notReady } from '../checks/readiness';
+import { containerUp } from '../checks/probes';
+import { ChecksFailedError } from '../checks/run';
 import * as docker from '../commands/docker';
 import type { DeployPlan } from '../plan/deploy';
 import type { RemoteHost } from '../remote/ssh';
@@ -16,24 +17,33 @@ export async function pullImage(host: RemoteHost, plan: DeployPlan): Promise<voi
   await host.run(docker.pull(configDir, plan.image));
 }
 
-/** Starts the new container beside the old one and returns the loopback port Docker picked. */
-export async function startContainer(host: RemoteHost, plan: DeployPlan): Promise<number> {
+/** Starts the new container beside the old one; returns the loopback port Docker picked and the start time. */
+export async function startContainer(
+  host: RemoteHost,
+  plan: DeployPlan,
+): Promise<{ port: number; startedAt: number }> {
   if (plan.envFile) {
     await host.run(['mkdir', '-p', '-m', '700', plan.appDir]);
     await host.writeFile(plan.envFile.path, plan.envFile.content, '600');
   }
+  const startedAt = Date.now();
   await host.run(docker.run(plan.container));
   const result = await host.run(docker.port(plan.container.name, plan.container.appPort), {
     allowFailure: true,
   });
-  const problem = result.code === 0 ? undefined : await containerProblem(host, plan.container.name);
-  if (problem) throw await notReady(host, plan.container.name, `${problem} right after it started`);
   const match = /127\.0\.0\.1:(\d+)/.exec(result.stdout);
-  if (!match?.[1])
-    throw new Error(
-      `Docker published no loopback port for ${plan.container.name}: "${result.stdout.trim()}"`,
-    );
-  return Number(match[1]);
+  if (match?.[1]) return { port: Number(match[1]), startedAt };
+  const state = await containerUp({ host, container: plan.container.name });
+  const why = state.ok
+    ? `Docker published no loopback port: "${result.stdout.trim()}"`
+    : `${state.got} right after it started`;
+  const log = await host.run(docker.logs(plan.container.name, 100), { allowFailure: true });
+  throw new ChecksFailedError(
+    `${plan.container.name}: ${why}`,
+    plan.container.name,
+    `${log.stdout}${log.stderr}`.trimEnd(),
+    [],
+  );
 }
 
 /** Removes a release that never took traffic: its container and its env file. */

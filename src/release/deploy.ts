@@ -1,6 +1,9 @@
 import * as core from '@actions/core';
 import { buildAndPush } from '../build/image';
-import { NotReadyError, waitUntilReady } from '../checks/readiness';
+import { ChecksFailedError, runChecks } from '../checks/run';
+import type { Target } from '../checks/probes';
+import { describeCheck } from '../checks/model';
+import * as docker from '../commands/docker';
 import type { Config } from '../config';
 import type { RunContext } from '../config/context';
 import { findCause } from '../errors';
@@ -56,26 +59,19 @@ async function connect(config: Config): Promise<RemoteHost[]> {
 
 type Timed = <T>(name: string, work: () => Promise<T>) => Promise<T>;
 
-/** Start, wait for readiness, hand over. Until traffic has moved everywhere, a failure undoes it all. */
+/** Start, run the checks, hand over. Until traffic has moved everywhere, a failure undoes it all. */
 async function rollOut(plan: DeployPlan, hosts: RemoteHost[], timed: Timed): Promise<void> {
   const started: RemoteHost[] = [];
   const switched: Switched[] = [];
   try {
-    const ports = await timed('Start', () =>
+    const starts = await timed('Start', () =>
       onEachHost(hosts, (host) => {
         started.push(host);
         return step(`started ${plan.container.name}`, () => startContainer(host, plan), host.label);
       }),
     );
-    await timed('Readiness', () =>
-      onEachHost(hosts, async (host) => {
-        const port = ports[hosts.indexOf(host)] as number;
-        const ready = await waitUntilReady(host, plan.container.name, port, plan.readiness);
-        core.info(
-          `✓ ${plan.container.name} answered HTTP ${ready.status} on ${host.label} after ${ready.attempts} attempt(s) (${(ready.elapsedMs / 1000).toFixed(2)}s)`,
-        );
-      }),
-    );
+    const ports = starts.map((start) => start.port);
+    await timed('Checks', () => checkAll(plan, hosts, starts));
     await timed('Hand-over', () =>
       onEachHost(hosts, async (host) => {
         const port = ports[hosts.indexOf(host)] as number;
@@ -88,14 +84,44 @@ async function rollOut(plan: DeployPlan, hosts: RemoteHost[], timed: Timed): Pro
       }),
     );
   } catch (error) {
-    const notReady = findCause(error, NotReadyError);
-    if (notReady) showContainerLog(notReady);
+    const failed = findCause(error, ChecksFailedError);
+    if (failed) showContainerLog(failed);
     await undo(plan, started, switched);
     throw error;
   }
 }
 
-function showContainerLog(error: NotReadyError): void {
+async function checkAll(
+  plan: DeployPlan,
+  hosts: RemoteHost[],
+  starts: { port: number; startedAt: number }[],
+) {
+  const { suite, timing } = plan.checks;
+  if (suite.source === 'skipped') {
+    core.warning('Checks skipped (skip-checks): traffic moves without checking the new container');
+    return;
+  }
+  const from = suite.file ?? suite.source;
+  core.info(`-----> Running ${suite.startup.length} startup check(s) from ${from} (timing: ${timing})`);
+  for (const { type, check } of suite.other) {
+    core.info(`       not run at deploy: ${type} check ${check.name} (${describeCheck(check)})`);
+  }
+  await onEachHost(hosts, async (host) => {
+    const start = starts[hosts.indexOf(host)] as { port: number; startedAt: number };
+    const target: Target = {
+      host,
+      container: plan.container.name,
+      appPort: plan.container.appPort,
+      publishedPort: start.port,
+      startedAt: start.startedAt,
+      address: async () =>
+        (await host.run(docker.addresses(plan.container.name))).stdout.trim().split(' ')[0] ?? '',
+    };
+    await runChecks(target, suite, timing);
+  });
+}
+
+function showContainerLog(error: ChecksFailedError): void {
   core.startGroup(`Output of ${error.container} (last 100 lines)`);
   core.info(error.containerLog || '(no output)');
   core.endGroup();

@@ -3,7 +3,7 @@ import { type HostSpec, hostLabel } from '../config/hosts';
 import { errorMessage } from '../errors';
 import { redact } from '../secrets';
 import { type HostKeyPolicy, hostKeyCheck } from './host-key';
-import { type HttpResult, httpGetOver } from './http';
+import { type HttpOptions, type HttpResult, httpGetOver } from './http';
 import { toShell } from './shell';
 
 export interface RunResult {
@@ -93,14 +93,9 @@ export class RemoteHost {
     return result.stdout;
   }
 
-  /** An HTTP GET to a port on the host's loopback, tunnelled through this SSH connection. */
-  async httpGet(port: number, path: string, timeoutMs: number, hostHeader?: string): Promise<HttpResult> {
-    return httpGetOver(
-      () => this.ssh.forwardOut('127.0.0.1', 0, '127.0.0.1', port),
-      path,
-      timeoutMs,
-      hostHeader,
-    );
+  /** An HTTP GET to an address the host can reach (its loopback, a container), tunnelled through SSH. */
+  async httpGet(address: string, port: number, options: HttpOptions): Promise<HttpResult> {
+    return httpGetOver(() => this.ssh.forwardOut('127.0.0.1', 0, address, port), options);
   }
 
   dispose(): void {

@@ -65,5 +65,6 @@ export function hostInputs(host: TestHost, app: string): Record<string, string> 
     'state-dir': `${host.BATON_TEST_ROOT}/state`,
     'retire-after': '3',
     'ready-timeout': '20',
+    'default-checks-wait': '1',
   };
 }

@@ -1,0 +1,147 @@
+import * as docker from '../commands/docker';
+import type { RemoteHost } from '../remote/ssh';
+import type { CommandCheck, HealthCheck, ListeningCheck, PathCheck, StatusRule } from './model';
+
+/** One attempt of one check. `transport` marks failures where nothing answered (Dokku retries only those). */
+export type ProbeResult = { ok: true; got: string } | { ok: false; got: string; transport: boolean };
+
+/** How to reach the new container from the host. */
+export interface Target {
+  host: RemoteHost;
+  container: string;
+  appPort: number;
+  /** 127.0.0.1 port Docker published for app-port. */
+  publishedPort: number;
+  /** Container address on its Docker network, for checks on another port. */
+  address(): Promise<string>;
+  /** When the container was started (runner clock), for uptime checks. */
+  startedAt: number;
+}
+
+export function probe(target: Target, check: HealthCheck, timeoutMs: number): Promise<ProbeResult> {
+  switch (check.kind) {
+    case 'path':
+      return probePath(target, check, timeoutMs);
+    case 'command':
+      return probeCommand(target, check, timeoutMs);
+    case 'listening':
+      return probeListening(target, check);
+    case 'uptime':
+      return containerUp(target);
+  }
+}
+
+const MAX_REDIRECTS = 10;
+
+async function probePath(target: Target, check: PathCheck, timeoutMs: number): Promise<ProbeResult> {
+  const useLoopback = check.port === undefined || check.port === target.appPort;
+  const address = useLoopback ? '127.0.0.1' : await target.address();
+  const port = useLoopback ? target.publishedPort : (check.port as number);
+  const headers = Object.fromEntries(check.headers.map(({ name, value }) => [name, value]));
+  let path = check.path;
+  for (let hop = 0; ; hop++) {
+    const result = await target.host.httpGet(address, port, {
+      path,
+      timeoutMs,
+      headers,
+      tls: check.scheme === 'https',
+    });
+    if (!result.ok) return { ok: false, got: result.error, transport: true };
+    const next =
+      result.status >= 300 && result.status < 400 ? sameSite(result.location, headers.Host) : undefined;
+    if (next && hop < MAX_REDIRECTS) {
+      path = next;
+      continue;
+    }
+    return judge(check, result.status, result.body);
+  }
+}
+
+/** Follows a redirect (as curl --location) only while it stays on the app: a path or the same host. */
+function sameSite(location: string | undefined, host: string | undefined): string | undefined {
+  if (!location) return undefined;
+  if (location.startsWith('/') && !location.startsWith('//')) return location;
+  try {
+    const url = new URL(location);
+    return url.host === (host ?? 'localhost') ? `${url.pathname}${url.search}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function judge(check: PathCheck, status: number, body: string): ProbeResult {
+  const got = `HTTP ${status} ${JSON.stringify(body.slice(0, 80))}${body.length > 80 ? '…' : ''}`;
+  if (!statusPasses(check.status, status))
+    return { ok: false, got: `${got} (expected ${expectedStatus(check.status)})`, transport: false };
+  if (check.content !== undefined && !body.includes(check.content)) {
+    return { ok: false, got: `${got}: expected to but did not find "${check.content}"`, transport: false };
+  }
+  return { ok: true, got };
+}
+
+export function statusPasses(rule: StatusRule, status: number): boolean {
+  if (rule === 'ready') return status > 0 && status < 500;
+  if (rule === '2xx') return status >= 200 && status < 300;
+  return status >= 200 && status < 400;
+}
+
+function expectedStatus(rule: StatusRule): string {
+  return { ready: 'a status below 500', '2xx': '2xx', dokku: '2xx or 3xx' }[rule];
+}
+
+async function probeCommand(target: Target, check: CommandCheck, timeoutMs: number): Promise<ProbeResult> {
+  const seconds = String(Math.max(1, Math.ceil(timeoutMs / 1000)));
+  const result = await target.host.run(
+    ['timeout', seconds, ...docker.exec(target.container, check.command)],
+    {
+      allowFailure: true,
+    },
+  );
+  const output = `${result.stdout}${result.stderr}`.trim().slice(0, 200);
+  if (result.code === 0) return { ok: true, got: `exit 0${output ? ` ${JSON.stringify(output)}` : ''}` };
+  const why = result.code === 124 ? `timed out after ${seconds}s` : `exit ${result.code}`;
+  return { ok: false, got: `${why}${output ? ` ${JSON.stringify(output)}` : ''}`, transport: false };
+}
+
+async function probeListening(target: Target, check: ListeningCheck): Promise<ProbeResult> {
+  const port = check.port ?? target.appPort;
+  const pid = (await target.host.run(docker.inspectField(target.container, '{{.State.Pid}}'))).stdout.trim();
+  const tables = await target.host.run(['cat', `/proc/${pid}/net/tcp`, `/proc/${pid}/net/tcp6`], {
+    allowFailure: true,
+  });
+  const listeners = parseListeners(tables.stdout).filter((entry) => entry.port === port);
+  if (listeners.some((entry) => entry.any)) return { ok: true, got: `listening on 0.0.0.0:${port}` };
+  const got = listeners.length
+    ? `listening on port ${port} only on a loopback or single address`
+    : `nothing listens on port ${port}`;
+  return { ok: false, got, transport: true };
+}
+
+/** LISTEN sockets from /proc/net/tcp{,6}: port, and whether bound to every address. */
+export function parseListeners(text: string): { port: number; any: boolean }[] {
+  return text
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter((fields) => fields[3] === '0A' && fields[1]?.includes(':'))
+    .map((fields) => {
+      const [address = '', port = '0'] = (fields[1] as string).split(':');
+      return { port: Number.parseInt(port, 16), any: /^0+$/.test(address) };
+    });
+}
+
+/** The container is running and has not restarted: Dokku's uptime check, and our crash detection. */
+export async function containerUp(target: Pick<Target, 'host' | 'container'>): Promise<ProbeResult> {
+  const result = await target.host.run(docker.state(target.container), { allowFailure: true });
+  if (result.code !== 0) return { ok: false, got: 'the container is gone', transport: false };
+  const [status, restarts, exitCode] = result.stdout.trim().split(' ');
+  if (status !== 'running')
+    return { ok: false, got: `the container is ${status} (exit code ${exitCode})`, transport: false };
+  if (Number(restarts) > 0) {
+    return {
+      ok: false,
+      got: `the container crashed and restarted ${restarts} time(s) (last exit code ${exitCode})`,
+      transport: false,
+    };
+  }
+  return { ok: true, got: 'the container is running' };
+}
