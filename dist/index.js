@@ -66471,7 +66471,7 @@ function error(message, properties = {}) {
  * @param message warning issue message. Errors will be converted to string via toString()
  * @param properties optional properties to add to the annotation.
  */
-function warning(message, properties = {}) {
+function core_warning(message, properties = {}) {
     command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
@@ -66574,6 +66574,24 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+;// CONCATENATED MODULE: ./src/checks/model.ts
+// What a deploy checks before traffic moves, whatever file it came from (CHECKS, app.json, inputs).
+function describeCheck(check) {
+    switch (check.kind) {
+        case 'path': {
+            const host = check.headers.find((header) => header.name.toLowerCase() === 'host')?.value ?? 'localhost';
+            const url = `${check.scheme}://${host}${check.path}`;
+            return check.content === undefined ? url : `${url} => "${check.content}"`;
+        }
+        case 'command':
+            return `command ${JSON.stringify(check.command)}`;
+        case 'uptime':
+            return `container up for ${check.uptime}s`;
+        case 'listening':
+            return `listening on port ${check.port ?? 'app-port'}`;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/errors.ts
 function describeSource(source) {
     return source.kind === 'input' ? `input "${source.name}"` : `${source.file}:${source.line} (${source.key})`;
@@ -66673,9 +66691,10 @@ function toCheck(field, origin, index) {
     const common = {
         name: field.string('name') ?? `healthcheck-${index + 1}`,
         origin,
-        attempts: field.integer('attempts', 1) ?? APP_JSON_DEFAULTS.attempts,
-        timeout: field.integer('timeout', 1) ?? APP_JSON_DEFAULTS.timeout,
-        wait: field.integer('wait', 0) ?? APP_JSON_DEFAULTS.wait,
+        // As the healthchecker: zero or less means the default.
+        attempts: positive(field.integer('attempts', -86_400)) ?? APP_JSON_DEFAULTS.attempts,
+        timeout: positive(field.integer('timeout', -86_400)) ?? APP_JSON_DEFAULTS.timeout,
+        wait: positive(field.integer('wait', -86_400)) ?? APP_JSON_DEFAULTS.wait,
         initialDelay: field.integer('initialDelay', 0) ?? APP_JSON_DEFAULTS.initialDelay,
     };
     field.string('description');
@@ -66719,6 +66738,9 @@ function toCheck(field, origin, index) {
         return { ...common, kind: 'listening', port };
     return { ...common, kind: 'uptime', uptime: uptime ?? 0 };
 }
+function positive(value) {
+    return value !== undefined && value > 0 ? value : undefined;
+}
 class Fields {
     path;
     at;
@@ -66741,7 +66763,7 @@ class Fields {
         throw this.at(key ? `${this.path}.${key}` : this.path, why);
     }
     wrong(key, expected) {
-        this.fail(`expected ${expected}, got ${JSON.stringify(this.entry[key])}`, key);
+        this.fail(`expected ${expected}, got ${shortJson(this.entry[key])}`, key);
     }
     string(key) {
         const value = this.entry[key];
@@ -66797,6 +66819,17 @@ class Fields {
         return value;
     }
 }
+/** A value for an error message: short, and safe for any nesting depth. */
+function shortJson(value) {
+    if (Array.isArray(value))
+        return 'a list';
+    if (isObject(value))
+        return 'an object';
+    if (typeof value === 'number' && !Number.isFinite(value))
+        return 'a number out of range';
+    const text = JSON.stringify(value) ?? String(value);
+    return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+}
 function isObject(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -66805,11 +66838,31 @@ function parseJson(text, file) {
         return JSON.parse(text);
     }
     catch (error) {
-        const message = error.message;
-        const position = /position (\d+)/.exec(message)?.[1];
-        const line = position ? text.slice(0, Number(position)).split('\n').length : undefined;
+        const message = error.message.split('\n')[0] ?? '';
+        const offset = errorOffset(text, message);
+        const line = offset === undefined ? undefined : text.slice(0, offset).split('\n').length;
         throw new ConfigError(`${file}${line ? `:${line}` : ''}: invalid JSON: ${message}`);
     }
+}
+/** Where JSON.parse failed: its "position N", or the first unexpected token outside a string. */
+function errorOffset(text, message) {
+    const position = /position (\d+)/.exec(message)?.[1];
+    if (position)
+        return Number(position);
+    const token = /Unexpected token '(.)'/.exec(message)?.[1];
+    if (!token)
+        return undefined;
+    let inString = false;
+    for (let index = 0; index < text.length; index++) {
+        const char = text[index];
+        if (inString && char === '\\')
+            index++;
+        else if (char === '"')
+            inString = !inString;
+        else if (!inString && char === token)
+            return index;
+    }
+    return undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/checks/checks-file.ts
@@ -66835,13 +66888,15 @@ function parseChecksFile(text, file) {
         const setting = SETTING.exec(trimmed);
         if (setting) {
             const [, name = '', rawValue = ''] = setting;
-            if (!(name in CHECKS_DEFAULTS))
+            if (!Object.hasOwn(CHECKS_DEFAULTS, name))
                 throw fail(`unknown setting "${name}"; expected WAIT=, TIMEOUT= or ATTEMPTS=`);
             const value = rawValue.replace(/\s#.*$/, '').trim();
             if (!/^\d+$/.test(value))
                 throw fail(`${name} must be a whole number of ${name === 'ATTEMPTS' ? 'attempts' : 'seconds'}, got "${value}"`);
             if (name !== 'WAIT' && Number(value) < 1)
                 throw fail(`${name} must be at least 1`);
+            if (Number(value) > 86_400)
+                throw fail(`${name} must be at most 86400, got ${value.slice(0, 12)}`);
             settings[name] = Number(value);
             return;
         }
@@ -66904,12 +66959,12 @@ function resolveChecks(settings, readFile) {
         const text = readFile(settings.file);
         if (text === undefined)
             throw new ConfigError(`"${settings.file}" does not exist`, settings.fileSource);
-        const suite = settings.file.endsWith('.json')
+        const suite = settings.file.toLowerCase().endsWith('.json')
             ? parseAppJson(text, settings.file)
             : parseChecksFile(text, settings.file);
         if (!suite)
             throw new ConfigError(`"${settings.file}" has no healthchecks.web list`, settings.fileSource);
-        return { suite, warnings: [] };
+        return withDefaults(suite, settings, text);
     }
     return autodetect(settings, readFile);
 }
@@ -66921,14 +66976,31 @@ function autodetect(settings, readFile) {
     const checks = readFile(checksPath);
     const fromAppJson = appJson === undefined ? undefined : parseAppJson(appJson, appJsonPath);
     if (fromAppJson) {
-        const warnings = checks === undefined
-            ? []
-            : [`${checksPath} is ignored: ${appJsonPath} declares healthchecks (as in Dokku 0.31+)`];
-        return { suite: fromAppJson, warnings };
+        const result = withDefaults(fromAppJson, settings, appJson ?? '');
+        if (checks === undefined)
+            return result;
+        const ignored = `${checksPath} is ignored: ${appJsonPath} declares healthchecks (as in Dokku 0.31+)`;
+        return { ...result, warnings: [...result.warnings, ignored] };
     }
     if (checks !== undefined)
-        return { suite: parseChecksFile(checks, checksPath), warnings: [] };
+        return withDefaults(parseChecksFile(checks, checksPath), settings, checks);
     return { suite: defaultSuite(settings), warnings: [] };
+}
+/**
+ * As Dokku: an empty CHECKS file, or an app.json without startup checks for web, means the default
+ * checks (the declared liveness/readiness ones are still reported).
+ */
+function withDefaults(suite, settings, text) {
+    if (suite.startup.length > 0)
+        return { suite, warnings: [] };
+    // Dokku tests the CHECKS file with `-s`: a file of comments is a file with no checks, not no file.
+    if (suite.source === 'CHECKS' && text.length > 0)
+        return { suite, warnings: [] };
+    const fallback = defaultSuite(settings);
+    return {
+        suite: { ...fallback, other: suite.other },
+        warnings: [`${suite.file} declares no startup checks: running the default checks`],
+    };
 }
 function kamalSuite(settings) {
     const check = {
@@ -67605,24 +67677,6 @@ function retireLater(delaySeconds, containers) {
     return ['sh', '-c', script, 'baton-retire', String(delaySeconds), ...containers];
 }
 
-;// CONCATENATED MODULE: ./src/checks/model.ts
-// What a deploy checks before traffic moves, whatever file it came from (CHECKS, app.json, inputs).
-function describeCheck(check) {
-    switch (check.kind) {
-        case 'path': {
-            const host = check.headers.find((header) => header.name.toLowerCase() === 'host')?.value ?? 'localhost';
-            const url = `${check.scheme}://${host}${check.path}`;
-            return check.content === undefined ? url : `${url} => "${check.content}"`;
-        }
-        case 'command':
-            return `command ${JSON.stringify(check.command)}`;
-        case 'uptime':
-            return `container up for ${check.uptime}s`;
-        case 'listening':
-            return `listening on port ${check.port ?? 'app-port'}`;
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/checks/probes.ts
 
 function probe(target, check, timeoutMs) {
@@ -67765,7 +67819,7 @@ class ChecksFailedError extends Error {
         this.name = 'ChecksFailedError';
     }
 }
-const POLL_MS = 100;
+const POLL_MS = 50;
 const ALIVE_EVERY_MS = 1000;
 /** Runs the startup checks against the new container; resolves when all pass, throws when one fails. */
 async function runChecks(target, suite, timing) {
@@ -67829,8 +67883,10 @@ async function poll(target, check, legacy, done) {
         if (key !== shown)
             info(` !     Attempt ${attemptText(check, attempt)}: ${result.got}`);
         shown = key;
-        if (elapsed >= budgetMs)
-            return done(false, attempt, `${result.got} (gave up after ${(elapsed / 1000).toFixed(1)}s, Dokku's budget)`);
+        if (elapsed >= budgetMs) {
+            const limit = check.budget ? 'ready-timeout' : `Dokku's budget for ${check.attempts} attempts`;
+            return done(false, attempt, `${result.got} (gave up after ${(elapsed / 1000).toFixed(1)}s, ${limit})`);
+        }
         if (Date.now() - lastAlive >= ALIVE_EVERY_MS) {
             lastAlive = Date.now();
             const alive = await containerUp(target);
@@ -68064,27 +68120,65 @@ async function retireOthers(host, plan) {
     return others;
 }
 
-;// CONCATENATED MODULE: ./src/release/handover.ts
+;// CONCATENATED MODULE: ./src/remote/shell.ts
+
 /**
- * Points nginx at the new container: write the site file, `nginx -t`, then a graceful reload. When the
- * test fails the previous file is put back, so nginx keeps serving the old release.
+ * The one place where an argument array becomes a shell command line. SSH always hands a command to the
+ * remote user's shell, so every argument is quoted here and nowhere else.
  */
-async function switchTraffic(host, plan, upstreamPort) {
+function toShell(argv) {
+    if (argv.length === 0)
+        throw new Error('empty command');
+    return (0,shell_quote.quote)([...argv]);
+}
+
+;// CONCATENATED MODULE: ./src/release/handover.ts
+
+/** Writes the new site file beside the live one (`.next` is not included by nginx) while checks run. */
+async function stageSite(host, plan, upstreamPort) {
     const previous = await host.readFile(plan.proxy.file);
-    await host.writeFile(plan.proxy.file, plan.proxy.content(upstreamPort), '644');
-    const test = await host.run(plan.proxy.testCommand, { allowFailure: true });
-    if (test.code !== 0) {
-        await restoreFile(host, plan, previous);
-        const output = `${test.stderr}${test.stdout}`.trim().split('\n').slice(-5).join('\n');
-        throw new Error(`nginx rejected the new configuration (${plan.proxy.file}), previous file restored:\n${output}`);
-    }
-    await host.run(plan.proxy.reloadCommand);
+    await host.writeFile(nextFile(plan), plan.proxy.content(upstreamPort), '644');
     return { host, previous };
 }
+// One round trip at hand-over: move the staged file in, test, reload. The test and reload commands
+// arrive as arguments already quoted by toShell, the one quoting function, and are run with eval.
+const SWAP = 'mv -f "$1" "$2" || exit 97; eval "$3" || exit 98; eval "$4" || exit 99';
+/**
+ * Points nginx at the new container: move the staged file in, `nginx -t`, then a graceful reload. When
+ * the test or the reload fails, the previous file is put back, so nginx keeps serving the old release.
+ */
+async function switchTraffic(staged, plan) {
+    const { host } = staged;
+    const argv = [
+        nextFile(plan),
+        plan.proxy.file,
+        toShell(plan.proxy.testCommand),
+        toShell(plan.proxy.reloadCommand),
+    ];
+    const result = await host.run(['sh', '-c', SWAP, 'baton-handover', ...argv], { allowFailure: true });
+    if (result.code === 0)
+        return;
+    if (result.code !== 97)
+        await restoreFile(host, plan, staged.previous);
+    const output = `${result.stderr}${result.stdout}`.trim().split('\n').slice(-5).join('\n');
+    const what = result.code === 98
+        ? 'nginx rejected the new configuration'
+        : result.code === 99
+            ? 'the nginx reload failed'
+            : 'could not put the new site file in place';
+    throw new Error(`${what} (${plan.proxy.file}), previous file restored:\n${output}`);
+}
 /** Undoes a switch on a host whose neighbour failed, so all hosts serve the same release. */
-async function revertTraffic({ host, previous }, plan) {
-    await restoreFile(host, plan, previous);
-    await host.run(plan.proxy.reloadCommand);
+async function revertTraffic(staged, plan) {
+    await restoreFile(staged.host, plan, staged.previous);
+    await staged.host.run(plan.proxy.reloadCommand);
+}
+/** Removes a staged file that never went live. */
+async function unstage(host, plan) {
+    await host.run(['rm', '-f', nextFile(plan)], { allowFailure: true });
+}
+function nextFile(plan) {
+    return `${plan.proxy.file}.next`;
 }
 async function restoreFile(host, plan, previous) {
     if (previous === undefined)
@@ -69171,18 +69265,6 @@ function http_describe(error) {
         : error.message;
 }
 
-;// CONCATENATED MODULE: ./src/remote/shell.ts
-
-/**
- * The one place where an argument array becomes a shell command line. SSH always hands a command to the
- * remote user's shell, so every argument is quoted here and nowhere else.
- */
-function toShell(argv) {
-    if (argv.length === 0)
-        throw new Error('empty command');
-    return (0,shell_quote.quote)([...argv]);
-}
-
 ;// CONCATENATED MODULE: ./src/remote/ssh.ts
 
 
@@ -69334,9 +69416,9 @@ async function deploy(config, context) {
         if (plan.build)
             image = await timed('Build', () => buildAndPush(plan, context.workspace, context.runnerTemp));
         await timed('Pull', () => onEachHost(hosts, (host) => step(`pulled ${plan.image}`, () => pullImage(host, plan), host.label)));
-        await rollOut(plan, hosts, timed);
+        const checks = await rollOut(plan, hosts, timed);
         await timed('Retire', () => onEachHost(hosts, (host) => retire(host, plan)));
-        return { plan, image, phases };
+        return { plan, image, phases, checks };
     }
     finally {
         for (const host of hosts)
@@ -69347,7 +69429,7 @@ async function connect(config) {
     const hosts = await connectAll(config);
     for (const host of hosts) {
         if (host.note)
-            warning(host.note);
+            core_warning(host.note);
         info(`✓ connected to ${host.label}`);
     }
     return hosts;
@@ -69356,23 +69438,30 @@ async function connect(config) {
 async function rollOut(plan, hosts, timed) {
     const started = [];
     const switched = [];
+    let staging;
     try {
         const starts = await timed('Start', () => onEachHost(hosts, (host) => {
             started.push(host);
             return step(`started ${plan.container.name}`, () => startContainer(host, plan), host.label);
         }));
-        const ports = starts.map((start) => start.port);
-        await timed('Checks', () => checkAll(plan, hosts, starts));
+        // The new nginx file is written beside the live one while the checks run, so the hand-over is one step.
+        staging = onEachHost(hosts, (host) => stageSite(host, plan, starts[hosts.indexOf(host)]?.port));
+        staging.catch(() => undefined);
+        const checks = await timed('Checks', () => checkAll(plan, hosts, starts));
+        const staged = await staging;
         await timed('Hand-over', () => onEachHost(hosts, async (host) => {
-            const port = ports[hosts.indexOf(host)];
-            const done = await step(`nginx now routes ${plan.url} to port ${port}`, () => switchTraffic(host, plan, port), host.label);
-            switched.push(done);
+            const entry = staged[hosts.indexOf(host)];
+            const port = starts[hosts.indexOf(host)]?.port;
+            await step(`nginx now routes ${plan.url} to port ${port}`, () => switchTraffic(entry, plan), host.label);
+            switched.push(entry);
         }));
+        return checks;
     }
     catch (error) {
         const failed = findCause(error, ChecksFailedError);
         if (failed)
             showContainerLog(failed);
+        await staging?.catch(() => undefined);
         await undo(plan, started, switched);
         throw error;
     }
@@ -69380,15 +69469,14 @@ async function rollOut(plan, hosts, timed) {
 async function checkAll(plan, hosts, starts) {
     const { suite, timing } = plan.checks;
     if (suite.source === 'skipped') {
-        warning('Checks skipped (skip-checks): traffic moves without checking the new container');
-        return;
+        return [];
     }
     const from = suite.file ?? suite.source;
     info(`-----> Running ${suite.startup.length} startup check(s) from ${from} (timing: ${timing})`);
     for (const { type, check } of suite.other) {
         info(`       not run at deploy: ${type} check ${check.name} (${describeCheck(check)})`);
     }
-    await onEachHost(hosts, async (host) => {
+    const results = await onEachHost(hosts, async (host) => {
         const start = starts[hosts.indexOf(host)];
         const target = {
             host,
@@ -69398,8 +69486,9 @@ async function checkAll(plan, hosts, starts) {
             startedAt: start.startedAt,
             address: async () => (await host.run(addresses(plan.container.name))).stdout.trim().split(' ')[0] ?? '',
         };
-        await runChecks(target, suite, timing);
+        return runChecks(target, suite, timing);
     });
+    return results[0] ?? [];
 }
 function showContainerLog(error) {
     startGroup(`Output of ${error.container} (last 100 lines)`);
@@ -69408,10 +69497,11 @@ function showContainerLog(error) {
 }
 async function undo(plan, started, switched) {
     for (const entry of switched) {
-        await revertTraffic(entry, plan).catch((error) => warning(`could not revert nginx on ${entry.host.label}: ${error}`));
+        await revertTraffic(entry, plan).catch((error) => core_warning(`could not revert nginx on ${entry.host.label}: ${error}`));
     }
     for (const host of started) {
-        await discardContainer(host, plan).catch((error) => warning(`could not remove ${plan.container.name} on ${host.label}: ${error}`));
+        await unstage(host, plan);
+        await discardContainer(host, plan).catch((error) => core_warning(`could not remove ${plan.container.name} on ${host.label}: ${error}`));
         info(`removed ${plan.container.name} from ${host.label}; the previous release keeps serving`);
     }
 }
@@ -69424,6 +69514,7 @@ async function retire(host, plan) {
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts
+
 
 
 
@@ -69445,6 +69536,8 @@ async function main_run() {
         for (const value of Object.values(config.secrets))
             registerSecret(value);
         registerSecret(config.registry.password);
+        for (const warning of config.checks.warnings)
+            core_warning(warning);
         const result = await deploy(config, context);
         await report(result);
     }
@@ -69470,7 +69563,8 @@ function readOptional(path) {
         throw error;
     }
 }
-async function report({ plan, image, phases }) {
+async function report(result) {
+    const { plan, image, phases } = result;
     setOutput('url', plan.url);
     setOutput('image', image);
     setOutput('release', plan.release);
@@ -69492,9 +69586,25 @@ async function report({ plan, image, phases }) {
         ],
         ...phases.map((entry) => [entry.name, `${entry.seconds.toFixed(2)}s`]),
     ])
+        .addHeading('Checks', 4)
+        .addRaw(checksSummary(result), true)
         .addList(plan.hosts.map((host) => `${host.user}@${host.host}:${host.port}`))
         .write()
-        .catch((error) => warning(`could not write the job summary: ${errorMessage(error)}`));
+        .catch((error) => core_warning(`could not write the job summary: ${errorMessage(error)}`));
+}
+function checksSummary({ plan, checks }) {
+    const warnings = plan.checks.warnings.map((warning) => `> [!WARNING]\n> ${warning}\n`).join('\n');
+    if (plan.checks.suite.source === 'skipped')
+        return warnings;
+    const rows = checks.map(({ check, ok, attempt, got, elapsedMs }) => {
+        const outcome = `${ok ? 'passed' : 'failed'} on attempt ${attempt} in ${(elapsedMs / 1000).toFixed(2)}s`;
+        return `| ${check.name} | ${check.origin} | ${main_escape(describeCheck(check))} | ${outcome} | ${main_escape(got)} |`;
+    });
+    const source = plan.checks.suite.file ?? plan.checks.suite.source;
+    return `${warnings}\nFrom ${source}, timing ${plan.checks.timing}.\n\n| Check | Declared in | Expects | Result | Got |\n| --- | --- | --- | --- | --- |\n${rows.join('\n')}\n`;
+}
+function main_escape(text) {
+    return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
 ;// CONCATENATED MODULE: ./src/index.ts

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as core from '@actions/core';
+import { describeCheck } from './checks/model';
 import { loadConfig } from './config';
 import { readRunContext } from './config/context';
 import { errorMessage } from './errors';
@@ -20,6 +21,7 @@ export async function run(): Promise<void> {
     });
     for (const value of Object.values(config.secrets)) registerSecret(value);
     registerSecret(config.registry.password);
+    for (const warning of config.checks.warnings) core.warning(warning);
     const result = await deploy(config, context);
     await report(result);
   } catch (error) {
@@ -44,7 +46,8 @@ function readOptional(path: string): string | undefined {
   }
 }
 
-async function report({ plan, image, phases }: DeployResult): Promise<void> {
+async function report(result: DeployResult): Promise<void> {
+  const { plan, image, phases } = result;
   core.setOutput('url', plan.url);
   core.setOutput('image', image);
   core.setOutput('release', plan.release);
@@ -66,7 +69,24 @@ async function report({ plan, image, phases }: DeployResult): Promise<void> {
       ],
       ...phases.map((entry) => [entry.name, `${entry.seconds.toFixed(2)}s`]),
     ])
+    .addHeading('Checks', 4)
+    .addRaw(checksSummary(result), true)
     .addList(plan.hosts.map((host) => `${host.user}@${host.host}:${host.port}`))
     .write()
     .catch((error) => core.warning(`could not write the job summary: ${errorMessage(error)}`));
+}
+
+function checksSummary({ plan, checks }: DeployResult): string {
+  const warnings = plan.checks.warnings.map((warning) => `> [!WARNING]\n> ${warning}\n`).join('\n');
+  if (plan.checks.suite.source === 'skipped') return warnings;
+  const rows = checks.map(({ check, ok, attempt, got, elapsedMs }) => {
+    const outcome = `${ok ? 'passed' : 'failed'} on attempt ${attempt} in ${(elapsedMs / 1000).toFixed(2)}s`;
+    return `| ${check.name} | ${check.origin} | ${escape(describeCheck(check))} | ${outcome} | ${escape(got)} |`;
+  });
+  const source = plan.checks.suite.file ?? plan.checks.suite.source;
+  return `${warnings}\nFrom ${source}, timing ${plan.checks.timing}.\n\n| Check | Declared in | Expects | Result | Got |\n| --- | --- | --- | --- | --- |\n${rows.join('\n')}\n`;
+}
+
+function escape(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }

@@ -2,7 +2,7 @@
 # Baton test app (runs under busybox sh as PID 1 of the container).
 #
 #   HEALTH=ok     serve /www with busybox httpd: GET / -> "version $VERSION\n",
-#                 GET /up -> "ok\n"
+#                 GET /up -> "ok\n", GET /cgi-bin/host -> "host <Host header>\n"
 #   HEALTH=never  never listen (sleeps until stopped)
 #   HEALTH=crash  exit 3 right after the boot delay
 #   HEALTH=fail   listen, but answer every request with HTTP 500
@@ -61,6 +61,10 @@ ok)
 	mkdir -p /www
 	printf 'version %s\n' "$VERSION" >/www/index.html
 	echo ok >/www/up
+	# /cgi-bin/host echoes the Host header the request carried (for absolute-URL checks).
+	mkdir -p /www/cgi-bin
+	printf '#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\nhost %%s\\n" "$HTTP_HOST"\n' >/www/cgi-bin/host
+	chmod 755 /www/cgi-bin/host
 	log "listening on $PORT"
 	run httpd -f -v -p "0.0.0.0:$PORT" -h /www
 	rc=$?

@@ -54,7 +54,7 @@ describe('zero-downtime deploy to the loopback host', () => {
     const report = await load.stop();
     expect(report.failed).toBe(0);
     expect(report.bodies.map(([body]) => body)).toEqual(['version v1']);
-    for (const phase of ['Connect', 'Build', 'Pull', 'Start', 'Readiness', 'Hand-over', 'Retire']) {
+    for (const phase of ['Connect', 'Build', 'Pull', 'Start', 'Checks', 'Hand-over', 'Retire']) {
       expect(run.stdout).toContain(`::group::${phase}`);
     }
   });
@@ -92,7 +92,9 @@ describe('zero-downtime deploy to the loopback host', () => {
     runs.push(run);
     const report = await load.stop();
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/::error::Readiness failed: .*not ready after 4s/);
+    expect(run.stdout).toMatch(
+      /::error::Checks failed: .*check ready \(input ready-path\) failed on attempt \d+: .*gave up after 4\.\d+s, ready-timeout/,
+    );
     expect(run.stdout).toContain('app v3 booting');
     expect(report.failed, report.failures.join('\n')).toBe(0);
     expect(report.bodies.map(([body]) => body)).toEqual(['version v2']);

@@ -117,7 +117,7 @@ describe('failures are clear and change nothing', () => {
     expect(run.code).toBe(1);
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(run.stdout).toMatch(
-      /::error::(Start|Readiness) failed: .*the container (crashed and restarted|is (exited|restarting))/,
+      /::error::(Start|Checks) failed: .*the container (crashed and restarted|is (exited|restarting))/,
     );
     expect(run.stdout).toMatch(/::group::Output of bad-\S+ \(last 100 lines\)/);
   });

@@ -57,9 +57,10 @@ function toCheck(field: Fields, origin: string, index: number): HealthCheck {
   const common = {
     name: field.string('name') ?? `healthcheck-${index + 1}`,
     origin,
-    attempts: field.integer('attempts', 1) ?? APP_JSON_DEFAULTS.attempts,
-    timeout: field.integer('timeout', 1) ?? APP_JSON_DEFAULTS.timeout,
-    wait: field.integer('wait', 0) ?? APP_JSON_DEFAULTS.wait,
+    // As the healthchecker: zero or less means the default.
+    attempts: positive(field.integer('attempts', -86_400)) ?? APP_JSON_DEFAULTS.attempts,
+    timeout: positive(field.integer('timeout', -86_400)) ?? APP_JSON_DEFAULTS.timeout,
+    wait: positive(field.integer('wait', -86_400)) ?? APP_JSON_DEFAULTS.wait,
     initialDelay: field.integer('initialDelay', 0) ?? APP_JSON_DEFAULTS.initialDelay,
   };
   field.string('description');
@@ -99,6 +100,10 @@ function toCheck(field: Fields, origin: string, index: number): HealthCheck {
   return { ...common, kind: 'uptime', uptime: uptime ?? 0 };
 }
 
+function positive(value: number | undefined): number | undefined {
+  return value !== undefined && value > 0 ? value : undefined;
+}
+
 class Fields {
   private readonly entry: Json;
   constructor(
@@ -123,7 +128,7 @@ class Fields {
   }
 
   private wrong(key: string, expected: string): never {
-    this.fail(`expected ${expected}, got ${JSON.stringify(this.entry[key])}`, key);
+    this.fail(`expected ${expected}, got ${shortJson(this.entry[key])}`, key);
   }
 
   string(key: string): string | undefined {
@@ -179,6 +184,15 @@ class Fields {
   }
 }
 
+/** A value for an error message: short, and safe for any nesting depth. */
+function shortJson(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  if (isObject(value)) return 'an object';
+  if (typeof value === 'number' && !Number.isFinite(value)) return 'a number out of range';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+}
+
 function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -187,9 +201,25 @@ function parseJson(text: string, file: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    const message = (error as Error).message;
-    const position = /position (\d+)/.exec(message)?.[1];
-    const line = position ? text.slice(0, Number(position)).split('\n').length : undefined;
+    const message = (error as Error).message.split('\n')[0] ?? '';
+    const offset = errorOffset(text, message);
+    const line = offset === undefined ? undefined : text.slice(0, offset).split('\n').length;
     throw new ConfigError(`${file}${line ? `:${line}` : ''}: invalid JSON: ${message}`);
   }
+}
+
+/** Where JSON.parse failed: its "position N", or the first unexpected token outside a string. */
+function errorOffset(text: string, message: string): number | undefined {
+  const position = /position (\d+)/.exec(message)?.[1];
+  if (position) return Number(position);
+  const token = /Unexpected token '(.)'/.exec(message)?.[1];
+  if (!token) return undefined;
+  let inString = false;
+  for (let index = 0; index < text.length; index++) {
+    const char = text[index];
+    if (inString && char === '\\') index++;
+    else if (char === '"') inString = !inString;
+    else if (!inString && char === token) return index;
+  }
+  return undefined;
 }

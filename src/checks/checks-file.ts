@@ -24,7 +24,7 @@ export function parseChecksFile(text: string, file: string): CheckSuite {
     const setting = SETTING.exec(trimmed);
     if (setting) {
       const [, name = '', rawValue = ''] = setting;
-      if (!(name in CHECKS_DEFAULTS))
+      if (!Object.hasOwn(CHECKS_DEFAULTS, name))
         throw fail(`unknown setting "${name}"; expected WAIT=, TIMEOUT= or ATTEMPTS=`);
       const value = rawValue.replace(/\s#.*$/, '').trim();
       if (!/^\d+$/.test(value))
@@ -32,6 +32,7 @@ export function parseChecksFile(text: string, file: string): CheckSuite {
           `${name} must be a whole number of ${name === 'ATTEMPTS' ? 'attempts' : 'seconds'}, got "${value}"`,
         );
       if (name !== 'WAIT' && Number(value) < 1) throw fail(`${name} must be at least 1`);
+      if (Number(value) > 86_400) throw fail(`${name} must be at most 86400, got ${value.slice(0, 12)}`);
       settings[name as Setting] = Number(value);
       return;
     }

@@ -46,11 +46,11 @@ export function resolveChecks(
   if (settings.file) {
     const text = readFile(settings.file);
     if (text === undefined) throw new ConfigError(`"${settings.file}" does not exist`, settings.fileSource);
-    const suite = settings.file.endsWith('.json')
+    const suite = settings.file.toLowerCase().endsWith('.json')
       ? parseAppJson(text, settings.file)
       : parseChecksFile(text, settings.file);
     if (!suite) throw new ConfigError(`"${settings.file}" has no healthchecks.web list`, settings.fileSource);
-    return { suite, warnings: [] };
+    return withDefaults(suite, settings, text);
   }
   return autodetect(settings, readFile);
 }
@@ -63,14 +63,28 @@ function autodetect(settings: CheckSettings, readFile: (path: string) => string 
   const checks = readFile(checksPath);
   const fromAppJson = appJson === undefined ? undefined : parseAppJson(appJson, appJsonPath);
   if (fromAppJson) {
-    const warnings =
-      checks === undefined
-        ? []
-        : [`${checksPath} is ignored: ${appJsonPath} declares healthchecks (as in Dokku 0.31+)`];
-    return { suite: fromAppJson, warnings };
+    const result = withDefaults(fromAppJson, settings, appJson ?? '');
+    if (checks === undefined) return result;
+    const ignored = `${checksPath} is ignored: ${appJsonPath} declares healthchecks (as in Dokku 0.31+)`;
+    return { ...result, warnings: [...result.warnings, ignored] };
   }
-  if (checks !== undefined) return { suite: parseChecksFile(checks, checksPath), warnings: [] };
+  if (checks !== undefined) return withDefaults(parseChecksFile(checks, checksPath), settings, checks);
   return { suite: defaultSuite(settings), warnings: [] };
+}
+
+/**
+ * As Dokku: an empty CHECKS file, or an app.json without startup checks for web, means the default
+ * checks (the declared liveness/readiness ones are still reported).
+ */
+function withDefaults(suite: CheckSuite, settings: CheckSettings, text: string): ResolvedChecks {
+  if (suite.startup.length > 0) return { suite, warnings: [] };
+  // Dokku tests the CHECKS file with `-s`: a file of comments is a file with no checks, not no file.
+  if (suite.source === 'CHECKS' && text.length > 0) return { suite, warnings: [] };
+  const fallback = defaultSuite(settings);
+  return {
+    suite: { ...fallback, other: suite.other },
+    warnings: [`${suite.file} declares no startup checks: running the default checks`],
+  };
 }
 
 function kamalSuite(settings: CheckSettings): CheckSuite {

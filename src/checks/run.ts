@@ -26,7 +26,7 @@ export class ChecksFailedError extends Error {
   }
 }
 
-const POLL_MS = 100;
+const POLL_MS = 50;
 const ALIVE_EVERY_MS = 1000;
 
 /** Runs the startup checks against the new container; resolves when all pass, throws when one fails. */
@@ -101,12 +101,10 @@ async function poll(target: Target, check: HealthCheck, legacy: boolean, done: D
     const key = check.budget ? result.got : `${attemptText(check, attempt)}: ${result.got}`;
     if (key !== shown) core.info(` !     Attempt ${attemptText(check, attempt)}: ${result.got}`);
     shown = key;
-    if (elapsed >= budgetMs)
-      return done(
-        false,
-        attempt,
-        `${result.got} (gave up after ${(elapsed / 1000).toFixed(1)}s, Dokku's budget)`,
-      );
+    if (elapsed >= budgetMs) {
+      const limit = check.budget ? 'ready-timeout' : `Dokku's budget for ${check.attempts} attempts`;
+      return done(false, attempt, `${result.got} (gave up after ${(elapsed / 1000).toFixed(1)}s, ${limit})`);
+    }
     if (Date.now() - lastAlive >= ALIVE_EVERY_MS) {
       lastAlive = Date.now();
       const alive = await containerUp(target);

@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import { buildAndPush } from '../build/image';
-import { ChecksFailedError, runChecks } from '../checks/run';
+import { type CheckResult, ChecksFailedError, runChecks } from '../checks/run';
 import type { Target } from '../checks/probes';
 import { describeCheck } from '../checks/model';
 import * as docker from '../commands/docker';
@@ -11,7 +11,7 @@ import { phase, step } from '../log';
 import { type DeployPlan, planDeploy } from '../plan/deploy';
 import type { RemoteHost } from '../remote/ssh';
 import { discardContainer, pullImage, retireOthers, startContainer } from './container';
-import { revertTraffic, type Switched, switchTraffic } from './handover';
+import { revertTraffic, type Staged, stageSite, switchTraffic, unstage } from './handover';
 import { connectAll, onEachHost } from './hosts';
 
 export interface DeployResult {
@@ -19,6 +19,8 @@ export interface DeployResult {
   /** The image as pushed, with its digest when known. */
   image: string;
   phases: { name: string; seconds: number }[];
+  /** Check results on the first host (every host ran the same checks). */
+  checks: CheckResult[];
 }
 
 export async function deploy(config: Config, context: RunContext): Promise<DeployResult> {
@@ -40,9 +42,9 @@ export async function deploy(config: Config, context: RunContext): Promise<Deplo
     await timed('Pull', () =>
       onEachHost(hosts, (host) => step(`pulled ${plan.image}`, () => pullImage(host, plan), host.label)),
     );
-    await rollOut(plan, hosts, timed);
+    const checks = await rollOut(plan, hosts, timed);
     await timed('Retire', () => onEachHost(hosts, (host) => retire(host, plan)));
-    return { plan, image, phases };
+    return { plan, image, phases, checks };
   } finally {
     for (const host of hosts) host.dispose();
   }
@@ -60,9 +62,10 @@ async function connect(config: Config): Promise<RemoteHost[]> {
 type Timed = <T>(name: string, work: () => Promise<T>) => Promise<T>;
 
 /** Start, run the checks, hand over. Until traffic has moved everywhere, a failure undoes it all. */
-async function rollOut(plan: DeployPlan, hosts: RemoteHost[], timed: Timed): Promise<void> {
+async function rollOut(plan: DeployPlan, hosts: RemoteHost[], timed: Timed): Promise<CheckResult[]> {
   const started: RemoteHost[] = [];
-  const switched: Switched[] = [];
+  const switched: Staged[] = [];
+  let staging: Promise<Staged[]> | undefined;
   try {
     const starts = await timed('Start', () =>
       onEachHost(hosts, (host) => {
@@ -70,22 +73,28 @@ async function rollOut(plan: DeployPlan, hosts: RemoteHost[], timed: Timed): Pro
         return step(`started ${plan.container.name}`, () => startContainer(host, plan), host.label);
       }),
     );
-    const ports = starts.map((start) => start.port);
-    await timed('Checks', () => checkAll(plan, hosts, starts));
+    // The new nginx file is written beside the live one while the checks run, so the hand-over is one step.
+    staging = onEachHost(hosts, (host) => stageSite(host, plan, starts[hosts.indexOf(host)]?.port as number));
+    staging.catch(() => undefined);
+    const checks = await timed('Checks', () => checkAll(plan, hosts, starts));
+    const staged = await staging;
     await timed('Hand-over', () =>
       onEachHost(hosts, async (host) => {
-        const port = ports[hosts.indexOf(host)] as number;
-        const done = await step(
+        const entry = staged[hosts.indexOf(host)] as Staged;
+        const port = starts[hosts.indexOf(host)]?.port;
+        await step(
           `nginx now routes ${plan.url} to port ${port}`,
-          () => switchTraffic(host, plan, port),
+          () => switchTraffic(entry, plan),
           host.label,
         );
-        switched.push(done);
+        switched.push(entry);
       }),
     );
+    return checks;
   } catch (error) {
     const failed = findCause(error, ChecksFailedError);
     if (failed) showContainerLog(failed);
+    await staging?.catch(() => undefined);
     await undo(plan, started, switched);
     throw error;
   }
@@ -98,15 +107,14 @@ async function checkAll(
 ) {
   const { suite, timing } = plan.checks;
   if (suite.source === 'skipped') {
-    core.warning('Checks skipped (skip-checks): traffic moves without checking the new container');
-    return;
+    return [];
   }
   const from = suite.file ?? suite.source;
   core.info(`-----> Running ${suite.startup.length} startup check(s) from ${from} (timing: ${timing})`);
   for (const { type, check } of suite.other) {
     core.info(`       not run at deploy: ${type} check ${check.name} (${describeCheck(check)})`);
   }
-  await onEachHost(hosts, async (host) => {
+  const results = await onEachHost(hosts, async (host) => {
     const start = starts[hosts.indexOf(host)] as { port: number; startedAt: number };
     const target: Target = {
       host,
@@ -117,8 +125,9 @@ async function checkAll(
       address: async () =>
         (await host.run(docker.addresses(plan.container.name))).stdout.trim().split(' ')[0] ?? '',
     };
-    await runChecks(target, suite, timing);
+    return runChecks(target, suite, timing);
   });
+  return results[0] ?? [];
 }
 
 function showContainerLog(error: ChecksFailedError): void {
@@ -127,13 +136,14 @@ function showContainerLog(error: ChecksFailedError): void {
   core.endGroup();
 }
 
-async function undo(plan: DeployPlan, started: RemoteHost[], switched: Switched[]): Promise<void> {
+async function undo(plan: DeployPlan, started: RemoteHost[], switched: Staged[]): Promise<void> {
   for (const entry of switched) {
     await revertTraffic(entry, plan).catch((error) =>
       core.warning(`could not revert nginx on ${entry.host.label}: ${error}`),
     );
   }
   for (const host of started) {
+    await unstage(host, plan);
     await discardContainer(host, plan).catch((error) =>
       core.warning(`could not remove ${plan.container.name} on ${host.label}: ${error}`),
     );

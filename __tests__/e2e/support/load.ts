@@ -50,7 +50,8 @@ export function startLoad(options: LoadOptions): { stop(): Promise<LoadReport> }
         record(result.body);
       } else {
         report.failed++;
-        if (report.failures.length < 20) report.failures.push(result.error);
+        const at = new Date().toISOString().slice(11, 23);
+        if (report.failures.length < 20) report.failures.push(`${at} ${result.error}`);
       }
     }
   };

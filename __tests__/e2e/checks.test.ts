@@ -1,0 +1,214 @@
+import { rmSync } from 'node:fs';
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAction } from './support/action';
+import { appContainers, engine, removeAppContainers } from './support/docker';
+import { hostInputs, readTestHost } from './support/host';
+import { startLoad } from './support/load';
+
+const host = readTestHost();
+const app = 'chk';
+const siteFile = `${host.NGINX_CONF_DIR}/baton-${app}.conf`;
+let commit = 0;
+
+function deploy(version: string, inputs: Record<string, string>, files: Record<string, string> = {}) {
+  commit++;
+  return runAction(
+    {
+      ...hostInputs(host, app),
+      context: host.TEST_APP_CONTEXT,
+      'build-args': `VERSION=${version}`,
+      ...inputs,
+    },
+    { DOCKER_HOST: host.DOCKER_HOST, GITHUB_SHA: String(commit).padStart(40, 'c') },
+    files,
+  );
+}
+
+/** Lines of the log without the runner's ::command:: lines, in order. */
+function lines(stdout: string): string[] {
+  return stdout.split('\n').filter((line) => !line.startsWith('::add-mask::'));
+}
+
+describe('Dokku-compatible checks against the loopback host', () => {
+  beforeAll(async () => {
+    await removeAppContainers(host, app);
+    rmSync(siteFile, { force: true });
+    const first = await deploy('v1', { 'default-checks-wait': '0' });
+    expect(first.code, first.stdout).toBe(0);
+  });
+  afterAll(async () => {
+    await removeAppContainers(host, app);
+    rmSync(siteFile, { force: true });
+  });
+
+  it('passes a slowly booting app after failed attempts, as Dokku would, without waiting WAIT each time', async () => {
+    const checks = 'WAIT=2\nATTEMPTS=5\nTIMEOUT=3\n\n/  version v2\n';
+    const run = await deploy('v2', { checks: 'CHECKS', env: 'BOOT_DELAY=2.5' }, { CHECKS: checks });
+    expect(run.code, run.stdout).toBe(0);
+    const log = run.stdout;
+    expect(log).toContain('-----> Running 1 startup check(s) from CHECKS (timing: fast)');
+    expect(log).toContain('check-1 (CHECKS:5) expects: http://localhost/ => "version v2"');
+    expect(log).toMatch(/ ! {5}Attempt 1\/5: connection closed without an answer/);
+    expect(log).toMatch(/✓ check-1 passed on attempt [12]\/5 \(2\.\d+s\): HTTP 200 "version v2\\n"/);
+    expect(log).toContain('All checks successful!');
+  });
+
+  it('fails a page without the expected content, shows the container output, and keeps serving the old release', async () => {
+    const load = startLoad({ port: Number(host.NGINX_PORT), host: `${app}.test`, maxMs: 60_000 });
+    const checks = 'WAIT=0\nATTEMPTS=2\nTIMEOUT=2\n/  Welcome aboard\n';
+    const run = await deploy('v3', { checks: 'CHECKS' }, { CHECKS: checks });
+    const report = await load.stop();
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      /::error::Checks failed: .*check check-1 \(CHECKS:4\) failed on attempt 2\/2: HTTP 200 "version v3\\n": expected to but did not find "Welcome aboard"/,
+    );
+    expect(run.stdout).toMatch(/::group::Output of chk-\S+ \(last 100 lines\)\napp v3 booting/);
+    expect(report.failed, report.failures.join('\n')).toBe(0);
+    expect(report.bodies.map(([body]) => body)).toEqual(['version v2']);
+    const left = await appContainers(host, app);
+    expect(
+      left.map((container) => container.labels['baton.commit']?.startsWith('c') && container.name),
+    ).not.toContain(expect.stringContaining('ccccccc3'));
+  });
+
+  it('sends the hostname of an absolute-URL check as the Host header', async () => {
+    const checks =
+      'WAIT=0\n//admin.example.test/cgi-bin/host  host admin.example.test\nhttp://api.example.test/cgi-bin/host host api.example.test\n';
+    const run = await deploy('v4', { checks: 'CHECKS' }, { CHECKS: checks });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toContain('✓ check-1 passed');
+    expect(run.stdout).toContain('HTTP 200 "host admin.example.test\\n"');
+    expect(run.stdout).toContain('HTTP 200 "host api.example.test\\n"');
+  });
+
+  it('runs a command check inside the new container (app.json)', async () => {
+    const appJson = {
+      healthchecks: {
+        web: [
+          {
+            type: 'startup',
+            name: 'inside',
+            command: ['/bin/sh', '-c', 'echo "in $VERSION at $(cat /www/index.html)"'],
+          },
+          { type: 'startup', name: 'web', path: '/up', content: 'ok', attempts: 5, wait: 1 },
+          { type: 'liveness', name: 'alive', path: '/' },
+        ],
+      },
+    };
+    const run = await deploy('v5', {}, {});
+    expect(run.code).toBe(0);
+    const withJson = await deploy('v6', { checks: 'app.json' }, { 'app.json': JSON.stringify(appJson) });
+    expect(withJson.code, withJson.stdout).toBe(0);
+    expect(withJson.stdout).toContain('-----> Running 2 startup check(s) from app.json');
+    expect(withJson.stdout).toContain('✓ inside passed on attempt 1/3');
+    expect(withJson.stdout).toContain('exit 0 "in v6 at version v6"');
+    expect(withJson.stdout).toContain('not run at deploy: liveness check alive');
+    expect(withJson.summary).toContain('| inside | healthchecks.web[0] |');
+  });
+
+  it('fails at once when the container crashes during checks, without waiting out the budget', async () => {
+    const started = Date.now();
+    const checks = 'WAIT=5\nATTEMPTS=5\nTIMEOUT=30\n/\n';
+    const run = await deploy(
+      'v7',
+      { checks: 'CHECKS', env: 'HEALTH=crash\nBOOT_DELAY=1' },
+      { CHECKS: checks },
+    );
+    const seconds = (Date.now() - started) / 1000;
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      /::error::(Start|Checks) failed: .*the container (is exited|crashed and restarted|is restarting)/,
+    );
+    expect(run.stdout).toContain('app v7 HEALTH=crash: exiting with 3');
+    console.log(`crash during checks detected after ${seconds.toFixed(1)}s (Dokku's budget: 175s)`);
+    expect(seconds).toBeLessThan(60);
+  });
+
+  it('reproduces Dokku timing in strict mode: WAIT before every attempt', async () => {
+    const checks = 'WAIT=1\nATTEMPTS=3\nTIMEOUT=2\n/  version v8\n';
+    const run = await deploy('v8', { checks: 'CHECKS', 'checks-timing': 'dokku' }, { CHECKS: checks });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toContain('Attempt 1/3. Waiting for 1 seconds ...');
+    expect(run.stdout).toMatch(/✓ check-1 passed on attempt 1\/3 \(1\.\d+s\)/);
+  });
+
+  it('skip-checks moves traffic without checks, with a warning in the log and the summary', async () => {
+    const run = await deploy('v9', { 'skip-checks': 'true' });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toContain('::warning::skip-checks is set');
+    expect(run.summary).toContain('skip-checks is set');
+  });
+
+  it('hands traffic over only after the checks pass, and measures ready → traffic', async () => {
+    const nginx = { port: Number(host.NGINX_PORT), host: `${app}.test` };
+    const watcher = watchNewContainer(`VERSION=v10`);
+    const firstServed = waitForBody(nginx, 'version v10');
+    const run = await deploy(
+      'v10',
+      { checks: 'CHECKS', env: 'BOOT_DELAY=2' },
+      { CHECKS: 'WAIT=5\n/  version v10\n' },
+    );
+    expect(run.code, run.stdout).toBe(0);
+    const readyAt = await watcher;
+    const servedAt = await firstServed;
+    const log = lines(run.stdout);
+    const passed = log.findIndex((line) => line.startsWith('All checks successful!'));
+    const handover = log.indexOf('::group::Hand-over');
+    expect(passed).toBeGreaterThan(-1);
+    expect(handover).toBeGreaterThan(passed);
+    expect(servedAt).toBeGreaterThanOrEqual(readyAt);
+    console.log(
+      `ready → traffic: ${servedAt - readyAt} ms (app answered directly at ${readyAt}, first v10 through nginx at ${servedAt})`,
+    );
+  });
+});
+
+/** Polls the container of the new release directly (its published port) and resolves when it first answers. */
+async function watchNewContainer(envMarker: string): Promise<number> {
+  const docker = engine(host);
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    for (const info of await docker.listContainers({ filters: { label: [`baton.app=${app}`] } })) {
+      const details = await docker.getContainer(info.Id).inspect();
+      if (!details.Config.Env.includes(envMarker)) continue;
+      const port = info.Ports.find((entry) => entry.PrivatePort === 8080)?.PublicPort;
+      if (port && (await getBody({ port, host: 'localhost' })) !== undefined) return Date.now();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error('the new container never answered');
+}
+
+async function waitForBody(target: { port: number; host: string }, body: string): Promise<number> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if ((await getBody(target))?.trim() === body) return Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`nginx never served ${body}`);
+}
+
+function getBody(target: { port: number; host: string }): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const request = http.get(
+      {
+        host: '127.0.0.1',
+        port: target.port,
+        path: '/',
+        headers: { Host: target.host },
+        agent: false,
+        timeout: 1000,
+      },
+      (response) => {
+        let body = '';
+        response.on('data', (chunk) => {
+          body += chunk;
+        });
+        response.on('end', () => resolve(response.statusCode === 200 ? body : undefined));
+      },
+    );
+    request.on('timeout', () => request.destroy());
+    request.on('error', () => resolve(undefined));
+  });
+}
