@@ -66592,6 +66592,351 @@ function describeCheck(check) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/commands/docker.ts
+// Docker command lines run on a target host, as argument arrays. Nothing here runs anything.
+function login(configDir, server, username) {
+    return ['docker', '--config', configDir, 'login', '--username', username, '--password-stdin', server];
+}
+function pull(configDir, image) {
+    return ['docker', ...(configDir ? ['--config', configDir] : []), 'pull', '--quiet', image];
+}
+function run(spec) {
+    const argv = ['docker', 'run', '--detach', '--name', spec.name, '--restart', 'unless-stopped'];
+    for (const [key, value] of Object.entries(spec.labels))
+        argv.push('--label', `${key}=${value}`);
+    argv.push('--publish', `127.0.0.1::${spec.appPort}`);
+    for (const [key, value] of Object.entries(spec.env))
+        argv.push('--env', `${key}=${value}`);
+    if (spec.envFile)
+        argv.push('--env-file', spec.envFile);
+    argv.push('--log-opt', 'max-size=10m', '--log-opt', 'max-file=3', spec.image);
+    return argv;
+}
+function port(container, appPort) {
+    return ['docker', 'port', container, `${appPort}/tcp`];
+}
+/** Prints "<status> <restart count> <exit code>" of a container. */
+function state(container) {
+    return [
+        'docker',
+        'inspect',
+        '--format',
+        '{{.State.Status}} {{.RestartCount}} {{.State.ExitCode}}',
+        container,
+    ];
+}
+function inspectField(container, template) {
+    return ['docker', 'inspect', '--format', template, container];
+}
+/** Container addresses on every network it is attached to, space-separated. */
+function addresses(container) {
+    return inspectField(container, '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}');
+}
+function docker_exec(container, command) {
+    return ['docker', 'exec', container, ...command];
+}
+function logs(container, lines) {
+    return ['docker', 'logs', '--tail', String(lines), container];
+}
+function remove(container) {
+    return ['docker', 'rm', '--force', '--volumes', container];
+}
+/** Names of the app's containers (running or not), newest first. */
+function appContainers(app) {
+    return ['docker', 'ps', '--all', '--filter', `label=baton.app=${app}`, '--format', '{{.Names}}'];
+}
+/**
+ * Stops and removes containers after a delay, detached so the runner does not wait. The script is a
+ * constant; the delay and names arrive as positional arguments.
+ */
+function retireLater(delaySeconds, containers) {
+    const script = 'delay=$1; shift; nohup sh -c \'sleep "$0"; for c in "$@"; do docker stop --time 30 "$c"; docker rm "$c"; done\' ' +
+        '"$delay" "$@" </dev/null >/dev/null 2>&1 &';
+    return ['sh', '-c', script, 'baton-retire', String(delaySeconds), ...containers];
+}
+
+;// CONCATENATED MODULE: ./src/checks/probes.ts
+
+function probe(target, check, timeoutMs) {
+    switch (check.kind) {
+        case 'path':
+            return probePath(target, check, timeoutMs);
+        case 'command':
+            return probeCommand(target, check, timeoutMs);
+        case 'listening':
+            return probeListening(target, check);
+        case 'uptime':
+            return containerUp(target);
+    }
+}
+const MAX_REDIRECTS = 10;
+async function probePath(target, check, timeoutMs) {
+    const useLoopback = check.port === undefined || check.port === target.appPort;
+    const address = useLoopback ? '127.0.0.1' : await target.address();
+    const port = useLoopback ? target.publishedPort : check.port;
+    const headers = Object.fromEntries(check.headers.map(({ name, value }) => [name, value]));
+    let path = check.path;
+    for (let hop = 0;; hop++) {
+        const result = await target.host.httpGet(address, port, {
+            path,
+            timeoutMs,
+            headers,
+            tls: check.scheme === 'https',
+        });
+        if (!result.ok)
+            return { ok: false, got: result.error, transport: true };
+        const next = result.status >= 300 && result.status < 400 ? sameSite(result.location, headers.Host) : undefined;
+        if (next && hop < MAX_REDIRECTS) {
+            path = next;
+            continue;
+        }
+        return judge(check, result.status, result.body);
+    }
+}
+/** Follows a redirect (as curl --location) only while it stays on the app: a path or the same host. */
+function sameSite(location, host) {
+    if (!location)
+        return undefined;
+    if (location.startsWith('/') && !location.startsWith('//'))
+        return location;
+    try {
+        const url = new URL(location);
+        return url.host === (host ?? 'localhost') ? `${url.pathname}${url.search}` : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+function judge(check, status, body) {
+    const got = `HTTP ${status} ${JSON.stringify(body.slice(0, 80))}${body.length > 80 ? '…' : ''}`;
+    if (!statusPasses(check.status, status))
+        return { ok: false, got: `${got} (expected ${expectedStatus(check.status)})`, transport: false };
+    if (check.content !== undefined && !body.includes(check.content)) {
+        return { ok: false, got: `${got}: expected to but did not find "${check.content}"`, transport: false };
+    }
+    return { ok: true, got };
+}
+function statusPasses(rule, status) {
+    if (rule === 'ready')
+        return status > 0 && status < 500;
+    if (rule === '2xx')
+        return status >= 200 && status < 300;
+    return status >= 200 && status < 400;
+}
+function expectedStatus(rule) {
+    return { ready: 'a status below 500', '2xx': '2xx', dokku: '2xx or 3xx' }[rule];
+}
+async function probeCommand(target, check, timeoutMs) {
+    const seconds = String(Math.max(1, Math.ceil(timeoutMs / 1000)));
+    const result = await target.host.run(['timeout', seconds, ...docker_exec(target.container, check.command)], {
+        allowFailure: true,
+    });
+    const output = `${result.stdout}${result.stderr}`.trim().slice(0, 200);
+    if (result.code === 0)
+        return { ok: true, got: `exit 0${output ? ` ${JSON.stringify(output)}` : ''}` };
+    const why = result.code === 124 ? `timed out after ${seconds}s` : `exit ${result.code}`;
+    return { ok: false, got: `${why}${output ? ` ${JSON.stringify(output)}` : ''}`, transport: false };
+}
+async function probeListening(target, check) {
+    const port = check.port ?? target.appPort;
+    const pid = (await target.host.run(inspectField(target.container, '{{.State.Pid}}'))).stdout.trim();
+    const tables = await target.host.run(['cat', `/proc/${pid}/net/tcp`, `/proc/${pid}/net/tcp6`], {
+        allowFailure: true,
+    });
+    const listeners = parseListeners(tables.stdout).filter((entry) => entry.port === port);
+    if (listeners.some((entry) => entry.any))
+        return { ok: true, got: `listening on 0.0.0.0:${port}` };
+    const got = listeners.length
+        ? `listening on port ${port} only on a loopback or single address`
+        : `nothing listens on port ${port}`;
+    return { ok: false, got, transport: true };
+}
+/** LISTEN sockets from /proc/net/tcp{,6}: port, and whether bound to every address. */
+function parseListeners(text) {
+    return text
+        .split('\n')
+        .map((line) => line.trim().split(/\s+/))
+        .filter((fields) => fields[3] === '0A' && fields[1]?.includes(':'))
+        .map((fields) => {
+        const [address = '', port = '0'] = fields[1].split(':');
+        return { port: Number.parseInt(port, 16), any: /^0+$/.test(address) };
+    });
+}
+/** The container is running and has not restarted: Dokku's uptime check, and our crash detection. */
+async function containerUp(target) {
+    const result = await target.host.run(state(target.container), { allowFailure: true });
+    if (result.code !== 0)
+        return { ok: false, got: 'the container is gone', transport: false };
+    const [status, restarts, exitCode] = result.stdout.trim().split(' ');
+    if (status !== 'running')
+        return { ok: false, got: `the container is ${status} (exit code ${exitCode})`, transport: false };
+    if (Number(restarts) > 0) {
+        return {
+            ok: false,
+            got: `the container crashed and restarted ${restarts} time(s) (last exit code ${exitCode})`,
+            transport: false,
+        };
+    }
+    return { ok: true, got: 'the container is running' };
+}
+
+;// CONCATENATED MODULE: ./src/checks/run.ts
+
+
+
+
+class ChecksFailedError extends Error {
+    container;
+    containerLog;
+    results;
+    constructor(message, container, containerLog, results) {
+        super(message);
+        this.container = container;
+        this.containerLog = containerLog;
+        this.results = results;
+        this.name = 'ChecksFailedError';
+    }
+}
+const POLL_MS = 50;
+const ALIVE_EVERY_MS = 1000;
+/** Runs the startup checks against the new container; resolves when all pass, throws when one fails. */
+async function runChecks(target, suite, timing) {
+    const legacy = suite.source === 'CHECKS';
+    const run = (check) => runCheck(target, check, timing, legacy);
+    const results = [];
+    if (suite.sequential)
+        for (const check of suite.startup)
+            results.push(await run(check));
+    else
+        results.push(...(await Promise.all(suite.startup.map(run))));
+    const failed = results.filter((result) => !result.ok);
+    if (failed.length === 0) {
+        info(`All checks successful! (${target.container} on ${target.host.label})`);
+        return results;
+    }
+    info(` !     Could not start due to ${failed.length} failed checks.`);
+    const first = failed[0];
+    const why = `check ${first.check.name} (${first.check.origin}) failed on attempt ${attemptText(first.check, first.attempt)}: ${first.got}`;
+    const log = await target.host.run(logs(target.container, 100), { allowFailure: true });
+    throw new ChecksFailedError(`${target.container} ${why}`, target.container, `${log.stdout}${log.stderr}`.trimEnd(), results);
+}
+async function runCheck(target, check, timing, legacy) {
+    info(`       ${check.name} (${check.origin}) expects: ${describeCheck(check)}`);
+    const started = Date.now();
+    const done = (ok, attempt, got) => {
+        const elapsedMs = Date.now() - started;
+        if (ok)
+            info(`✓ ${check.name} passed on attempt ${attemptText(check, attempt)} (${(elapsedMs / 1000).toFixed(2)}s): ${got}`);
+        else
+            info(` !     ${check.name} failed on attempt ${attemptText(check, attempt)}: ${got}`);
+        return { check, ok, attempt, got, elapsedMs };
+    };
+    if (check.kind === 'uptime') {
+        const crash = await sleepWatching(target, target.startedAt + check.uptime * 1000 - Date.now());
+        const result = crash ?? (await containerUp(target));
+        return done(result.ok, 1, result.got);
+    }
+    if (timing === 'dokku')
+        return legacy ? dokkuChecksFile(target, check, done) : dokkuAppJson(target, check, done);
+    return poll(target, check, legacy, done);
+}
+/** Polls until the check passes or Dokku's whole budget for it is spent; a crash fails at once. */
+async function poll(target, check, legacy, done) {
+    const started = Date.now();
+    const budgetMs = budgetSeconds(check, legacy) * 1000;
+    const slotMs = budgetMs / check.attempts;
+    let lastAlive = started;
+    let shown = '';
+    let polls = 0;
+    while (true) {
+        polls++;
+        const remaining = started + budgetMs - Date.now();
+        const result = await probe(target, check, Math.max(100, Math.min(check.timeout * 1000, remaining)));
+        const elapsed = Date.now() - started;
+        const attempt = check.budget ? polls : Math.min(check.attempts, Math.floor(elapsed / slotMs) + 1);
+        if (result.ok)
+            return done(true, attempt, result.got);
+        // One line per Dokku attempt slot, or per new answer: readable, not one line per poll.
+        const key = check.budget ? result.got : `${attemptText(check, attempt)}: ${result.got}`;
+        if (key !== shown)
+            info(` !     Attempt ${attemptText(check, attempt)}: ${result.got}`);
+        shown = key;
+        if (elapsed >= budgetMs) {
+            const limit = check.budget ? 'ready-timeout' : `Dokku's budget for ${check.attempts} attempts`;
+            return done(false, attempt, `${result.got} (gave up after ${(elapsed / 1000).toFixed(1)}s, ${limit})`);
+        }
+        if (Date.now() - lastAlive >= ALIVE_EVERY_MS) {
+            lastAlive = Date.now();
+            const alive = await containerUp(target);
+            if (!alive.ok)
+                return done(false, attempt, alive.got);
+        }
+        await sleep(POLL_MS);
+    }
+}
+/** Dokku's CHECKS loop, to the second: sleep WAIT before every attempt, then one request. */
+async function dokkuChecksFile(target, check, done) {
+    let last = { ok: false, got: 'not run', transport: true };
+    for (let attempt = 1; attempt <= check.attempts; attempt++) {
+        info(`       Attempt ${attempt}/${check.attempts}. Waiting for ${check.wait} seconds ...`);
+        const crash = await sleepWatching(target, check.wait * 1000);
+        if (crash)
+            return done(false, attempt, crash.got);
+        last = await probe(target, check, check.timeout * 1000);
+        if (last.ok)
+            return done(true, attempt, last.got);
+        info(` !     ${last.got}`);
+        info(` !     Check attempt ${attempt}/${check.attempts} failed.`);
+    }
+    return done(false, check.attempts, last.got);
+}
+/** docker-container-healthchecker's loop: initialDelay, then attempts `wait` apart; HTTP retries only transport errors. */
+async function dokkuAppJson(target, check, done) {
+    const crash = await sleepWatching(target, target.startedAt + check.initialDelay * 1000 - Date.now());
+    if (crash)
+        return done(false, 1, crash.got);
+    let last = { ok: false, got: 'not run', transport: true };
+    for (let attempt = 1; attempt <= check.attempts; attempt++) {
+        last = await probe(target, check, check.timeout * 1000);
+        if (last.ok)
+            return done(true, attempt, last.got);
+        if (check.kind === 'path' && !last.transport)
+            return done(false, attempt, last.got);
+        info(` !     Attempt ${attempt}/${check.attempts}: ${last.got}`);
+        if (attempt < check.attempts) {
+            const crashed = await sleepWatching(target, check.wait * 1000);
+            if (crashed)
+                return done(false, attempt, crashed.got);
+        }
+    }
+    return done(false, check.attempts, last.got);
+}
+/** The most time Dokku could spend on a check before failing it: Baton never gives up earlier. */
+function budgetSeconds(check, legacy) {
+    if (check.budget !== undefined)
+        return check.budget;
+    if (legacy)
+        return check.attempts * (check.wait + check.timeout);
+    return check.initialDelay + check.attempts * check.timeout + (check.attempts - 1) * check.wait;
+}
+function attemptText(check, attempt) {
+    return check.budget ? String(attempt) : `${attempt}/${check.attempts}`;
+}
+/** Sleeps, checking every second that the container is still up; returns the failure if it is not. */
+async function sleepWatching(target, ms) {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+        await sleep(Math.min(ALIVE_EVERY_MS, until - Date.now()));
+        const alive = await containerUp(target);
+        if (!alive.ok)
+            return alive;
+    }
+    return undefined;
+}
+function sleep(ms) {
+    return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}
+
 ;// CONCATENATED MODULE: ./src/errors.ts
 function describeSource(source) {
     return source.kind === 'input' ? `input "${source.name}"` : `${source.file}:${source.line} (${source.key})`;
@@ -67558,7 +67903,7 @@ async function buildAndPush(plan, workspace, tempDir) {
     try {
         const docker = configDir ? ['--config', configDir] : [];
         if (plan.registry && configDir)
-            await step(`logged in to ${plan.registry.server}`, () => login(configDir, plan.registry));
+            await step(`logged in to ${plan.registry.server}`, () => image_login(configDir, plan.registry));
         const buildx = await hasBuildx(docker);
         const args = buildArgs(build, plan.image, (0,external_node_path_namespaceObject.resolve)(workspace, build.context), (0,external_node_path_namespaceObject.resolve)(workspace, build.dockerfile));
         if (buildx) {
@@ -67584,7 +67929,7 @@ function buildArgs(build, image, context, dockerfile) {
         args.push('--label', `${key}=${value}`);
     return [...args, context];
 }
-async function login(configDir, registry) {
+async function image_login(configDir, registry) {
     const result = await getExecOutput('docker', ['--config', configDir, 'login', '--username', registry.username, '--password-stdin', registry.server], { input: Buffer.from(registry.password), silent: true, ignoreReturnCode: true });
     if (result.exitCode !== 0) {
         throw new Error(redact(`docker login to ${registry.server} as ${registry.username} failed: ${result.stderr.trim()}`));
@@ -67612,351 +67957,6 @@ async function pushedDigest(docker, image) {
     });
     const digests = result.exitCode === 0 ? JSON.parse(result.stdout) : [];
     return digests.find((entry) => entry.startsWith(`${repository}@`)) ?? image;
-}
-
-;// CONCATENATED MODULE: ./src/commands/docker.ts
-// Docker command lines run on a target host, as argument arrays. Nothing here runs anything.
-function docker_login(configDir, server, username) {
-    return ['docker', '--config', configDir, 'login', '--username', username, '--password-stdin', server];
-}
-function pull(configDir, image) {
-    return ['docker', ...(configDir ? ['--config', configDir] : []), 'pull', '--quiet', image];
-}
-function run(spec) {
-    const argv = ['docker', 'run', '--detach', '--name', spec.name, '--restart', 'unless-stopped'];
-    for (const [key, value] of Object.entries(spec.labels))
-        argv.push('--label', `${key}=${value}`);
-    argv.push('--publish', `127.0.0.1::${spec.appPort}`);
-    for (const [key, value] of Object.entries(spec.env))
-        argv.push('--env', `${key}=${value}`);
-    if (spec.envFile)
-        argv.push('--env-file', spec.envFile);
-    argv.push('--log-opt', 'max-size=10m', '--log-opt', 'max-file=3', spec.image);
-    return argv;
-}
-function port(container, appPort) {
-    return ['docker', 'port', container, `${appPort}/tcp`];
-}
-/** Prints "<status> <restart count> <exit code>" of a container. */
-function state(container) {
-    return [
-        'docker',
-        'inspect',
-        '--format',
-        '{{.State.Status}} {{.RestartCount}} {{.State.ExitCode}}',
-        container,
-    ];
-}
-function inspectField(container, template) {
-    return ['docker', 'inspect', '--format', template, container];
-}
-/** Container addresses on every network it is attached to, space-separated. */
-function addresses(container) {
-    return inspectField(container, '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}');
-}
-function docker_exec(container, command) {
-    return ['docker', 'exec', container, ...command];
-}
-function logs(container, lines) {
-    return ['docker', 'logs', '--tail', String(lines), container];
-}
-function remove(container) {
-    return ['docker', 'rm', '--force', '--volumes', container];
-}
-/** Names of the app's containers (running or not), newest first. */
-function appContainers(app) {
-    return ['docker', 'ps', '--all', '--filter', `label=baton.app=${app}`, '--format', '{{.Names}}'];
-}
-/**
- * Stops and removes containers after a delay, detached so the runner does not wait. The script is a
- * constant; the delay and names arrive as positional arguments.
- */
-function retireLater(delaySeconds, containers) {
-    const script = 'delay=$1; shift; nohup sh -c \'sleep "$0"; for c in "$@"; do docker stop --time 30 "$c"; docker rm "$c"; done\' ' +
-        '"$delay" "$@" </dev/null >/dev/null 2>&1 &';
-    return ['sh', '-c', script, 'baton-retire', String(delaySeconds), ...containers];
-}
-
-;// CONCATENATED MODULE: ./src/checks/probes.ts
-
-function probe(target, check, timeoutMs) {
-    switch (check.kind) {
-        case 'path':
-            return probePath(target, check, timeoutMs);
-        case 'command':
-            return probeCommand(target, check, timeoutMs);
-        case 'listening':
-            return probeListening(target, check);
-        case 'uptime':
-            return containerUp(target);
-    }
-}
-const MAX_REDIRECTS = 10;
-async function probePath(target, check, timeoutMs) {
-    const useLoopback = check.port === undefined || check.port === target.appPort;
-    const address = useLoopback ? '127.0.0.1' : await target.address();
-    const port = useLoopback ? target.publishedPort : check.port;
-    const headers = Object.fromEntries(check.headers.map(({ name, value }) => [name, value]));
-    let path = check.path;
-    for (let hop = 0;; hop++) {
-        const result = await target.host.httpGet(address, port, {
-            path,
-            timeoutMs,
-            headers,
-            tls: check.scheme === 'https',
-        });
-        if (!result.ok)
-            return { ok: false, got: result.error, transport: true };
-        const next = result.status >= 300 && result.status < 400 ? sameSite(result.location, headers.Host) : undefined;
-        if (next && hop < MAX_REDIRECTS) {
-            path = next;
-            continue;
-        }
-        return judge(check, result.status, result.body);
-    }
-}
-/** Follows a redirect (as curl --location) only while it stays on the app: a path or the same host. */
-function sameSite(location, host) {
-    if (!location)
-        return undefined;
-    if (location.startsWith('/') && !location.startsWith('//'))
-        return location;
-    try {
-        const url = new URL(location);
-        return url.host === (host ?? 'localhost') ? `${url.pathname}${url.search}` : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-function judge(check, status, body) {
-    const got = `HTTP ${status} ${JSON.stringify(body.slice(0, 80))}${body.length > 80 ? '…' : ''}`;
-    if (!statusPasses(check.status, status))
-        return { ok: false, got: `${got} (expected ${expectedStatus(check.status)})`, transport: false };
-    if (check.content !== undefined && !body.includes(check.content)) {
-        return { ok: false, got: `${got}: expected to but did not find "${check.content}"`, transport: false };
-    }
-    return { ok: true, got };
-}
-function statusPasses(rule, status) {
-    if (rule === 'ready')
-        return status > 0 && status < 500;
-    if (rule === '2xx')
-        return status >= 200 && status < 300;
-    return status >= 200 && status < 400;
-}
-function expectedStatus(rule) {
-    return { ready: 'a status below 500', '2xx': '2xx', dokku: '2xx or 3xx' }[rule];
-}
-async function probeCommand(target, check, timeoutMs) {
-    const seconds = String(Math.max(1, Math.ceil(timeoutMs / 1000)));
-    const result = await target.host.run(['timeout', seconds, ...docker_exec(target.container, check.command)], {
-        allowFailure: true,
-    });
-    const output = `${result.stdout}${result.stderr}`.trim().slice(0, 200);
-    if (result.code === 0)
-        return { ok: true, got: `exit 0${output ? ` ${JSON.stringify(output)}` : ''}` };
-    const why = result.code === 124 ? `timed out after ${seconds}s` : `exit ${result.code}`;
-    return { ok: false, got: `${why}${output ? ` ${JSON.stringify(output)}` : ''}`, transport: false };
-}
-async function probeListening(target, check) {
-    const port = check.port ?? target.appPort;
-    const pid = (await target.host.run(inspectField(target.container, '{{.State.Pid}}'))).stdout.trim();
-    const tables = await target.host.run(['cat', `/proc/${pid}/net/tcp`, `/proc/${pid}/net/tcp6`], {
-        allowFailure: true,
-    });
-    const listeners = parseListeners(tables.stdout).filter((entry) => entry.port === port);
-    if (listeners.some((entry) => entry.any))
-        return { ok: true, got: `listening on 0.0.0.0:${port}` };
-    const got = listeners.length
-        ? `listening on port ${port} only on a loopback or single address`
-        : `nothing listens on port ${port}`;
-    return { ok: false, got, transport: true };
-}
-/** LISTEN sockets from /proc/net/tcp{,6}: port, and whether bound to every address. */
-function parseListeners(text) {
-    return text
-        .split('\n')
-        .map((line) => line.trim().split(/\s+/))
-        .filter((fields) => fields[3] === '0A' && fields[1]?.includes(':'))
-        .map((fields) => {
-        const [address = '', port = '0'] = fields[1].split(':');
-        return { port: Number.parseInt(port, 16), any: /^0+$/.test(address) };
-    });
-}
-/** The container is running and has not restarted: Dokku's uptime check, and our crash detection. */
-async function containerUp(target) {
-    const result = await target.host.run(state(target.container), { allowFailure: true });
-    if (result.code !== 0)
-        return { ok: false, got: 'the container is gone', transport: false };
-    const [status, restarts, exitCode] = result.stdout.trim().split(' ');
-    if (status !== 'running')
-        return { ok: false, got: `the container is ${status} (exit code ${exitCode})`, transport: false };
-    if (Number(restarts) > 0) {
-        return {
-            ok: false,
-            got: `the container crashed and restarted ${restarts} time(s) (last exit code ${exitCode})`,
-            transport: false,
-        };
-    }
-    return { ok: true, got: 'the container is running' };
-}
-
-;// CONCATENATED MODULE: ./src/checks/run.ts
-
-
-
-
-class ChecksFailedError extends Error {
-    container;
-    containerLog;
-    results;
-    constructor(message, container, containerLog, results) {
-        super(message);
-        this.container = container;
-        this.containerLog = containerLog;
-        this.results = results;
-        this.name = 'ChecksFailedError';
-    }
-}
-const POLL_MS = 50;
-const ALIVE_EVERY_MS = 1000;
-/** Runs the startup checks against the new container; resolves when all pass, throws when one fails. */
-async function runChecks(target, suite, timing) {
-    const legacy = suite.source === 'CHECKS';
-    const run = (check) => runCheck(target, check, timing, legacy);
-    const results = [];
-    if (suite.sequential)
-        for (const check of suite.startup)
-            results.push(await run(check));
-    else
-        results.push(...(await Promise.all(suite.startup.map(run))));
-    const failed = results.filter((result) => !result.ok);
-    if (failed.length === 0) {
-        info(`All checks successful! (${target.container} on ${target.host.label})`);
-        return results;
-    }
-    info(` !     Could not start due to ${failed.length} failed checks.`);
-    const first = failed[0];
-    const why = `check ${first.check.name} (${first.check.origin}) failed on attempt ${attemptText(first.check, first.attempt)}: ${first.got}`;
-    const log = await target.host.run(logs(target.container, 100), { allowFailure: true });
-    throw new ChecksFailedError(`${target.container} ${why}`, target.container, `${log.stdout}${log.stderr}`.trimEnd(), results);
-}
-async function runCheck(target, check, timing, legacy) {
-    info(`       ${check.name} (${check.origin}) expects: ${describeCheck(check)}`);
-    const started = Date.now();
-    const done = (ok, attempt, got) => {
-        const elapsedMs = Date.now() - started;
-        if (ok)
-            info(`✓ ${check.name} passed on attempt ${attemptText(check, attempt)} (${(elapsedMs / 1000).toFixed(2)}s): ${got}`);
-        else
-            info(` !     ${check.name} failed on attempt ${attemptText(check, attempt)}: ${got}`);
-        return { check, ok, attempt, got, elapsedMs };
-    };
-    if (check.kind === 'uptime') {
-        const crash = await sleepWatching(target, target.startedAt + check.uptime * 1000 - Date.now());
-        const result = crash ?? (await containerUp(target));
-        return done(result.ok, 1, result.got);
-    }
-    if (timing === 'dokku')
-        return legacy ? dokkuChecksFile(target, check, done) : dokkuAppJson(target, check, done);
-    return poll(target, check, legacy, done);
-}
-/** Polls until the check passes or Dokku's whole budget for it is spent; a crash fails at once. */
-async function poll(target, check, legacy, done) {
-    const started = Date.now();
-    const budgetMs = budgetSeconds(check, legacy) * 1000;
-    const slotMs = budgetMs / check.attempts;
-    let lastAlive = started;
-    let shown = '';
-    let polls = 0;
-    while (true) {
-        polls++;
-        const remaining = started + budgetMs - Date.now();
-        const result = await probe(target, check, Math.max(100, Math.min(check.timeout * 1000, remaining)));
-        const elapsed = Date.now() - started;
-        const attempt = check.budget ? polls : Math.min(check.attempts, Math.floor(elapsed / slotMs) + 1);
-        if (result.ok)
-            return done(true, attempt, result.got);
-        // One line per Dokku attempt slot, or per new answer: readable, not one line per poll.
-        const key = check.budget ? result.got : `${attemptText(check, attempt)}: ${result.got}`;
-        if (key !== shown)
-            info(` !     Attempt ${attemptText(check, attempt)}: ${result.got}`);
-        shown = key;
-        if (elapsed >= budgetMs) {
-            const limit = check.budget ? 'ready-timeout' : `Dokku's budget for ${check.attempts} attempts`;
-            return done(false, attempt, `${result.got} (gave up after ${(elapsed / 1000).toFixed(1)}s, ${limit})`);
-        }
-        if (Date.now() - lastAlive >= ALIVE_EVERY_MS) {
-            lastAlive = Date.now();
-            const alive = await containerUp(target);
-            if (!alive.ok)
-                return done(false, attempt, alive.got);
-        }
-        await sleep(POLL_MS);
-    }
-}
-/** Dokku's CHECKS loop, to the second: sleep WAIT before every attempt, then one request. */
-async function dokkuChecksFile(target, check, done) {
-    let last = { ok: false, got: 'not run', transport: true };
-    for (let attempt = 1; attempt <= check.attempts; attempt++) {
-        info(`       Attempt ${attempt}/${check.attempts}. Waiting for ${check.wait} seconds ...`);
-        const crash = await sleepWatching(target, check.wait * 1000);
-        if (crash)
-            return done(false, attempt, crash.got);
-        last = await probe(target, check, check.timeout * 1000);
-        if (last.ok)
-            return done(true, attempt, last.got);
-        info(` !     ${last.got}`);
-        info(` !     Check attempt ${attempt}/${check.attempts} failed.`);
-    }
-    return done(false, check.attempts, last.got);
-}
-/** docker-container-healthchecker's loop: initialDelay, then attempts `wait` apart; HTTP retries only transport errors. */
-async function dokkuAppJson(target, check, done) {
-    const crash = await sleepWatching(target, target.startedAt + check.initialDelay * 1000 - Date.now());
-    if (crash)
-        return done(false, 1, crash.got);
-    let last = { ok: false, got: 'not run', transport: true };
-    for (let attempt = 1; attempt <= check.attempts; attempt++) {
-        last = await probe(target, check, check.timeout * 1000);
-        if (last.ok)
-            return done(true, attempt, last.got);
-        if (check.kind === 'path' && !last.transport)
-            return done(false, attempt, last.got);
-        info(` !     Attempt ${attempt}/${check.attempts}: ${last.got}`);
-        if (attempt < check.attempts) {
-            const crashed = await sleepWatching(target, check.wait * 1000);
-            if (crashed)
-                return done(false, attempt, crashed.got);
-        }
-    }
-    return done(false, check.attempts, last.got);
-}
-/** The most time Dokku could spend on a check before failing it: Baton never gives up earlier. */
-function budgetSeconds(check, legacy) {
-    if (check.budget !== undefined)
-        return check.budget;
-    if (legacy)
-        return check.attempts * (check.wait + check.timeout);
-    return check.initialDelay + check.attempts * check.timeout + (check.attempts - 1) * check.wait;
-}
-function attemptText(check, attempt) {
-    return check.budget ? String(attempt) : `${attempt}/${check.attempts}`;
-}
-/** Sleeps, checking every second that the container is still up; returns the failure if it is not. */
-async function sleepWatching(target, ms) {
-    const until = Date.now() + ms;
-    while (Date.now() < until) {
-        await sleep(Math.min(ALIVE_EVERY_MS, until - Date.now()));
-        const alive = await containerUp(target);
-        if (!alive.ok)
-            return alive;
-    }
-    return undefined;
-}
-function sleep(ms) {
-    return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }
 
 ;// CONCATENATED MODULE: ./src/proxy/nginx.ts
@@ -68075,7 +68075,7 @@ async function pullImage(host, plan) {
     if (plan.registry) {
         configDir = plan.dockerConfigDir;
         await host.run(['mkdir', '-p', '-m', '700', plan.appDir, configDir]);
-        await host.run(docker_login(configDir, plan.registry.server, plan.registry.username), {
+        await host.run(login(configDir, plan.registry.server, plan.registry.username), {
             stdin: plan.registry.password,
         });
     }
@@ -69523,6 +69523,7 @@ async function retire(host, plan) {
 
 
 
+
 const SECRET_INPUTS = ['registry-password', 'github-token', 'ssh-key'];
 async function main_run() {
     try {
@@ -69597,7 +69598,7 @@ function checksSummary({ plan, checks }) {
     if (plan.checks.suite.source === 'skipped')
         return warnings;
     const rows = checks.map(({ check, ok, attempt, got, elapsedMs }) => {
-        const outcome = `${ok ? 'passed' : 'failed'} on attempt ${attempt} in ${(elapsedMs / 1000).toFixed(2)}s`;
+        const outcome = `${ok ? 'passed' : 'failed'} on attempt ${attemptText(check, attempt)} in ${(elapsedMs / 1000).toFixed(2)}s`;
         return `| ${check.name} | ${check.origin} | ${main_escape(describeCheck(check))} | ${outcome} | ${main_escape(got)} |`;
     });
     const source = plan.checks.suite.file ?? plan.checks.suite.source;

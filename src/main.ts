@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as core from '@actions/core';
 import { describeCheck } from './checks/model';
+import { attemptText } from './checks/run';
 import { loadConfig } from './config';
 import { readRunContext } from './config/context';
 import { errorMessage } from './errors';
@@ -80,7 +81,7 @@ function checksSummary({ plan, checks }: DeployResult): string {
   const warnings = plan.checks.warnings.map((warning) => `> [!WARNING]\n> ${warning}\n`).join('\n');
   if (plan.checks.suite.source === 'skipped') return warnings;
   const rows = checks.map(({ check, ok, attempt, got, elapsedMs }) => {
-    const outcome = `${ok ? 'passed' : 'failed'} on attempt ${attempt} in ${(elapsedMs / 1000).toFixed(2)}s`;
+    const outcome = `${ok ? 'passed' : 'failed'} on attempt ${attemptText(check, attempt)} in ${(elapsedMs / 1000).toFixed(2)}s`;
     return `| ${check.name} | ${check.origin} | ${escape(describeCheck(check))} | ${outcome} | ${escape(got)} |`;
   });
   const source = plan.checks.suite.file ?? plan.checks.suite.source;

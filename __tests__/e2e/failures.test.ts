@@ -90,6 +90,18 @@ describe('failures are clear and change nothing', () => {
     const yaml = 'retire-after: 5\nready-path: /up\nreplicas: 3\n';
     const unknownKey = await deploy({ 'retire-after': '' }, { 'baton.yml': yaml });
     expect(unknownKey.stdout).toContain('::error::baton.yml:3 (replicas): unknown setting "replicas"');
+    const badChecks = await deploy({ checks: 'CHECKS' }, { CHECKS: 'WAIT=2\n\n/health  ok\nRETRIES=3\n' });
+    expect(badChecks.stdout).toContain(
+      '::error::CHECKS:4: unknown setting "RETRIES"; expected WAIT=, TIMEOUT= or ATTEMPTS=',
+    );
+    const badJson = await deploy(
+      { checks: 'app.json' },
+      { 'app.json': '{"healthchecks": {"web": [{"type": "startup", "attempts": "3"}]}}' },
+    );
+    expect(badJson.stdout).toContain(
+      '::error::app.json: healthchecks.web[0].attempts: expected a whole number, got "3"',
+    );
+    for (const run of [badChecks, badJson]) expect(run.stdout).not.toContain('::group::');
     const badHosts = await deploy({ hosts: 'root@127.0.0.1:2222, not a host' });
     expect(badHosts.stdout).toContain('::error::input "hosts": "not a host" is not a host');
   });

@@ -154,7 +154,7 @@ export function budgetSeconds(check: HealthCheck, legacy: boolean): number {
   return check.initialDelay + check.attempts * check.timeout + (check.attempts - 1) * check.wait;
 }
 
-function attemptText(check: HealthCheck, attempt: number): string {
+export function attemptText(check: HealthCheck, attempt: number): string {
   return check.budget ? String(attempt) : `${attempt}/${check.attempts}`;
 }
 
