@@ -65025,7 +65025,7 @@ const _summary = new Summary();
  * @deprecated use `core.summary`
  */
 const markdownSummary = (/* unused pure expression or super */ null && (_summary));
-const summary = _summary;
+const summary_summary = _summary;
 //# sourceMappingURL=summary.js.map
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
 
@@ -66539,9 +66539,9 @@ function group(name, fn) {
 function saveState(name, value) {
     const filePath = process.env['GITHUB_STATE'] || '';
     if (filePath) {
-        return issueFileCommand('STATE', prepareKeyValueMessage(name, value));
+        return file_command_issueFileCommand('STATE', file_command_prepareKeyValueMessage(name, value));
     }
-    issueCommand('save-state', { name }, toCommandValue(value));
+    command_issueCommand('save-state', { name }, utils_toCommandValue(value));
 }
 /**
  * Gets the value of an state set by this action's main execution.
@@ -66641,18 +66641,35 @@ function logs(container, lines) {
 function remove(container) {
     return ['docker', 'rm', '--force', '--volumes', container];
 }
-/** Names of the app's containers (running or not), newest first. */
-function appContainers(app) {
-    return ['docker', 'ps', '--all', '--filter', `label=baton.app=${app}`, '--format', '{{.Names}}'];
+/** Names of the app's containers (all, or only the running ones). */
+function appContainers(app, only = 'all') {
+    const filter = only === 'running' ? ['--filter', 'status=running'] : ['--all'];
+    return ['docker', 'ps', ...filter, '--filter', `label=baton.app=${app}`, '--format', '{{.Names}}'];
+}
+/** Prints "<name> <release label> <image id> <running>" per container. */
+function describeContainers(names) {
+    const format = '{{.Name}} {{index .Config.Labels "baton.release"}} {{.Image}} {{.State.Running}}';
+    return ['docker', 'inspect', '--format', format, ...names];
+}
+function start(container) {
+    return ['docker', 'start', container];
+}
+function stop(container) {
+    return ['docker', 'stop', '--time', '30', container];
+}
+function removeImages(ids) {
+    return ['docker', 'image', 'rm', ...ids];
 }
 /**
- * Stops and removes containers after a delay, detached so the runner does not wait. The script is a
- * constant; the delay and names arrive as positional arguments.
+ * Stops containers after a delay, detached so the runner does not wait; they stay, stopped, for rollbacks
+ * until pruned. A container that became current again meanwhile (a quick rollback) is left running. The
+ * script is a constant; the delay, the current-release file, the app and the names arrive as arguments.
  */
-function retireLater(delaySeconds, containers) {
-    const script = 'delay=$1; shift; nohup sh -c \'sleep "$0"; for c in "$@"; do docker stop --time 30 "$c"; docker rm "$c"; done\' ' +
-        '"$delay" "$@" </dev/null >/dev/null 2>&1 &';
-    return ['sh', '-c', script, 'baton-retire', String(delaySeconds), ...containers];
+function retireLater(delaySeconds, currentFile, app, containers) {
+    const inner = 'sleep "$0"; f=$1; app=$2; shift 2; for c in "$@"; do ' +
+        '[ "$c" = "$app-$(cat "$f" 2>/dev/null)" ] || docker stop --time 30 "$c"; done';
+    const script = `delay=$1; shift; nohup sh -c '${inner}' "$delay" "$@" </dev/null >/dev/null 2>&1 &`;
+    return ['sh', '-c', script, 'baton-retire', String(delaySeconds), currentFile, app, ...containers];
 }
 
 ;// CONCATENATED MODULE: ./src/checks/probes.ts
@@ -67494,6 +67511,8 @@ function imageReference(image) {
 // the secret ones, a top-level key of baton.yml. action.yml lists the same names (a test checks it).
 const SETTINGS = {
     command: { default: 'deploy', file: false },
+    release: { default: '', file: false },
+    confirm: { default: '', file: false },
     config: { default: 'baton.yml', file: false },
     app: { default: '', file: true },
     image: { default: '', file: true },
@@ -67525,6 +67544,8 @@ const SETTINGS = {
     'nginx-test-command': { default: 'nginx -t', file: true },
     'nginx-reload-command': { default: 'nginx -s reload', file: true },
     'state-dir': { default: '/var/lib/baton', file: true },
+    'keep-releases': { default: '5', file: true },
+    'lock-timeout': { default: '600', file: true },
 };
 function isSettingName(name) {
     return Object.hasOwn(SETTINGS, name);
@@ -67639,7 +67660,7 @@ function describe(value) {
 
 
 
-const COMMANDS = ['deploy'];
+const COMMANDS = ['deploy', 'rollback', 'destroy', 'plan', 'status'];
 const APP_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const config_DOMAIN = /^(?=.{1,253}$)(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
 /** Reads inputs and baton.yml (inputs win), validates every value, and fills in defaults. Pure. */
@@ -67676,7 +67697,8 @@ function loadConfig(sources) {
     if (!privateKey)
         throw new ConfigError('an SSH private key is required', get('ssh-key').source);
     const domain = str('domain');
-    if (!config_DOMAIN.test(domain)) {
+    const needsDomain = command === 'deploy' || command === 'rollback' || command === 'plan';
+    if (!config_DOMAIN.test(domain) && (needsDomain || domain)) {
         throw new ConfigError(domain ? `"${domain}" is not a domain name` : 'a domain is required: nginx routes it to the app', get('domain').source);
     }
     const readyPath = checkPath(str('ready-path'), get('ready-path').source);
@@ -67686,8 +67708,14 @@ function loadConfig(sources) {
         if (key in env)
             throw new ConfigError(`${key} is set in both env and secrets`, get('secrets').source);
     }
+    const release = str('release');
+    if (release && !/^[\w.-]+$/.test(release)) {
+        throw new ConfigError(`"${release}" is not a release id (see the status command)`, get('release').source);
+    }
     return {
-        command: 'deploy',
+        command: command,
+        release,
+        confirm: str('confirm'),
         app,
         image,
         build: {
@@ -67730,6 +67758,8 @@ function loadConfig(sources) {
             reloadCommand: asCommand(get('nginx-reload-command').value, get('nginx-reload-command').source),
         },
         stateDir: absolutePath(str('state-dir'), get('state-dir').source),
+        keepReleases: int('keep-releases', 1, 100),
+        lockTimeoutSeconds: int('lock-timeout', 0, 86_400),
     };
 }
 function readConfigFile(sources) {
@@ -67995,6 +68025,7 @@ server {
 ;// CONCATENATED MODULE: ./src/plan/deploy.ts
 
 
+
 function planDeploy(config, context, now) {
     const release = releaseId(now, context.sha);
     const image = config.build.enabled
@@ -68051,6 +68082,15 @@ function planDeploy(config, context, now) {
             reloadCommand: config.proxy.reloadCommand,
         },
         retireAfterSeconds: config.retireAfterSeconds,
+        keepReleases: config.keepReleases,
+        lockTimeoutSeconds: config.lockTimeoutSeconds,
+        run: {
+            commit: context.sha,
+            ref: context.ref,
+            actor: context.actor,
+            url: runUrl(context),
+            startedAt: now.toISOString(),
+        },
         url: `http://${config.domain}`,
     };
 }
@@ -68063,6 +68103,56 @@ function envFileText(values) {
     return Object.entries(values)
         .map(([key, value]) => `${key}=${value}\n`)
         .join('');
+}
+
+;// CONCATENATED MODULE: ./src/release/cancel.ts
+
+let cleanup;
+let finishing = false;
+let cancelled = false;
+let installed = false;
+function isCancelled() {
+    return cancelled;
+}
+/** Until the returned function is called, a cancellation runs `work` and exits. */
+function onCancel(work) {
+    install();
+    cleanup = work;
+    finishing = false;
+    return () => {
+        if (cleanup === work)
+            cleanup = undefined;
+    };
+}
+/** From now on a cancellation lets the deploy finish (traffic has moved). */
+function finishOnCancel() {
+    finishing = true;
+}
+function install() {
+    if (installed)
+        return;
+    installed = true;
+    for (const signal of ['SIGINT', 'SIGTERM']) {
+        process.on(signal, () => void handle(signal));
+    }
+}
+async function handle(signal) {
+    if (cancelled)
+        return;
+    cancelled = true;
+    if (finishing || !cleanup) {
+        core_warning(`${signal}: the hand-over is done; finishing the deploy before stopping`);
+        return;
+    }
+    core_warning(`${signal}: the deploy was cancelled before the hand-over; removing the new release`);
+    try {
+        await cleanup();
+    }
+    catch (error) {
+        core_warning(`cleanup after cancellation failed: ${error}`);
+    }
+    setFailed(`Deploy cancelled (${signal}) before the hand-over; the previous release keeps serving`);
+    process.exit(1);
 }
 
 ;// CONCATENATED MODULE: ./src/release/container.ts
@@ -68108,83 +68198,68 @@ async function discardContainer(host, plan) {
     if (plan.envFile)
         await host.run(['rm', '-f', plan.envFile.path], { allowFailure: true });
 }
-/** Schedules the app's other containers to stop after the retire delay, without waiting for it. */
+/** Schedules the app's other running containers to stop after the retire delay, without waiting for it. */
 async function retireOthers(host, plan) {
-    const result = await host.run(appContainers(plan.app));
+    const result = await host.run(appContainers(plan.app, 'running'));
     const others = result.stdout
         .split('\n')
         .map((name) => name.trim())
         .filter((name) => name && name !== plan.container.name);
+    const currentFile = `${plan.appDir}/current`;
     if (others.length)
-        await host.run(retireLater(plan.retireAfterSeconds, others));
+        await host.run(retireLater(plan.retireAfterSeconds, currentFile, plan.app, others));
     return others;
 }
 
-;// CONCATENATED MODULE: ./src/remote/shell.ts
-
-/**
- * The one place where an argument array becomes a shell command line. SSH always hands a command to the
- * remote user's shell, so every argument is quoted here and nowhere else.
- */
-function toShell(argv) {
-    if (argv.length === 0)
-        throw new Error('empty command');
-    return (0,shell_quote.quote)([...argv]);
+;// CONCATENATED MODULE: ./src/release/history.ts
+const MAX_RECORDS = 50;
+function releasesDir(appDir) {
+    return `${appDir}/releases`;
 }
-
-;// CONCATENATED MODULE: ./src/release/handover.ts
-
-/** Writes the new site file beside the live one (`.next` is not included by nginx) while checks run. */
-async function stageSite(host, plan, upstreamPort) {
-    const previous = await host.readFile(plan.proxy.file);
-    await host.writeFile(nextFile(plan), plan.proxy.content(upstreamPort), '644');
-    return { host, previous };
+async function writeRecord(host, appDir, record) {
+    await host.run(['mkdir', '-p', '-m', '700', releasesDir(appDir)]);
+    await host.writeFile(`${releasesDir(appDir)}/${record.id}.json`, `${JSON.stringify(record, null, 2)}\n`, '600');
 }
-// One round trip at hand-over: move the staged file in, test, reload. The test and reload commands
-// arrive as arguments already quoted by toShell, the one quoting function, and are run with eval.
-const SWAP = 'mv -f "$1" "$2" || exit 97; eval "$3" || exit 98; eval "$4" || exit 99';
-/**
- * Points nginx at the new container: move the staged file in, `nginx -t`, then a graceful reload. When
- * the test or the reload fails, the previous file is put back, so nginx keeps serving the old release.
- */
-async function switchTraffic(staged, plan) {
-    const { host } = staged;
-    const argv = [
-        nextFile(plan),
-        plan.proxy.file,
-        toShell(plan.proxy.testCommand),
-        toShell(plan.proxy.reloadCommand),
-    ];
-    const result = await host.run(['sh', '-c', SWAP, 'baton-handover', ...argv], { allowFailure: true });
-    if (result.code === 0)
-        return;
-    if (result.code !== 97)
-        await restoreFile(host, plan, staged.previous);
-    const output = `${result.stderr}${result.stdout}`.trim().split('\n').slice(-5).join('\n');
-    const what = result.code === 98
-        ? 'nginx rejected the new configuration'
-        : result.code === 99
-            ? 'the nginx reload failed'
-            : 'could not put the new site file in place';
-    throw new Error(`${what} (${plan.proxy.file}), previous file restored:\n${output}`);
+async function setCurrent(host, appDir, id) {
+    await host.writeFile(`${appDir}/current`, `${id}\n`, '600');
 }
-/** Undoes a switch on a host whose neighbour failed, so all hosts serve the same release. */
-async function revertTraffic(staged, plan) {
-    await restoreFile(staged.host, plan, staged.previous);
-    await staged.host.run(plan.proxy.reloadCommand);
+// Prints every record as one JSON line, then the current release id; one round trip.
+const READ = 'cd "$1" 2>/dev/null || exit 0; cat current 2>/dev/null || echo; for f in releases/*.json; do [ -e "$f" ] && tr -d "\\n" < "$f" && echo; done; true';
+/** Reads the app's history on a host; an app never deployed there has none. */
+async function readHistory(host, appDir) {
+    const result = await host.run(['sh', '-c', READ, 'baton-history', appDir]);
+    const [current = '', ...lines] = result.stdout.split('\n');
+    const releases = lines
+        .filter((line) => line.trim())
+        .flatMap((line) => {
+        try {
+            return [JSON.parse(line)];
+        }
+        catch {
+            return [];
+        }
+    })
+        .sort((a, b) => b.id.localeCompare(a.id));
+    return { current: current.trim() || undefined, releases };
 }
-/** Removes a staged file that never went live. */
-async function unstage(host, plan) {
-    await host.run(['rm', '-f', nextFile(plan)], { allowFailure: true });
+/** Records beyond the newest MAX_RECORDS, to delete. */
+function oldRecords(history) {
+    return history.releases.slice(MAX_RECORDS);
 }
-function nextFile(plan) {
-    return `${plan.proxy.file}.next`;
+/** The release a rollback goes back to: the named one, or the newest successful one before the current. */
+function rollbackTarget(history, requested) {
+    if (requested)
+        return history.releases.find((release) => release.id === requested);
+    const currentIndex = history.releases.findIndex((release) => release.id === history.current);
+    return history.releases.slice(currentIndex + 1).find((release) => release.outcome === 'done');
 }
-async function restoreFile(host, plan, previous) {
-    if (previous === undefined)
-        await host.run(['rm', '-f', plan.proxy.file]);
-    else
-        await host.writeFile(plan.proxy.file, previous, '644');
+/** Release ids whose containers (and images) stay for rollbacks: the current one and the last `keep` done. */
+function retained(history, keep) {
+    const done = history.releases.filter((release) => release.outcome === 'done' || release.id === history.current);
+    const ids = new Set(done.slice(0, keep).map((release) => release.id));
+    if (history.current)
+        ids.add(history.current);
+    return ids;
 }
 
 // EXTERNAL MODULE: ./node_modules/is-stream/index.js
@@ -69265,6 +69340,18 @@ function http_describe(error) {
         : error.message;
 }
 
+;// CONCATENATED MODULE: ./src/remote/shell.ts
+
+/**
+ * The one place where an argument array becomes a shell command line. SSH always hands a command to the
+ * remote user's shell, so every argument is quoted here and nowhere else.
+ */
+function toShell(argv) {
+    if (argv.length === 0)
+        throw new Error('empty command');
+    return (0,shell_quote.quote)([...argv]);
+}
+
 ;// CONCATENATED MODULE: ./src/remote/ssh.ts
 
 
@@ -69350,6 +69437,39 @@ class RemoteHost {
     async httpGet(address, port, options) {
         return httpGetOver(() => this.ssh.forwardOut('127.0.0.1', 0, address, port), options);
     }
+    /**
+     * Starts a command whose stdin stays open: it lives as long as this connection, or until close().
+     * `ready` resolves with the first line it prints, or undefined if it exits first.
+     */
+    async hold(argv) {
+        const connection = this.ssh.connection;
+        if (!connection)
+            throw new Error(`not connected to ${this.label}`);
+        const channel = await new Promise((resolve, reject) => connection.exec(toShell(argv), (error, stream) => (error ? reject(error) : resolve(stream))));
+        let output = '';
+        const exited = new Promise((resolve) => channel.on('exit', (code) => resolve(code ?? 255)));
+        const ready = new Promise((resolve) => {
+            channel.on('data', (chunk) => {
+                output += chunk.toString();
+                const newline = output.indexOf('\n');
+                if (newline >= 0)
+                    resolve(output.slice(0, newline));
+            });
+            channel.stderr.on('data', (chunk) => {
+                output += chunk.toString();
+            });
+            void exited.then(() => resolve(undefined));
+        });
+        return {
+            ready,
+            exited,
+            output: () => output,
+            close: async () => {
+                channel.end();
+                await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+            },
+        };
+    }
     dispose() {
         this.ssh.dispose();
     }
@@ -69388,43 +69508,66 @@ function tagWithHost(label) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/release/deploy.ts
+;// CONCATENATED MODULE: ./src/release/lock.ts
 
-
-
-
-
-
-
-
-
-
-
-async function deploy(config, context) {
-    const plan = planDeploy(config, context, new Date());
-    const phases = [];
-    const timed = async (name, work) => {
-        const started = Date.now();
-        const result = await phase(name, work);
-        phases.push({ name, seconds: (Date.now() - started) / 1000 });
-        return result;
-    };
-    info(`Deploying ${plan.app} release ${plan.release} (${plan.image}) to ${plan.hosts.length} host(s)`);
-    const hosts = await timed('Connect', () => connect(config));
-    try {
-        let image = plan.image;
-        if (plan.build)
-            image = await timed('Build', () => buildAndPush(plan, context.workspace, context.runnerTemp));
-        await timed('Pull', () => onEachHost(hosts, (host) => step(`pulled ${plan.image}`, () => pullImage(host, plan), host.label)));
-        const checks = await rollOut(plan, hosts, timed);
-        await timed('Retire', () => onEachHost(hosts, (host) => retire(host, plan)));
-        return { plan, image, phases, checks };
-    }
-    finally {
-        for (const host of hosts)
-            host.dispose();
+const lock_POLL_MS = 2000;
+const LOCKED = 'baton-locked';
+async function acquireLock(host, appDir, owner, timeoutSeconds) {
+    const lockFile = `${appDir}/deploy.lock`;
+    await host.run(['mkdir', '-p', '-m', '700', appDir]);
+    const started = Date.now();
+    let lastHolder = '';
+    while (true) {
+        const held = await host.hold([
+            'flock',
+            '--exclusive',
+            '--nonblock',
+            '--conflict-exit-code',
+            '75',
+            lockFile,
+            'sh',
+            '-c',
+            `echo ${LOCKED}; exec cat >/dev/null`,
+        ]);
+        const line = await held.ready;
+        if (line === LOCKED) {
+            await host.writeFile(`${lockFile}.owner`, JSON.stringify(owner), '644');
+            return { release: () => releaseLock(host, held, lockFile) };
+        }
+        const code = await held.exited;
+        if (code !== 75)
+            throw new Error(`cannot take the deploy lock ${lockFile}: flock exited ${code}: ${held.output().trim()}`);
+        const holder = await describeHolder(host, lockFile);
+        const waited = Math.round((Date.now() - started) / 1000);
+        if (waited >= timeoutSeconds) {
+            throw new Error(`another deploy holds the lock on ${host.label} (${holder}); gave up after ${waited}s (lock-timeout)`);
+        }
+        if (holder !== lastHolder)
+            info(`waiting for the deploy lock on ${host.label}: held by ${holder}`);
+        lastHolder = holder;
+        await new Promise((resolve) => setTimeout(resolve, lock_POLL_MS));
     }
 }
+async function releaseLock(host, held, lockFile) {
+    await host.run(['rm', '-f', `${lockFile}.owner`], { allowFailure: true });
+    await held.close();
+}
+async function describeHolder(host, lockFile) {
+    const text = await host.readFile(`${lockFile}.owner`).catch(() => undefined);
+    try {
+        const owner = JSON.parse(text ?? '');
+        return `release ${owner.release} of ${owner.runUrl}, since ${owner.since}`;
+    }
+    catch {
+        return 'a deploy that has not written its name yet';
+    }
+}
+
+;// CONCATENATED MODULE: ./src/release/session.ts
+
+
+
+/** Opens one SSH connection per host and logs what the user should know about each. */
 async function connect(config) {
     const hosts = await connectAll(config);
     for (const host of hosts) {
@@ -69434,15 +69577,199 @@ async function connect(config) {
     }
     return hosts;
 }
+function disconnect(hosts) {
+    for (const host of hosts)
+        host.dispose();
+}
+/**
+ * Takes the app's deploy lock on every host, waiting up to lock-timeout. One host after the other, in
+ * the same order for every deploy, so that two deploys to several hosts cannot deadlock.
+ */
+async function lockAll(hosts, appDir, owner, timeoutSeconds) {
+    const locks = [];
+    const release = async () => {
+        await Promise.all(locks.map((lock) => lock.release().catch(() => undefined)));
+    };
+    try {
+        for (const host of hosts) {
+            locks.push(await acquireLock(host, appDir, owner, timeoutSeconds));
+            info(`✓ holding the deploy lock on ${host.label}`);
+        }
+    }
+    catch (error) {
+        await release();
+        throw error;
+    }
+    return { release };
+}
+
+
+;// CONCATENATED MODULE: ./src/release/post.ts
+
+
+
+
+const KEY = 'baton-in-flight';
+function markInFlight(value) {
+    saveState(KEY, value ? JSON.stringify(value) : '');
+}
+/**
+ * The post step: if the main step was killed (SIGKILL, runner crash) between starting the new container
+ * and the hand-over, remove that container and record the release as cancelled. The deploy lock needs
+ * nothing: it died with the killed step's SSH session.
+ */
+async function cleanUpAfterKill(config) {
+    const state = getState(KEY);
+    if (!state)
+        return;
+    const inFlight = JSON.parse(state);
+    core_warning(`The deploy of ${inFlight.release} did not finish; removing its container if it never took traffic`);
+    const hosts = await connect(config);
+    try {
+        await onEachHost(hosts, async (host) => {
+            const history = await readHistory(host, inFlight.appDir);
+            if (history.current === inFlight.release)
+                return;
+            await host.run(remove(inFlight.container), { allowFailure: true });
+            await host.run(['rm', '-f', `${inFlight.appDir}/${inFlight.release}.env`], { allowFailure: true });
+            const record = history.releases.find((release) => release.id === inFlight.release);
+            if (record?.outcome === 'running') {
+                const error = 'the deploy step was killed before the hand-over';
+                await writeRecord(host, inFlight.appDir, {
+                    ...record,
+                    outcome: 'cancelled',
+                    error,
+                    finishedAt: new Date().toISOString(),
+                });
+            }
+            info(`removed ${inFlight.container} from ${host.label}`);
+        });
+    }
+    finally {
+        disconnect(hosts);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/release/prune.ts
+
+
+
+/**
+ * Keeps the containers, images and env files of the current release and the last `keep` successful
+ * ones of this app (for rollbacks), and removes the rest once stopped. Scoped to the app's own label, so one app's
+ * deploys never prune another app's (a preview's, a staging's) releases.
+ */
+async function prune(host, app, appDir, keep) {
+    const history = await readHistory(host, appDir);
+    const keepIds = retained(history, keep);
+    const names = (await host.run(appContainers(app))).stdout.split('\n').filter((name) => name.trim());
+    const containers = names.length ? await prune_describe(host, names) : [];
+    // A running container is never pruned: it may be retiring, still finishing requests in flight.
+    const doomed = containers.filter((container) => !keepIds.has(container.release) && !container.running);
+    const keptImages = new Set(containers.filter((container) => !doomed.includes(container)).map((c) => c.image));
+    for (const container of doomed)
+        await host.run(remove(container.name), { allowFailure: true });
+    const images = [...new Set(doomed.map((container) => container.image))].filter((image) => !keptImages.has(image));
+    if (images.length)
+        await host.run(removeImages(images), { allowFailure: true });
+    await removeFiles(host, appDir, history, keepIds, doomed.map((container) => container.release));
+    if (doomed.length)
+        info(`✓ pruned ${doomed.map((container) => container.name).join(', ')} on ${host.label}`);
+    return doomed.map((container) => container.release);
+}
+async function prune_describe(host, names) {
+    const result = await host.run(describeContainers(names), { allowFailure: true });
+    return result.stdout
+        .split('\n')
+        .filter((line) => line.trim())
+        .map((line) => {
+        const [name = '', release = '', image = '', running = ''] = line.trim().split(' ');
+        return { name: name.replace(/^\//, ''), release, image, running: running === 'true' };
+    });
+}
+async function removeFiles(host, appDir, history, keep, gone) {
+    const envFiles = [...new Set([...gone, ...history.releases.map((release) => release.id)])]
+        .filter((id) => !keep.has(id))
+        .map((id) => `${appDir}/${id}.env`);
+    const records = oldRecords(history).map((record) => `${releasesDir(appDir)}/${record.id}.json`);
+    const files = [...envFiles, ...records];
+    if (files.length)
+        await host.run(['rm', '-f', ...files], { allowFailure: true });
+}
+
+;// CONCATENATED MODULE: ./src/release/handover.ts
+
+/** Writes the new site file beside the live one (`.next` is not included by nginx) while checks run. */
+async function stageSite(host, plan, upstreamPort) {
+    const previous = await host.readFile(plan.proxy.file);
+    await host.writeFile(nextFile(plan), plan.proxy.content(upstreamPort), '644');
+    return { host, previous };
+}
+// One round trip at hand-over: move the staged file in, test, reload. The test and reload commands
+// arrive as arguments already quoted by toShell, the one quoting function, and are run with eval.
+const SWAP = 'mv -f "$1" "$2" || exit 97; eval "$3" || exit 98; eval "$4" || exit 99';
+/**
+ * Points nginx at the new container: move the staged file in, `nginx -t`, then a graceful reload. When
+ * the test or the reload fails, the previous file is put back, so nginx keeps serving the old release.
+ */
+async function switchTraffic(staged, plan) {
+    const { host } = staged;
+    const argv = [
+        nextFile(plan),
+        plan.proxy.file,
+        toShell(plan.proxy.testCommand),
+        toShell(plan.proxy.reloadCommand),
+    ];
+    const result = await host.run(['sh', '-c', SWAP, 'baton-handover', ...argv], { allowFailure: true });
+    if (result.code === 0)
+        return;
+    if (result.code !== 97)
+        await restoreFile(host, plan, staged.previous);
+    const output = `${result.stderr}${result.stdout}`.trim().split('\n').slice(-5).join('\n');
+    const what = result.code === 98
+        ? 'nginx rejected the new configuration'
+        : result.code === 99
+            ? 'the nginx reload failed'
+            : 'could not put the new site file in place';
+    throw new Error(`${what} (${plan.proxy.file}), previous file restored:\n${output}`);
+}
+/** Undoes a switch on a host whose neighbour failed, so all hosts serve the same release. */
+async function revertTraffic(staged, plan) {
+    await restoreFile(staged.host, plan, staged.previous);
+    await staged.host.run(plan.proxy.reloadCommand);
+}
+/** Removes a staged file that never went live. */
+async function unstage(host, plan) {
+    await host.run(['rm', '-f', nextFile(plan)], { allowFailure: true });
+}
+function nextFile(plan) {
+    return `${plan.proxy.file}.next`;
+}
+async function restoreFile(host, plan, previous) {
+    if (previous === undefined)
+        await host.run(['rm', '-f', plan.proxy.file]);
+    else
+        await host.writeFile(plan.proxy.file, previous, '644');
+}
+
+;// CONCATENATED MODULE: ./src/release/rollout.ts
+
+
+
+
+
+
+
+
 /** Start, run the checks, hand over. Until traffic has moved everywhere, a failure undoes it all. */
-async function rollOut(plan, hosts, timed) {
+async function rollOut(plan, hosts, timed, launch) {
     const started = [];
     const switched = [];
     let staging;
     try {
         const starts = await timed('Start', () => onEachHost(hosts, (host) => {
             started.push(host);
-            return step(`started ${plan.container.name}`, () => startContainer(host, plan), host.label);
+            return step(`${launch.verb} ${plan.container.name}`, () => launch.start(host), host.label);
         }));
         // The new nginx file is written beside the live one while the checks run, so the hand-over is one step.
         staging = onEachHost(hosts, (host) => stageSite(host, plan, starts[hosts.indexOf(host)]?.port));
@@ -69462,7 +69789,7 @@ async function rollOut(plan, hosts, timed) {
         if (failed)
             showContainerLog(failed);
         await staging?.catch(() => undefined);
-        await undo(plan, started, switched);
+        await undo(plan, started, switched, launch);
         throw error;
     }
 }
@@ -69495,15 +69822,135 @@ function showContainerLog(error) {
     info(error.containerLog || '(no output)');
     endGroup();
 }
-async function undo(plan, started, switched) {
+async function undo(plan, started, switched, launch) {
     for (const entry of switched) {
         await revertTraffic(entry, plan).catch((error) => core_warning(`could not revert nginx on ${entry.host.label}: ${error}`));
     }
     for (const host of started) {
         await unstage(host, plan);
-        await discardContainer(host, plan).catch((error) => core_warning(`could not remove ${plan.container.name} on ${host.label}: ${error}`));
-        info(`removed ${plan.container.name} from ${host.label}; the previous release keeps serving`);
+        await launch
+            .discard(host)
+            .catch((error) => core_warning(`could not take ${plan.container.name} down on ${host.label}: ${error}`));
+        info(`took ${plan.container.name} down on ${host.label}; the previous release keeps serving`);
     }
+}
+
+;// CONCATENATED MODULE: ./src/release/deploy.ts
+
+
+
+
+
+
+
+
+
+
+
+
+function phaseTimer() {
+    const phases = [];
+    const timed = async (name, work) => {
+        const started = Date.now();
+        const result = await phase(name, work);
+        phases.push({ name, seconds: (Date.now() - started) / 1000 });
+        return result;
+    };
+    return { phases, timed };
+}
+async function deploy(config, context) {
+    const plan = planDeploy(config, context, new Date());
+    const { phases, timed } = phaseTimer();
+    info(`Deploying ${plan.app} release ${plan.release} (${plan.image}) to ${plan.hosts.length} host(s)`);
+    const hosts = await timed('Connect', () => connect(config));
+    try {
+        const image = plan.build
+            ? await timed('Build', () => buildAndPush(plan, context.workspace, context.runnerTemp))
+            : plan.image;
+        const owner = { runUrl: plan.run.url, release: plan.release, since: new Date().toISOString() };
+        const locks = await timed('Lock', () => lockAll(hosts, plan.appDir, owner, plan.lockTimeoutSeconds));
+        try {
+            const previousRelease = await timed('Record', () => startRecord(hosts, plan, image));
+            const checks = await release(plan, hosts, timed, image);
+            return { plan, image, previousRelease, phases, checks };
+        }
+        finally {
+            await locks.release();
+        }
+    }
+    finally {
+        disconnect(hosts);
+    }
+}
+/** Marks releases left "running" by a dead deploy as cancelled, records this one, returns the current one. */
+async function startRecord(hosts, plan, image) {
+    const currents = await onEachHost(hosts, async (host) => {
+        const history = await readHistory(host, plan.appDir);
+        for (const stale of history.releases.filter((record) => record.outcome === 'running')) {
+            const note = 'the deploy ended without finishing (cancelled, or its runner died)';
+            await writeRecord(host, plan.appDir, { ...stale, outcome: 'cancelled', error: note });
+            info(`release ${stale.id} on ${host.label} was left running by a dead deploy: recorded as cancelled`);
+        }
+        await writeRecord(host, plan.appDir, record(plan, image, 'running'));
+        return history.current;
+    });
+    return currents[0];
+}
+function record(plan, image, outcome, error) {
+    return {
+        id: plan.release,
+        app: plan.app,
+        image,
+        commit: plan.run.commit,
+        ref: plan.run.ref,
+        actor: plan.run.actor,
+        runUrl: plan.run.url,
+        container: plan.container.name,
+        startedAt: plan.run.startedAt,
+        outcome,
+        ...(outcome === 'running' ? {} : { finishedAt: new Date().toISOString() }),
+        ...(error ? { error } : {}),
+    };
+}
+/** Pull, start, check, hand over, retire, prune; records the outcome on every host either way. */
+async function release(plan, hosts, timed, image) {
+    const started = new Set();
+    const launch = {
+        verb: 'started',
+        start: (host) => {
+            started.add(host);
+            return startContainer(host, plan);
+        },
+        discard: (host) => discardContainer(host, plan),
+    };
+    const stopCleanup = onCancel(async () => {
+        await onEachHost([...started], (host) => discardContainer(host, plan)).catch(() => undefined);
+        await finish(hosts, plan, image, 'cancelled', 'cancelled before the hand-over').catch(() => undefined);
+    });
+    markInFlight({ app: plan.app, appDir: plan.appDir, release: plan.release, container: plan.container.name });
+    try {
+        await timed('Pull', () => onEachHost(hosts, (host) => step(`pulled ${plan.image}`, () => pullImage(host, plan), host.label)));
+        const checks = await rollOut(plan, hosts, timed, launch);
+        finishOnCancel();
+        await onEachHost(hosts, (host) => setCurrent(host, plan.appDir, plan.release));
+        markInFlight(undefined);
+        await finish(hosts, plan, image, 'done');
+        await timed('Retire', () => onEachHost(hosts, (host) => retire(host, plan)));
+        return checks;
+    }
+    catch (error) {
+        markInFlight(undefined);
+        const outcome = isCancelled() ? 'cancelled' : 'error';
+        await finish(hosts, plan, image, outcome, errorMessage(error)).catch(() => undefined);
+        await onEachHost(hosts, (host) => prune(host, plan.app, plan.appDir, plan.keepReleases)).catch(() => undefined);
+        throw error;
+    }
+    finally {
+        stopCleanup();
+    }
+}
+async function finish(hosts, plan, image, outcome, error) {
+    await onEachHost(hosts, (host) => writeRecord(host, plan.appDir, record(plan, image, outcome, error)));
 }
 async function retire(host, plan) {
     const others = await retireOthers(host, plan);
@@ -69511,6 +69958,305 @@ async function retire(host, plan) {
         ? `${others.join(', ')} will stop in ${plan.retireAfterSeconds}s`
         : 'no previous container';
     info(`✓ ${what} on ${host.label}`);
+    await prune(host, plan.app, plan.appDir, plan.keepReleases);
+}
+
+;// CONCATENATED MODULE: ./src/release/destroy.ts
+
+
+
+
+
+
+
+
+// Removes the site file, then tests and reloads nginx; if the test fails the file is put back.
+const UNPUBLISH = '[ -e "$1" ] || exit 0; mv -f "$1" "$1.baton-removed" || exit 97; ' +
+    'if eval "$2"; then rm -f "$1.baton-removed"; eval "$3" || exit 99; else mv -f "$1.baton-removed" "$1"; exit 98; fi';
+/** Removes the app from every host: containers, images, nginx file (tested, reloaded), env files, state. */
+async function destroy(config, context) {
+    if (config.confirm !== config.app) {
+        throw new ConfigError(`destroy removes ${config.app} from every host: set confirm: ${config.app} to go ahead`, {
+            kind: 'input',
+            name: 'confirm',
+        });
+    }
+    const plan = planDeploy(config, context, new Date());
+    const { timed } = phaseTimer();
+    const hosts = await timed('Connect', () => connect(config));
+    try {
+        const owner = {
+            runUrl: plan.run.url,
+            release: `destroy of ${plan.app}`,
+            since: new Date().toISOString(),
+        };
+        const locks = await timed('Lock', () => lockAll(hosts, plan.appDir, owner, plan.lockTimeoutSeconds));
+        try {
+            await timed('Destroy', () => onEachHost(hosts, async (host) => {
+                await step('removed the nginx site', () => unpublish(host, plan.proxy), host.label);
+                await step('removed containers and images', () => removeContainers(host, plan.app), host.label);
+                await step(`removed ${plan.appDir}`, () => removeState(host, plan.appDir), host.label);
+            }));
+        }
+        finally {
+            await locks.release();
+        }
+    }
+    finally {
+        disconnect(hosts);
+    }
+    info(`Destroyed ${plan.app} on ${hosts.length} host(s)`);
+}
+async function unpublish(host, proxy) {
+    const args = [proxy.file, toShell(proxy.testCommand), toShell(proxy.reloadCommand)];
+    const result = await host.run(['sh', '-c', UNPUBLISH, 'baton-unpublish', ...args], { allowFailure: true });
+    if (result.code === 0)
+        return;
+    const output = `${result.stderr}${result.stdout}`.trim().split('\n').slice(-5).join('\n');
+    throw new Error(`could not remove ${proxy.file} from nginx (exit ${result.code}), file kept:\n${output}`);
+}
+async function removeContainers(host, app) {
+    const names = (await host.run(appContainers(app))).stdout.split('\n').filter((name) => name.trim());
+    if (names.length === 0)
+        return;
+    const described = await host.run(describeContainers(names), { allowFailure: true });
+    const images = [
+        ...new Set(described.stdout
+            .split('\n')
+            .map((line) => line.trim().split(' ')[2])
+            .filter(Boolean)),
+    ];
+    await host.run(['docker', 'rm', '--force', '--volumes', ...names]);
+    if (images.length)
+        await host.run(removeImages(images), { allowFailure: true });
+}
+async function removeState(host, appDir) {
+    // The lock file goes with the directory; our lock stays valid until released (flock holds the inode).
+    await host.run(['rm', '-rf', appDir]);
+}
+
+;// CONCATENATED MODULE: ./src/release/dry-run.ts
+
+
+
+
+
+
+/**
+ * The `plan` command: connects, reads what each host runs, and prints what a deploy would do. It only
+ * reads (no lock, no files, no containers), so it can run at any time, even during a deploy.
+ */
+async function dryRun(config, context) {
+    const plan = planDeploy(config, context, new Date());
+    info(`Plan for ${plan.app} release ${plan.release} (nothing is changed)`);
+    info(plan.build
+        ? `- build ${plan.image} from ${plan.build.context} (${plan.build.dockerfile}) and push it`
+        : `- deploy the existing image ${plan.image}`);
+    const { suite, timing } = plan.checks;
+    info(`- checks from ${suite.file ?? suite.source} (timing ${timing}):`);
+    for (const check of suite.startup)
+        info(`    ${check.name} (${check.origin}): ${describeCheck(check)}`);
+    for (const warning of plan.checks.warnings)
+        info(`    note: ${warning}`);
+    const hosts = await connect(config);
+    try {
+        await onEachHost(hosts, (host) => describeHost(host, plan));
+    }
+    finally {
+        disconnect(hosts);
+    }
+    return plan;
+}
+async function describeHost(host, plan) {
+    const history = await readHistory(host, plan.appDir);
+    const running = (await host.run(appContainers(plan.app, 'running'))).stdout
+        .split('\n')
+        .filter((name) => name.trim());
+    const site = await host.readFile(plan.proxy.file);
+    const upstream = site && /proxy_pass\s+http:\/\/([^;\s]+)/.exec(site)?.[1];
+    const kept = retained({ ...history, releases: [{ id: plan.release, outcome: 'done' }, ...history.releases] }, plan.keepReleases);
+    const pruned = history.releases.filter((release) => !kept.has(release.id)).map((release) => release.id);
+    const lines = [
+        `${host.label}:`,
+        `  current release: ${history.current ?? '(none)'}; running: ${running.join(', ') || '(nothing)'}`,
+        `  would pull ${plan.image} and start ${plan.container.name} beside it, on 127.0.0.1:<port Docker picks> → ${plan.container.appPort}`,
+        site === undefined
+            ? `  nginx: would create ${plan.proxy.file} for ${plan.url}`
+            : `  nginx: ${plan.proxy.file} now sends ${plan.url} to ${upstream ?? '?'}; would point it at the new container`,
+        `  would retire ${running.join(', ') || 'nothing'} after ${plan.retireAfterSeconds}s`,
+        `  would prune: ${pruned.join(', ') || 'nothing'} (keep-releases ${plan.keepReleases})`,
+    ];
+    for (const line of lines)
+        info(line);
+}
+
+;// CONCATENATED MODULE: ./src/release/rollback.ts
+
+
+
+
+
+
+
+
+
+
+
+/**
+ * Brings back an earlier release (the previous successful one, or `release`): its stopped container is
+ * started again with the env it had, checked, and given the traffic, as in a deploy. Nothing is built.
+ */
+async function rollback(config, context) {
+    const base = planDeploy(config, context, new Date());
+    const { phases, timed } = phaseTimer();
+    const hosts = await timed('Connect', () => connect(config));
+    try {
+        const owner = {
+            runUrl: base.run.url,
+            release: `rollback of ${base.app}`,
+            since: new Date().toISOString(),
+        };
+        const locks = await timed('Lock', () => lockAll(hosts, base.appDir, owner, base.lockTimeoutSeconds));
+        try {
+            const histories = await onEachHost(hosts, (host) => readHistory(host, base.appDir));
+            const target = chooseTarget(histories, config.release, hosts);
+            const plan = rollbackPlan(base, target);
+            const current = histories[0]?.current;
+            info(`Rolling ${plan.app} back from ${current ?? '(none)'} to release ${target.id} (${target.image})`);
+            const checks = await bringBack(plan, hosts, timed, target, histories);
+            return { plan, image: target.image, previousRelease: current, phases, checks };
+        }
+        finally {
+            await locks.release();
+        }
+    }
+    finally {
+        disconnect(hosts);
+    }
+}
+function chooseTarget(histories, requested, hosts) {
+    const first = histories[0] ?? { releases: [] };
+    const target = rollbackTarget(first, requested || undefined);
+    if (!target) {
+        const known = first.releases.map((release) => `${release.id} (${release.outcome})`).join(', ') || 'none';
+        const what = requested
+            ? `release ${requested} is not in the history`
+            : 'there is no earlier successful release';
+        throw new Error(`cannot roll back: ${what}. Releases on ${hosts[0]?.label}: ${known}`);
+    }
+    histories.forEach((history, index) => {
+        if (!history.releases.some((release) => release.id === target.id)) {
+            throw new Error(`cannot roll back: release ${target.id} is not on ${hosts[index]?.label}`);
+        }
+    });
+    return target;
+}
+function rollbackPlan(base, target) {
+    return {
+        ...base,
+        release: target.id,
+        image: target.image,
+        build: undefined,
+        envFile: undefined,
+        container: { ...base.container, name: target.container, image: target.image },
+    };
+}
+async function bringBack(plan, hosts, timed, target, histories) {
+    const launch = {
+        verb: 'restarted',
+        start: (host) => restart(host, target.container, plan.container.appPort),
+        discard: async (host) => {
+            await host.run(stop(target.container), { allowFailure: true });
+        },
+    };
+    const stopCleanup = onCancel(async () => {
+        await onEachHost(hosts, (host) => launch.discard(host)).catch(() => undefined);
+    });
+    try {
+        const checks = await rollOut(plan, hosts, timed, launch);
+        finishOnCancel();
+        await onEachHost(hosts, async (host) => {
+            const history = histories[hosts.indexOf(host)];
+            const replaced = history.releases.find((release) => release.id === history.current);
+            if (replaced && replaced.id !== target.id) {
+                await writeRecord(host, plan.appDir, {
+                    ...replaced,
+                    outcome: 'rolled back',
+                    finishedAt: new Date().toISOString(),
+                });
+            }
+            await setCurrent(host, plan.appDir, target.id);
+        });
+        await timed('Retire', () => onEachHost(hosts, async (host) => {
+            const others = await retireOthers(host, plan);
+            info(`✓ ${others.length ? `${others.join(', ')} will stop in ${plan.retireAfterSeconds}s` : 'nothing to retire'} on ${host.label}`);
+            await prune(host, plan.app, plan.appDir, plan.keepReleases);
+        }));
+        return checks;
+    }
+    catch (error) {
+        throw new Error(`rollback to ${target.id} failed: ${errorMessage(error)}`, { cause: error });
+    }
+    finally {
+        stopCleanup();
+    }
+}
+async function restart(host, container, appPort) {
+    const exists = await host.run(inspectField(container, '{{.State.Status}}'), { allowFailure: true });
+    if (exists.code !== 0)
+        throw new Error(`the container ${container} is gone from ${host.label} (pruned: see keep-releases)`);
+    const startedAt = Date.now();
+    await host.run(start(container));
+    const result = await host.run(port(container, appPort));
+    const match = /127\.0\.0\.1:(\d+)/.exec(result.stdout);
+    if (!match?.[1])
+        throw new Error(`Docker published no loopback port for ${container}: "${result.stdout.trim()}"`);
+    return { port: Number(match[1]), startedAt };
+}
+
+;// CONCATENATED MODULE: ./src/release/status.ts
+
+
+
+/** Reads the current release and the history of the app on every host, and prints them as tables. */
+async function status_status(config) {
+    const appDir = `${config.stateDir}/${config.app}`;
+    const hosts = await connect(config);
+    try {
+        const histories = await onEachHost(hosts, (host) => readHistory(host, appDir));
+        const result = hosts.map((host, index) => ({ host: host.label, history: histories[index] }));
+        for (const entry of result)
+            printHistory(config.app, entry);
+        return result;
+    }
+    finally {
+        disconnect(hosts);
+    }
+}
+function historyRows(history) {
+    return history.releases.map((release) => [
+        `${release.id === history.current ? '* ' : '  '}${release.id}`,
+        release.outcome,
+        release.image,
+        release.commit.slice(0, 7),
+        release.actor,
+        release.startedAt,
+        release.finishedAt ?? '',
+    ]);
+}
+function printHistory(app, { host, history }) {
+    startGroup(`${app} on ${host}: current release ${history.current ?? '(none)'}`);
+    const header = ['release', 'outcome', 'image', 'commit', 'actor', 'started', 'finished'];
+    const rows = [header, ...historyRows(history)];
+    const widths = header.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
+    for (const row of rows)
+        info(row
+            .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+            .join('  ')
+            .trimEnd());
+    if (history.releases.length === 0)
+        info('(no releases)');
+    endGroup();
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts
@@ -69524,8 +70270,16 @@ async function retire(host, plan) {
 
 
 
+
+
+
+
+
 const SECRET_INPUTS = ['registry-password', 'github-token', 'ssh-key'];
 async function main_run() {
+    if (getState('baton-post') === 'true')
+        return runPost();
+    saveState('baton-post', 'true');
     try {
         maskSecretInputs();
         const context = readRunContext(process.env);
@@ -69539,11 +70293,43 @@ async function main_run() {
         registerSecret(config.registry.password);
         for (const warning of config.checks.warnings)
             core_warning(warning);
-        const result = await deploy(config, context);
-        await report(result);
+        switch (config.command) {
+            case 'deploy':
+                await report(await deploy(config, context));
+                break;
+            case 'rollback':
+                await report(await rollback(config, context));
+                break;
+            case 'destroy':
+                await destroy(config, context);
+                break;
+            case 'plan':
+                await dryRun(config, context);
+                break;
+            case 'status':
+                await reportStatus(await status_status(config));
+                break;
+        }
     }
     catch (error) {
         setFailed(redact(errorMessage(error)));
+    }
+}
+/** The post step: only cleans up after a killed deploy; it never fails the job on its own. */
+async function runPost() {
+    try {
+        maskSecretInputs();
+        const context = readRunContext(process.env);
+        const config = loadConfig({
+            getInput: (name) => getInput(name),
+            readFile: (path) => readOptional((0,external_node_path_namespaceObject.resolve)(context.workspace, path)),
+            context,
+        });
+        if (config.command === 'deploy')
+            await cleanUpAfterKill(config);
+    }
+    catch (error) {
+        core_warning(redact(`post-step cleanup: ${errorMessage(error)}`));
     }
 }
 function maskSecretInputs() {
@@ -69569,8 +70355,9 @@ async function report(result) {
     setOutput('url', plan.url);
     setOutput('image', image);
     setOutput('release', plan.release);
+    setOutput('previous-release', result.previousRelease ?? '');
     info(`Deployed ${plan.app} release ${plan.release} to ${plan.url}`);
-    await summary
+    await summary_summary
         .addHeading(`Deployed ${plan.app}`, 3)
         .addTable([
         [
@@ -69606,6 +70393,23 @@ function checksSummary({ plan, checks }) {
 }
 function main_escape(text) {
     return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+async function reportStatus(hosts) {
+    const first = hosts[0];
+    setOutput('release', first?.history.current ?? '');
+    const summary = summary_summary.addHeading('Releases', 3);
+    for (const { host, history } of hosts) {
+        summary.addHeading(`${host}: current ${history.current ?? '(none)'}`, 4).addTable([
+            ['Release', 'Outcome', 'Image', 'Commit', 'Actor', 'Started', 'Finished'].map((data) => ({
+                data,
+                header: true,
+            })),
+            ...historyRows(history),
+        ]);
+    }
+    await summary
+        .write()
+        .catch((error) => core_warning(`could not write the job summary: ${errorMessage(error)}`));
 }
 
 ;// CONCATENATED MODULE: ./src/index.ts

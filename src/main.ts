@@ -7,11 +7,18 @@ import { loadConfig } from './config';
 import { readRunContext } from './config/context';
 import { errorMessage } from './errors';
 import { type DeployResult, deploy } from './release/deploy';
+import { destroy } from './release/destroy';
+import { cleanUpAfterKill } from './release/post';
+import { dryRun } from './release/dry-run';
+import { rollback } from './release/rollback';
+import { type HostStatus, historyRows, status } from './release/status';
 import { redact, registerSecret } from './secrets';
 
 const SECRET_INPUTS = ['registry-password', 'github-token', 'ssh-key'];
 
 export async function run(): Promise<void> {
+  if (core.getState('baton-post') === 'true') return runPost();
+  core.saveState('baton-post', 'true');
   try {
     maskSecretInputs();
     const context = readRunContext(process.env);
@@ -23,10 +30,41 @@ export async function run(): Promise<void> {
     for (const value of Object.values(config.secrets)) registerSecret(value);
     registerSecret(config.registry.password);
     for (const warning of config.checks.warnings) core.warning(warning);
-    const result = await deploy(config, context);
-    await report(result);
+    switch (config.command) {
+      case 'deploy':
+        await report(await deploy(config, context));
+        break;
+      case 'rollback':
+        await report(await rollback(config, context));
+        break;
+      case 'destroy':
+        await destroy(config, context);
+        break;
+      case 'plan':
+        await dryRun(config, context);
+        break;
+      case 'status':
+        await reportStatus(await status(config));
+        break;
+    }
   } catch (error) {
     core.setFailed(redact(errorMessage(error)));
+  }
+}
+
+/** The post step: only cleans up after a killed deploy; it never fails the job on its own. */
+async function runPost(): Promise<void> {
+  try {
+    maskSecretInputs();
+    const context = readRunContext(process.env);
+    const config = loadConfig({
+      getInput: (name) => core.getInput(name),
+      readFile: (path) => readOptional(resolve(context.workspace, path)),
+      context,
+    });
+    if (config.command === 'deploy') await cleanUpAfterKill(config);
+  } catch (error) {
+    core.warning(redact(`post-step cleanup: ${errorMessage(error)}`));
   }
 }
 
@@ -52,6 +90,7 @@ async function report(result: DeployResult): Promise<void> {
   core.setOutput('url', plan.url);
   core.setOutput('image', image);
   core.setOutput('release', plan.release);
+  core.setOutput('previous-release', result.previousRelease ?? '');
   core.info(`Deployed ${plan.app} release ${plan.release} to ${plan.url}`);
   await core.summary
     .addHeading(`Deployed ${plan.app}`, 3)
@@ -90,4 +129,22 @@ function checksSummary({ plan, checks }: DeployResult): string {
 
 function escape(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+async function reportStatus(hosts: HostStatus[]): Promise<void> {
+  const first = hosts[0];
+  core.setOutput('release', first?.history.current ?? '');
+  const summary = core.summary.addHeading('Releases', 3);
+  for (const { host, history } of hosts) {
+    summary.addHeading(`${host}: current ${history.current ?? '(none)'}`, 4).addTable([
+      ['Release', 'Outcome', 'Image', 'Commit', 'Actor', 'Started', 'Finished'].map((data) => ({
+        data,
+        header: true,
+      })),
+      ...historyRows(history),
+    ]);
+  }
+  await summary
+    .write()
+    .catch((error) => core.warning(`could not write the job summary: ${errorMessage(error)}`));
 }

@@ -63,18 +63,44 @@ export function remove(container: string): string[] {
   return ['docker', 'rm', '--force', '--volumes', container];
 }
 
-/** Names of the app's containers (running or not), newest first. */
-export function appContainers(app: string): string[] {
-  return ['docker', 'ps', '--all', '--filter', `label=baton.app=${app}`, '--format', '{{.Names}}'];
+/** Names of the app's containers (all, or only the running ones). */
+export function appContainers(app: string, only: 'all' | 'running' = 'all'): string[] {
+  const filter = only === 'running' ? ['--filter', 'status=running'] : ['--all'];
+  return ['docker', 'ps', ...filter, '--filter', `label=baton.app=${app}`, '--format', '{{.Names}}'];
+}
+
+/** Prints "<name> <release label> <image id> <running>" per container. */
+export function describeContainers(names: string[]): string[] {
+  const format = '{{.Name}} {{index .Config.Labels "baton.release"}} {{.Image}} {{.State.Running}}';
+  return ['docker', 'inspect', '--format', format, ...names];
+}
+
+export function start(container: string): string[] {
+  return ['docker', 'start', container];
+}
+
+export function stop(container: string): string[] {
+  return ['docker', 'stop', '--time', '30', container];
+}
+
+export function removeImages(ids: string[]): string[] {
+  return ['docker', 'image', 'rm', ...ids];
 }
 
 /**
- * Stops and removes containers after a delay, detached so the runner does not wait. The script is a
- * constant; the delay and names arrive as positional arguments.
+ * Stops containers after a delay, detached so the runner does not wait; they stay, stopped, for rollbacks
+ * until pruned. A container that became current again meanwhile (a quick rollback) is left running. The
+ * script is a constant; the delay, the current-release file, the app and the names arrive as arguments.
  */
-export function retireLater(delaySeconds: number, containers: string[]): string[] {
-  const script =
-    'delay=$1; shift; nohup sh -c \'sleep "$0"; for c in "$@"; do docker stop --time 30 "$c"; docker rm "$c"; done\' ' +
-    '"$delay" "$@" </dev/null >/dev/null 2>&1 &';
-  return ['sh', '-c', script, 'baton-retire', String(delaySeconds), ...containers];
+export function retireLater(
+  delaySeconds: number,
+  currentFile: string,
+  app: string,
+  containers: string[],
+): string[] {
+  const inner =
+    'sleep "$0"; f=$1; app=$2; shift 2; for c in "$@"; do ' +
+    '[ "$c" = "$app-$(cat "$f" 2>/dev/null)" ] || docker stop --time 30 "$c"; done';
+  const script = `delay=$1; shift; nohup sh -c '${inner}' "$delay" "$@" </dev/null >/dev/null 2>&1 &`;
+  return ['sh', '-c', script, 'baton-retire', String(delaySeconds), currentFile, app, ...containers];
 }

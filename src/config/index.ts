@@ -11,8 +11,13 @@ import { asBoolean, asCommand, asInteger, asKeyValues, asList, asString } from '
 export type { HostSpec } from './hosts';
 export type { ImageName } from './image';
 
+export type Command = (typeof COMMANDS)[number];
+
 export interface Config {
-  command: 'deploy';
+  command: Command;
+  /** rollback: the release to go back to; destroy: the app name typed to confirm. */
+  release: string;
+  confirm: string;
   app: string;
   image: ImageName;
   build: { enabled: boolean; context: string; dockerfile: string; args: Record<string, string> };
@@ -28,6 +33,8 @@ export interface Config {
   retireAfterSeconds: number;
   proxy: { listen: string; confDir: string; testCommand: string[]; reloadCommand: string[] };
   stateDir: string;
+  keepReleases: number;
+  lockTimeoutSeconds: number;
 }
 
 export interface ConfigSources {
@@ -43,7 +50,7 @@ interface Raw {
   source: Source;
 }
 
-const COMMANDS = ['deploy'] as const;
+const COMMANDS = ['deploy', 'rollback', 'destroy', 'plan', 'status'] as const;
 const APP_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const DOMAIN =
   /^(?=.{1,253}$)(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
@@ -87,7 +94,8 @@ export function loadConfig(sources: ConfigSources): Config {
   const privateKey = str('ssh-key');
   if (!privateKey) throw new ConfigError('an SSH private key is required', get('ssh-key').source);
   const domain = str('domain');
-  if (!DOMAIN.test(domain)) {
+  const needsDomain = command === 'deploy' || command === 'rollback' || command === 'plan';
+  if (!DOMAIN.test(domain) && (needsDomain || domain)) {
     throw new ConfigError(
       domain ? `"${domain}" is not a domain name` : 'a domain is required: nginx routes it to the app',
       get('domain').source,
@@ -99,8 +107,14 @@ export function loadConfig(sources: ConfigSources): Config {
   for (const key of Object.keys(secrets)) {
     if (key in env) throw new ConfigError(`${key} is set in both env and secrets`, get('secrets').source);
   }
+  const release = str('release');
+  if (release && !/^[\w.-]+$/.test(release)) {
+    throw new ConfigError(`"${release}" is not a release id (see the status command)`, get('release').source);
+  }
   return {
-    command: 'deploy',
+    command: command as Command,
+    release,
+    confirm: str('confirm'),
     app,
     image,
     build: {
@@ -152,6 +166,8 @@ export function loadConfig(sources: ConfigSources): Config {
       reloadCommand: asCommand(get('nginx-reload-command').value, get('nginx-reload-command').source),
     },
     stateDir: absolutePath(str('state-dir'), get('state-dir').source),
+    keepReleases: int('keep-releases', 1, 100),
+    lockTimeoutSeconds: int('lock-timeout', 0, 86_400),
   };
 }
 

@@ -3,6 +3,8 @@
 
 export const SETTINGS = {
   command: { default: 'deploy', file: false },
+  release: { default: '', file: false },
+  confirm: { default: '', file: false },
   config: { default: 'baton.yml', file: false },
   app: { default: '', file: true },
   image: { default: '', file: true },
@@ -34,6 +36,8 @@ export const SETTINGS = {
   'nginx-test-command': { default: 'nginx -t', file: true },
   'nginx-reload-command': { default: 'nginx -s reload', file: true },
   'state-dir': { default: '/var/lib/baton', file: true },
+  'keep-releases': { default: '5', file: true },
+  'lock-timeout': { default: '600', file: true },
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;

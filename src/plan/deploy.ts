@@ -1,6 +1,6 @@
 import type { ContainerSpec } from '../commands/docker';
 import type { Config, HostSpec } from '../config';
-import type { RunContext } from '../config/context';
+import { type RunContext, runUrl } from '../config/context';
 import { imageReference } from '../config/image';
 import { renderSite, siteFile } from '../proxy/nginx';
 
@@ -31,7 +31,11 @@ export interface DeployPlan {
     reloadCommand: string[];
   };
   retireAfterSeconds: number;
+  keepReleases: number;
+  lockTimeoutSeconds: number;
   url: string;
+  /** Who and what asked for this release, for its record on the hosts. */
+  run: { commit: string; ref: string; actor: string; url: string; startedAt: string };
 }
 
 export function planDeploy(config: Config, context: RunContext, now: Date): DeployPlan {
@@ -91,6 +95,15 @@ export function planDeploy(config: Config, context: RunContext, now: Date): Depl
       reloadCommand: config.proxy.reloadCommand,
     },
     retireAfterSeconds: config.retireAfterSeconds,
+    keepReleases: config.keepReleases,
+    lockTimeoutSeconds: config.lockTimeoutSeconds,
+    run: {
+      commit: context.sha,
+      ref: context.ref,
+      actor: context.actor,
+      url: runUrl(context),
+      startedAt: now.toISOString(),
+    },
     url: `http://${config.domain}`,
   };
 }

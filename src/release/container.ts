@@ -52,13 +52,15 @@ export async function discardContainer(host: RemoteHost, plan: DeployPlan): Prom
   if (plan.envFile) await host.run(['rm', '-f', plan.envFile.path], { allowFailure: true });
 }
 
-/** Schedules the app's other containers to stop after the retire delay, without waiting for it. */
+/** Schedules the app's other running containers to stop after the retire delay, without waiting for it. */
 export async function retireOthers(host: RemoteHost, plan: DeployPlan): Promise<string[]> {
-  const result = await host.run(docker.appContainers(plan.app));
+  const result = await host.run(docker.appContainers(plan.app, 'running'));
   const others = result.stdout
     .split('\n')
     .map((name) => name.trim())
     .filter((name) => name && name !== plan.container.name);
-  if (others.length) await host.run(docker.retireLater(plan.retireAfterSeconds, others));
+  const currentFile = `${plan.appDir}/current`;
+  if (others.length)
+    await host.run(docker.retireLater(plan.retireAfterSeconds, currentFile, plan.app, others));
   return others;
 }

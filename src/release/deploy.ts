@@ -1,154 +1,160 @@
 import * as core from '@actions/core';
 import { buildAndPush } from '../build/image';
-import { type CheckResult, ChecksFailedError, runChecks } from '../checks/run';
-import type { Target } from '../checks/probes';
-import { describeCheck } from '../checks/model';
-import * as docker from '../commands/docker';
+import type { CheckResult } from '../checks/run';
 import type { Config } from '../config';
 import type { RunContext } from '../config/context';
-import { findCause } from '../errors';
+import { errorMessage } from '../errors';
 import { phase, step } from '../log';
 import { type DeployPlan, planDeploy } from '../plan/deploy';
 import type { RemoteHost } from '../remote/ssh';
+import { finishOnCancel, isCancelled, onCancel } from './cancel';
 import { discardContainer, pullImage, retireOthers, startContainer } from './container';
-import { revertTraffic, type Staged, stageSite, switchTraffic, unstage } from './handover';
-import { connectAll, onEachHost } from './hosts';
+import { readHistory, type ReleaseRecord, setCurrent, writeRecord } from './history';
+import { markInFlight } from './post';
+import { prune } from './prune';
+import { type Launch, rollOut, type Timed } from './rollout';
+import { connect, disconnect, lockAll, onEachHost } from './session';
 
 export interface DeployResult {
   plan: DeployPlan;
   /** The image as pushed, with its digest when known. */
   image: string;
+  previousRelease?: string;
   phases: { name: string; seconds: number }[];
   /** Check results on the first host (every host ran the same checks). */
   checks: CheckResult[];
 }
 
-export async function deploy(config: Config, context: RunContext): Promise<DeployResult> {
-  const plan = planDeploy(config, context, new Date());
+export function phaseTimer() {
   const phases: DeployResult['phases'] = [];
-  const timed = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+  const timed: Timed = async (name, work) => {
     const started = Date.now();
     const result = await phase(name, work);
     phases.push({ name, seconds: (Date.now() - started) / 1000 });
     return result;
   };
-  core.info(`Deploying ${plan.app} release ${plan.release} (${plan.image}) to ${plan.hosts.length} host(s)`);
+  return { phases, timed };
+}
 
+export async function deploy(config: Config, context: RunContext): Promise<DeployResult> {
+  const plan = planDeploy(config, context, new Date());
+  const { phases, timed } = phaseTimer();
+  core.info(`Deploying ${plan.app} release ${plan.release} (${plan.image}) to ${plan.hosts.length} host(s)`);
   const hosts = await timed('Connect', () => connect(config));
   try {
-    let image = plan.image;
-    if (plan.build)
-      image = await timed('Build', () => buildAndPush(plan, context.workspace, context.runnerTemp));
+    const image = plan.build
+      ? await timed('Build', () => buildAndPush(plan, context.workspace, context.runnerTemp))
+      : plan.image;
+    const owner = { runUrl: plan.run.url, release: plan.release, since: new Date().toISOString() };
+    const locks = await timed('Lock', () => lockAll(hosts, plan.appDir, owner, plan.lockTimeoutSeconds));
+    try {
+      const previousRelease = await timed('Record', () => startRecord(hosts, plan, image));
+      const checks = await release(plan, hosts, timed, image);
+      return { plan, image, previousRelease, phases, checks };
+    } finally {
+      await locks.release();
+    }
+  } finally {
+    disconnect(hosts);
+  }
+}
+
+/** Marks releases left "running" by a dead deploy as cancelled, records this one, returns the current one. */
+async function startRecord(
+  hosts: RemoteHost[],
+  plan: DeployPlan,
+  image: string,
+): Promise<string | undefined> {
+  const currents = await onEachHost(hosts, async (host) => {
+    const history = await readHistory(host, plan.appDir);
+    for (const stale of history.releases.filter((record) => record.outcome === 'running')) {
+      const note = 'the deploy ended without finishing (cancelled, or its runner died)';
+      await writeRecord(host, plan.appDir, { ...stale, outcome: 'cancelled', error: note });
+      core.info(
+        `release ${stale.id} on ${host.label} was left running by a dead deploy: recorded as cancelled`,
+      );
+    }
+    await writeRecord(host, plan.appDir, record(plan, image, 'running'));
+    return history.current;
+  });
+  return currents[0];
+}
+
+function record(
+  plan: DeployPlan,
+  image: string,
+  outcome: ReleaseRecord['outcome'],
+  error?: string,
+): ReleaseRecord {
+  return {
+    id: plan.release,
+    app: plan.app,
+    image,
+    commit: plan.run.commit,
+    ref: plan.run.ref,
+    actor: plan.run.actor,
+    runUrl: plan.run.url,
+    container: plan.container.name,
+    startedAt: plan.run.startedAt,
+    outcome,
+    ...(outcome === 'running' ? {} : { finishedAt: new Date().toISOString() }),
+    ...(error ? { error } : {}),
+  };
+}
+
+/** Pull, start, check, hand over, retire, prune; records the outcome on every host either way. */
+async function release(
+  plan: DeployPlan,
+  hosts: RemoteHost[],
+  timed: Timed,
+  image: string,
+): Promise<CheckResult[]> {
+  const started = new Set<RemoteHost>();
+  const launch: Launch = {
+    verb: 'started',
+    start: (host) => {
+      started.add(host);
+      return startContainer(host, plan);
+    },
+    discard: (host) => discardContainer(host, plan),
+  };
+  const stopCleanup = onCancel(async () => {
+    await onEachHost([...started], (host) => discardContainer(host, plan)).catch(() => undefined);
+    await finish(hosts, plan, image, 'cancelled', 'cancelled before the hand-over').catch(() => undefined);
+  });
+  markInFlight({ app: plan.app, appDir: plan.appDir, release: plan.release, container: plan.container.name });
+  try {
     await timed('Pull', () =>
       onEachHost(hosts, (host) => step(`pulled ${plan.image}`, () => pullImage(host, plan), host.label)),
     );
-    const checks = await rollOut(plan, hosts, timed);
+    const checks = await rollOut(plan, hosts, timed, launch);
+    finishOnCancel();
+    await onEachHost(hosts, (host) => setCurrent(host, plan.appDir, plan.release));
+    markInFlight(undefined);
+    await finish(hosts, plan, image, 'done');
     await timed('Retire', () => onEachHost(hosts, (host) => retire(host, plan)));
-    return { plan, image, phases, checks };
-  } finally {
-    for (const host of hosts) host.dispose();
-  }
-}
-
-async function connect(config: Config): Promise<RemoteHost[]> {
-  const hosts = await connectAll(config);
-  for (const host of hosts) {
-    if (host.note) core.warning(host.note);
-    core.info(`✓ connected to ${host.label}`);
-  }
-  return hosts;
-}
-
-type Timed = <T>(name: string, work: () => Promise<T>) => Promise<T>;
-
-/** Start, run the checks, hand over. Until traffic has moved everywhere, a failure undoes it all. */
-async function rollOut(plan: DeployPlan, hosts: RemoteHost[], timed: Timed): Promise<CheckResult[]> {
-  const started: RemoteHost[] = [];
-  const switched: Staged[] = [];
-  let staging: Promise<Staged[]> | undefined;
-  try {
-    const starts = await timed('Start', () =>
-      onEachHost(hosts, (host) => {
-        started.push(host);
-        return step(`started ${plan.container.name}`, () => startContainer(host, plan), host.label);
-      }),
-    );
-    // The new nginx file is written beside the live one while the checks run, so the hand-over is one step.
-    staging = onEachHost(hosts, (host) => stageSite(host, plan, starts[hosts.indexOf(host)]?.port as number));
-    staging.catch(() => undefined);
-    const checks = await timed('Checks', () => checkAll(plan, hosts, starts));
-    const staged = await staging;
-    await timed('Hand-over', () =>
-      onEachHost(hosts, async (host) => {
-        const entry = staged[hosts.indexOf(host)] as Staged;
-        const port = starts[hosts.indexOf(host)]?.port;
-        await step(
-          `nginx now routes ${plan.url} to port ${port}`,
-          () => switchTraffic(entry, plan),
-          host.label,
-        );
-        switched.push(entry);
-      }),
-    );
     return checks;
   } catch (error) {
-    const failed = findCause(error, ChecksFailedError);
-    if (failed) showContainerLog(failed);
-    await staging?.catch(() => undefined);
-    await undo(plan, started, switched);
+    markInFlight(undefined);
+    const outcome = isCancelled() ? 'cancelled' : 'error';
+    await finish(hosts, plan, image, outcome, errorMessage(error)).catch(() => undefined);
+    await onEachHost(hosts, (host) => prune(host, plan.app, plan.appDir, plan.keepReleases)).catch(
+      () => undefined,
+    );
     throw error;
+  } finally {
+    stopCleanup();
   }
 }
 
-async function checkAll(
-  plan: DeployPlan,
+async function finish(
   hosts: RemoteHost[],
-  starts: { port: number; startedAt: number }[],
+  plan: DeployPlan,
+  image: string,
+  outcome: ReleaseRecord['outcome'],
+  error?: string,
 ) {
-  const { suite, timing } = plan.checks;
-  if (suite.source === 'skipped') {
-    return [];
-  }
-  const from = suite.file ?? suite.source;
-  core.info(`-----> Running ${suite.startup.length} startup check(s) from ${from} (timing: ${timing})`);
-  for (const { type, check } of suite.other) {
-    core.info(`       not run at deploy: ${type} check ${check.name} (${describeCheck(check)})`);
-  }
-  const results = await onEachHost(hosts, async (host) => {
-    const start = starts[hosts.indexOf(host)] as { port: number; startedAt: number };
-    const target: Target = {
-      host,
-      container: plan.container.name,
-      appPort: plan.container.appPort,
-      publishedPort: start.port,
-      startedAt: start.startedAt,
-      address: async () =>
-        (await host.run(docker.addresses(plan.container.name))).stdout.trim().split(' ')[0] ?? '',
-    };
-    return runChecks(target, suite, timing);
-  });
-  return results[0] ?? [];
-}
-
-function showContainerLog(error: ChecksFailedError): void {
-  core.startGroup(`Output of ${error.container} (last 100 lines)`);
-  core.info(error.containerLog || '(no output)');
-  core.endGroup();
-}
-
-async function undo(plan: DeployPlan, started: RemoteHost[], switched: Staged[]): Promise<void> {
-  for (const entry of switched) {
-    await revertTraffic(entry, plan).catch((error) =>
-      core.warning(`could not revert nginx on ${entry.host.label}: ${error}`),
-    );
-  }
-  for (const host of started) {
-    await unstage(host, plan);
-    await discardContainer(host, plan).catch((error) =>
-      core.warning(`could not remove ${plan.container.name} on ${host.label}: ${error}`),
-    );
-    core.info(`removed ${plan.container.name} from ${host.label}; the previous release keeps serving`);
-  }
+  await onEachHost(hosts, (host) => writeRecord(host, plan.appDir, record(plan, image, outcome, error)));
 }
 
 async function retire(host: RemoteHost, plan: DeployPlan): Promise<void> {
@@ -157,4 +163,5 @@ async function retire(host: RemoteHost, plan: DeployPlan): Promise<void> {
     ? `${others.join(', ')} will stop in ${plan.retireAfterSeconds}s`
     : 'no previous container';
   core.info(`✓ ${what} on ${host.label}`);
+  await prune(host, plan.app, plan.appDir, plan.keepReleases);
 }

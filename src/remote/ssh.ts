@@ -1,4 +1,5 @@
 import { NodeSSH } from 'node-ssh';
+import type { ClientChannel } from 'ssh2';
 import { type HostSpec, hostLabel } from '../config/hosts';
 import { errorMessage } from '../errors';
 import { redact } from '../secrets';
@@ -16,6 +17,13 @@ export interface RunOptions {
   stdin?: string;
   /** Return a non-zero exit instead of throwing. */
   allowFailure?: boolean;
+}
+
+export interface Held {
+  ready: Promise<string | undefined>;
+  exited: Promise<number>;
+  output(): string;
+  close(): Promise<void>;
 }
 
 export class RemoteCommandError extends Error {
@@ -96,6 +104,42 @@ export class RemoteHost {
   /** An HTTP GET to an address the host can reach (its loopback, a container), tunnelled through SSH. */
   async httpGet(address: string, port: number, options: HttpOptions): Promise<HttpResult> {
     return httpGetOver(() => this.ssh.forwardOut('127.0.0.1', 0, address, port), options);
+  }
+
+  /**
+   * Starts a command whose stdin stays open: it lives as long as this connection, or until close().
+   * `ready` resolves with the first line it prints, or undefined if it exits first.
+   */
+  async hold(argv: readonly string[]): Promise<Held> {
+    const connection = this.ssh.connection;
+    if (!connection) throw new Error(`not connected to ${this.label}`);
+    const channel = await new Promise<ClientChannel>((resolve, reject) =>
+      connection.exec(toShell(argv), (error, stream) => (error ? reject(error) : resolve(stream))),
+    );
+    let output = '';
+    const exited = new Promise<number>((resolve) =>
+      channel.on('exit', (code: number | null) => resolve(code ?? 255)),
+    );
+    const ready = new Promise<string | undefined>((resolve) => {
+      channel.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        const newline = output.indexOf('\n');
+        if (newline >= 0) resolve(output.slice(0, newline));
+      });
+      channel.stderr.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+      void exited.then(() => resolve(undefined));
+    });
+    return {
+      ready,
+      exited,
+      output: () => output,
+      close: async () => {
+        channel.end();
+        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+      },
+    };
   }
 
   dispose(): void {

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import Docker from 'dockerode';
 import type { TestHost } from './host';
 
@@ -15,8 +16,10 @@ export async function appContainers(host: TestHost, app: string) {
   }));
 }
 
+/** Removes every trace of an app from the test host: containers, nginx file, state dir. */
 export async function removeAppContainers(host: TestHost, app: string): Promise<void> {
   for (const container of await appContainers(host, app)) {
     await engine(host).getContainer(container.name).remove({ force: true });
   }
+  rmSync(`${host.BATON_TEST_ROOT}/state/${app}`, { recursive: true, force: true });
 }
