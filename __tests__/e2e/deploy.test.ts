@@ -65,9 +65,16 @@ describe('zero-downtime deploy to the loopback host', () => {
       host: `${app}.test`,
       concurrency: 4,
       maxMs: 90_000,
+      maxRequests: 200_000,
     });
     await new Promise((resolve) => setTimeout(resolve, 500));
     const run = await deployVersion('v2', '2');
+    console.log(
+      run.stdout
+        .split('\n')
+        .filter((line) => line.includes(' done in '))
+        .join('; '),
+    );
     runs.push(run);
     await new Promise((resolve) => setTimeout(resolve, 4_000)); // past retire-after: the old container stops
     const report = await load.stop();
