@@ -68039,6 +68039,9 @@ function planDeploy(config, context, now) {
         'baton.app': config.app,
         'baton.release': release,
         'baton.commit': context.sha,
+        'baton.ref': context.ref,
+        'baton.actor': context.actor,
+        'baton.run-url': runUrl(context),
     };
     return {
         app: config.app,
@@ -68242,9 +68245,11 @@ async function readHistory(host, appDir) {
         .sort((a, b) => b.id.localeCompare(a.id));
     return { current: current.trim() || undefined, releases };
 }
-/** Records beyond the newest MAX_RECORDS, to delete. */
-function oldRecords(history) {
-    return history.releases.slice(MAX_RECORDS);
+/** Records beyond the newest MAX_RECORDS, to delete; never one of the releases kept for rollbacks. */
+function oldRecords(history, keep = new Set()) {
+    return history.releases
+        .slice(MAX_RECORDS)
+        .filter((record) => !keep.has(record.id) && record.id !== history.current);
 }
 /** The release a rollback goes back to: the named one, or the newest successful one before the current. */
 function rollbackTarget(history, requested) {
@@ -69691,7 +69696,7 @@ async function removeFiles(host, appDir, history, keep, gone) {
     const envFiles = [...new Set([...gone, ...history.releases.map((release) => release.id)])]
         .filter((id) => !keep.has(id))
         .map((id) => `${appDir}/${id}.env`);
-    const records = oldRecords(history).map((record) => `${releasesDir(appDir)}/${record.id}.json`);
+    const records = oldRecords(history, keep).map((record) => `${releasesDir(appDir)}/${record.id}.json`);
     const files = [...envFiles, ...records];
     if (files.length)
         await host.run(['rm', '-f', ...files], { allowFailure: true });
@@ -69872,7 +69877,8 @@ async function deploy(config, context) {
         try {
             const previousRelease = await timed('Record', () => startRecord(hosts, plan, image));
             const checks = await release(plan, hosts, timed, image);
-            return { plan, image, previousRelease, phases, checks };
+            const retained = await keptReleases(hosts[0], plan);
+            return { plan, image, previousRelease, phases, checks, retained };
         }
         finally {
             await locks.release();
@@ -69951,6 +69957,14 @@ async function release(plan, hosts, timed, image) {
 }
 async function finish(hosts, plan, image, outcome, error) {
     await onEachHost(hosts, (host) => writeRecord(host, plan.appDir, record(plan, image, outcome, error)));
+}
+/** The release ids a rollback can go back to on a host, newest first. */
+async function keptReleases(host, plan) {
+    if (!host)
+        return [];
+    const history = await readHistory(host, plan.appDir);
+    const ids = retained(history, plan.keepReleases);
+    return history.releases.filter((release) => ids.has(release.id)).map((release) => release.id);
 }
 async function retire(host, plan) {
     const others = await retireOthers(host, plan);
@@ -70124,7 +70138,8 @@ async function rollback(config, context) {
             const current = histories[0]?.current;
             info(`Rolling ${plan.app} back from ${current ?? '(none)'} to release ${target.id} (${target.image})`);
             const checks = await bringBack(plan, hosts, timed, target, histories);
-            return { plan, image: target.image, previousRelease: current, phases, checks };
+            const retained = await keptReleases(hosts[0], plan);
+            return { plan, image: target.image, previousRelease: current, phases, checks, retained };
         }
         finally {
             await locks.release();
@@ -70143,6 +70158,11 @@ function chooseTarget(histories, requested, hosts) {
             ? `release ${requested} is not in the history`
             : 'there is no earlier successful release';
         throw new Error(`cannot roll back: ${what}. Releases on ${hosts[0]?.label}: ${known}`);
+    }
+    if (target.id === first.current)
+        throw new Error(`cannot roll back: release ${target.id} is already the current one`);
+    if (target.outcome !== 'done' && target.outcome !== 'rolled back') {
+        throw new Error(`cannot roll back: release ${target.id} ended as "${target.outcome}"; only releases that served can come back`);
     }
     histories.forEach((history, index) => {
         if (!history.releases.some((release) => release.id === target.id)) {
@@ -70374,6 +70394,7 @@ async function report(result) {
         ],
         ...phases.map((entry) => [entry.name, `${entry.seconds.toFixed(2)}s`]),
     ])
+        .addRaw(rollbackHint(result), true)
         .addHeading('Checks', 4)
         .addRaw(checksSummary(result), true)
         .addList(plan.hosts.map((host) => `${host.user}@${host.host}:${host.port}`))
@@ -70410,6 +70431,14 @@ async function reportStatus(hosts) {
     await summary
         .write()
         .catch((error) => core_warning(`could not write the job summary: ${errorMessage(error)}`));
+}
+function rollbackHint({ previousRelease, retained }) {
+    const lines = [];
+    if (previousRelease)
+        lines.push(`\nPrevious release: \`${previousRelease}\` (roll back with \`command: rollback\`).`);
+    if (retained?.length)
+        lines.push(`\nKept for rollback: ${retained.map((id) => `\`${id}\``).join(', ')}.`);
+    return `${lines.join('\n')}\n`;
 }
 
 ;// CONCATENATED MODULE: ./src/index.ts

@@ -109,6 +109,7 @@ async function report(result: DeployResult): Promise<void> {
       ],
       ...phases.map((entry) => [entry.name, `${entry.seconds.toFixed(2)}s`]),
     ])
+    .addRaw(rollbackHint(result), true)
     .addHeading('Checks', 4)
     .addRaw(checksSummary(result), true)
     .addList(plan.hosts.map((host) => `${host.user}@${host.host}:${host.port}`))
@@ -147,4 +148,12 @@ async function reportStatus(hosts: HostStatus[]): Promise<void> {
   await summary
     .write()
     .catch((error) => core.warning(`could not write the job summary: ${errorMessage(error)}`));
+}
+
+function rollbackHint({ previousRelease, retained }: DeployResult): string {
+  const lines: string[] = [];
+  if (previousRelease)
+    lines.push(`\nPrevious release: \`${previousRelease}\` (roll back with \`command: rollback\`).`);
+  if (retained?.length) lines.push(`\nKept for rollback: ${retained.map((id) => `\`${id}\``).join(', ')}.`);
+  return `${lines.join('\n')}\n`;
 }

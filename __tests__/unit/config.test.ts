@@ -40,6 +40,10 @@ describe('loadConfig defaults', () => {
         reloadCommand: ['nginx', '-s', 'reload'],
       },
       stateDir: '/var/lib/baton',
+      keepReleases: 5,
+      lockTimeoutSeconds: 600,
+      release: '',
+      confirm: '',
     });
     expect(config.image.tag).toBeUndefined();
     expect(config.image.digest).toBeUndefined();
@@ -316,8 +320,8 @@ describe('loadConfig errors name the input or file:line', () => {
   });
 
   it('refuses an unknown command', () => {
-    expect(badInput({ command: 'destroy' })).toBe(
-      'input "command": unknown command "destroy"; expected one of: deploy',
+    expect(badInput({ command: 'redeploy' })).toBe(
+      'input "command": unknown command "redeploy"; expected one of: deploy, rollback, destroy, plan, status',
     );
   });
 

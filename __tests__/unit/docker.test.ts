@@ -132,48 +132,130 @@ describe('other commands', () => {
     const argv = docker.appContainers('web');
     expect(valuesOf(argv, '--filter')).toEqual(['label=baton.app=web']);
     expect(argv).toContain('--all');
+    expect(docker.appContainers('web', 'all')).toEqual(argv);
+  });
+
+  it("lists only the app's running containers", () => {
+    expect(docker.appContainers('web', 'running')).toEqual([
+      'docker',
+      'ps',
+      '--filter',
+      'status=running',
+      '--filter',
+      'label=baton.app=web',
+      '--format',
+      '{{.Names}}',
+    ]);
+    expect(docker.appContainers('web', 'running')).not.toContain('--all');
+  });
+
+  it('describes containers with one inspect call, the names as separate arguments', () => {
+    const format = '{{.Name}} {{index .Config.Labels "baton.release"}} {{.Image}} {{.State.Running}}';
+    expect(docker.describeContainers(['web-1', 'web 2; reboot'])).toEqual([
+      'docker',
+      'inspect',
+      '--format',
+      format,
+      'web-1',
+      'web 2; reboot',
+    ]);
+    expect(docker.describeContainers(['web-1'])).toEqual(['docker', 'inspect', '--format', format, 'web-1']);
+  });
+
+  it('starts and stops (with a 30 s grace period) a container', () => {
+    expect(docker.start('web-1')).toEqual(['docker', 'start', 'web-1']);
+    expect(docker.stop('web-1')).toEqual(['docker', 'stop', '--time', '30', 'web-1']);
+    expect(docker.stop('$(id)')).toEqual(['docker', 'stop', '--time', '30', '$(id)']);
+  });
+
+  it('removes images by id, without forcing', () => {
+    expect(docker.removeImages(['sha256:aaa', 'sha256:bbb'])).toEqual([
+      'docker',
+      'image',
+      'rm',
+      'sha256:aaa',
+      'sha256:bbb',
+    ]);
+    expect(docker.removeImages(['sha256:aaa'])).not.toContain('--force');
   });
 });
 
+const CURRENT_FILE = '/var/lib/baton/web/current';
+
 describe('retireLater', () => {
   const names = ['web-old-1', 'web old; reboot', '$(id)'];
-  const argv = docker.retireLater(45, names);
+  const argv = docker.retireLater(45, CURRENT_FILE, 'web', names);
 
-  it('is sh -c with a constant script, then the delay and names as separate arguments', () => {
+  it('is sh -c with a constant script, then the delay, current file, app and names as separate arguments', () => {
     expect(argv.slice(0, 2)).toEqual(['sh', '-c']);
-    expect(argv.slice(3)).toEqual(['baton-retire', '45', ...names]);
-    expect(docker.retireLater(0, ['x'])[2]).toBe(argv[2]);
+    expect(argv.slice(3)).toEqual(['baton-retire', '45', CURRENT_FILE, 'web', ...names]);
+    expect(docker.retireLater(0, '/elsewhere/current', 'api', ['x'])[2]).toBe(argv[2]);
   });
 
-  it('never puts names or the delay into the script', () => {
+  it('never puts names, the app, the current file or the delay into the script', () => {
     const script = argv[2] ?? '';
     for (const name of names) expect(script).not.toContain(name);
+    expect(script).not.toContain('web');
+    expect(script).not.toContain(CURRENT_FILE);
     expect(script).not.toContain('45');
     expect(script).toContain('"$@"');
+  });
+
+  it('stops the containers and never removes them', () => {
+    const script = argv[2] ?? '';
+    expect(script).toContain('docker stop --time 30 "$c"');
+    expect(script).not.toMatch(/docker rm\b/);
   });
 });
 
 describe('retireLater, run by a real shell', () => {
-  it('stops then removes each container after the delay, in the background', async () => {
+  const containers = ['web-rel-1', 'web rel x', 'web-rel-2'];
+
+  /**
+   * Runs retireLater with delay 0 and a fake docker on PATH, waits for the detached process to make the
+   * expected calls, and returns every call, one per line, each argument in brackets.
+   */
+  async function retire(current: string | undefined, expected: string): Promise<string> {
     const dir = mkdtempSync(join(tmpdir(), 'baton-retire-'));
     try {
       const log = join(dir, 'docker.log');
-      // A fake docker that records each call, one argument per line.
-      writeFileSync(join(dir, 'docker'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\n`, { mode: 0o755 });
-      const [shell, ...args] = docker.retireLater(0, ['web-a', 'web b']);
+      // A fake docker that records each call, one call per line, each argument in brackets.
+      writeFileSync(join(dir, 'docker'), `#!/bin/sh\n{ printf '[%s]' "$@"; echo; } >> '${log}'\n`, {
+        mode: 0o755,
+      });
+      const currentFile = join(dir, 'current');
+      if (current !== undefined) writeFileSync(currentFile, current);
+      const [shell, ...args] = docker.retireLater(0, currentFile, 'web', containers);
       const started = Date.now();
       execFileSync(shell ?? 'sh', args, {
         env: { ...process.env, PATH: `${dir}:${process.env.PATH}` },
         timeout: 5000,
       });
       expect(Date.now() - started).toBeLessThan(2000);
-      const expected = 'stop --time 30 web-a\nrm web-a\nstop --time 30 web b\nrm web b\n';
       for (let i = 0; i < 100 && !(existsSync(log) && readFileSync(log, 'utf8') === expected); i++) {
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
-      expect(readFileSync(log, 'utf8')).toBe(expected);
+      // The skipped container comes last: give a wrong stop of it time to show up before reading the log.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return existsSync(log) ? readFileSync(log, 'utf8') : '';
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+
+  it('stops each container after the delay, in the background, but not the current release', async () => {
+    const expected = '[stop][--time][30][web-rel-1]\n[stop][--time][30][web rel x]\n';
+    const calls = await retire('rel-2\n', expected);
+    expect(calls).toBe(expected);
+    expect(calls).not.toContain('web-rel-2');
+    expect(calls).not.toContain('[rm]');
+  });
+
+  it('stops all of them when there is no current file', async () => {
+    const expected =
+      '[stop][--time][30][web-rel-1]\n[stop][--time][30][web rel x]\n[stop][--time][30][web-rel-2]\n';
+    const calls = await retire(undefined, expected);
+    expect(calls).toBe(expected);
+    expect(calls).not.toContain('[rm]');
   });
 });

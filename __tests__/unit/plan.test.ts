@@ -41,7 +41,19 @@ describe('planDeploy', () => {
     expect(p.release).toBe(RELEASE);
     expect(p.release).toMatch(/^\d{8}-\d{6}-[0-9a-f]{7}$/);
     expect(p.container.name).toBe(`web-${RELEASE}`);
-    expect(p.container.labels).toEqual({ 'baton.app': 'web', 'baton.release': RELEASE, 'baton.commit': SHA });
+    expect(p.container.labels).toMatchObject({
+      'baton.app': 'web',
+      'baton.release': RELEASE,
+      'baton.commit': SHA,
+    });
+    expect(Object.keys(p.container.labels).sort()).toEqual([
+      'baton.actor',
+      'baton.app',
+      'baton.commit',
+      'baton.ref',
+      'baton.release',
+      'baton.run-url',
+    ]);
     expect(p.container.appPort).toBe(80);
   });
 

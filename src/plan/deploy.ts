@@ -51,6 +51,9 @@ export function planDeploy(config: Config, context: RunContext, now: Date): Depl
     'baton.app': config.app,
     'baton.release': release,
     'baton.commit': context.sha,
+    'baton.ref': context.ref,
+    'baton.actor': context.actor,
+    'baton.run-url': runUrl(context),
   };
   return {
     app: config.app,

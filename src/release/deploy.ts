@@ -9,7 +9,7 @@ import { type DeployPlan, planDeploy } from '../plan/deploy';
 import type { RemoteHost } from '../remote/ssh';
 import { finishOnCancel, isCancelled, onCancel } from './cancel';
 import { discardContainer, pullImage, retireOthers, startContainer } from './container';
-import { readHistory, type ReleaseRecord, setCurrent, writeRecord } from './history';
+import { readHistory, type ReleaseRecord, retained, setCurrent, writeRecord } from './history';
 import { markInFlight } from './post';
 import { prune } from './prune';
 import { type Launch, rollOut, type Timed } from './rollout';
@@ -23,6 +23,8 @@ export interface DeployResult {
   phases: { name: string; seconds: number }[];
   /** Check results on the first host (every host ran the same checks). */
   checks: CheckResult[];
+  /** Releases kept on the (first) host for rollbacks, newest first. */
+  retained?: string[];
 }
 
 export function phaseTimer() {
@@ -50,7 +52,8 @@ export async function deploy(config: Config, context: RunContext): Promise<Deplo
     try {
       const previousRelease = await timed('Record', () => startRecord(hosts, plan, image));
       const checks = await release(plan, hosts, timed, image);
-      return { plan, image, previousRelease, phases, checks };
+      const retained = await keptReleases(hosts[0], plan);
+      return { plan, image, previousRelease, phases, checks, retained };
     } finally {
       await locks.release();
     }
@@ -155,6 +158,14 @@ async function finish(
   error?: string,
 ) {
   await onEachHost(hosts, (host) => writeRecord(host, plan.appDir, record(plan, image, outcome, error)));
+}
+
+/** The release ids a rollback can go back to on a host, newest first. */
+export async function keptReleases(host: RemoteHost | undefined, plan: DeployPlan): Promise<string[]> {
+  if (!host) return [];
+  const history = await readHistory(host, plan.appDir);
+  const ids = retained(history, plan.keepReleases);
+  return history.releases.filter((release) => ids.has(release.id)).map((release) => release.id);
 }
 
 async function retire(host: RemoteHost, plan: DeployPlan): Promise<void> {

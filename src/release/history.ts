@@ -66,9 +66,11 @@ export async function readHistory(host: RemoteHost, appDir: string): Promise<His
   return { current: current.trim() || undefined, releases };
 }
 
-/** Records beyond the newest MAX_RECORDS, to delete. */
-export function oldRecords(history: History): ReleaseRecord[] {
-  return history.releases.slice(MAX_RECORDS);
+/** Records beyond the newest MAX_RECORDS, to delete; never one of the releases kept for rollbacks. */
+export function oldRecords(history: History, keep: Set<string> = new Set()): ReleaseRecord[] {
+  return history.releases
+    .slice(MAX_RECORDS)
+    .filter((record) => !keep.has(record.id) && record.id !== history.current);
 }
 
 /** The release a rollback goes back to: the named one, or the newest successful one before the current. */

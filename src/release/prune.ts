@@ -56,7 +56,7 @@ async function removeFiles(
   const envFiles = [...new Set([...gone, ...history.releases.map((release) => release.id)])]
     .filter((id) => !keep.has(id))
     .map((id) => `${appDir}/${id}.env`);
-  const records = oldRecords(history).map((record) => `${releasesDir(appDir)}/${record.id}.json`);
+  const records = oldRecords(history, keep).map((record) => `${releasesDir(appDir)}/${record.id}.json`);
   const files = [...envFiles, ...records];
   if (files.length) await host.run(['rm', '-f', ...files], { allowFailure: true });
 }

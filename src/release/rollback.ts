@@ -7,7 +7,7 @@ import { type DeployPlan, planDeploy } from '../plan/deploy';
 import type { RemoteHost } from '../remote/ssh';
 import { finishOnCancel, onCancel } from './cancel';
 import { retireOthers } from './container';
-import { type DeployResult, phaseTimer } from './deploy';
+import { type DeployResult, keptReleases, phaseTimer } from './deploy';
 import {
   type History,
   readHistory,
@@ -44,7 +44,8 @@ export async function rollback(config: Config, context: RunContext): Promise<Dep
         `Rolling ${plan.app} back from ${current ?? '(none)'} to release ${target.id} (${target.image})`,
       );
       const checks = await bringBack(plan, hosts, timed, target, histories);
-      return { plan, image: target.image, previousRelease: current, phases, checks };
+      const retained = await keptReleases(hosts[0], plan);
+      return { plan, image: target.image, previousRelease: current, phases, checks, retained };
     } finally {
       await locks.release();
     }
@@ -62,6 +63,13 @@ function chooseTarget(histories: History[], requested: string, hosts: RemoteHost
       ? `release ${requested} is not in the history`
       : 'there is no earlier successful release';
     throw new Error(`cannot roll back: ${what}. Releases on ${hosts[0]?.label}: ${known}`);
+  }
+  if (target.id === first.current)
+    throw new Error(`cannot roll back: release ${target.id} is already the current one`);
+  if (target.outcome !== 'done' && target.outcome !== 'rolled back') {
+    throw new Error(
+      `cannot roll back: release ${target.id} ended as "${target.outcome}"; only releases that served can come back`,
+    );
   }
   histories.forEach((history, index) => {
     if (!history.releases.some((release) => release.id === target.id)) {
