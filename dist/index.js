@@ -68177,8 +68177,7 @@ async function pullImage(host, plan) {
 /** Starts the new container beside the old one; returns the loopback port Docker picked and the start time. */
 async function startContainer(host, plan) {
     if (plan.envFile) {
-        await host.run(['mkdir', '-p', '-m', '700', plan.appDir]);
-        await host.writeFile(plan.envFile.path, plan.envFile.content, '600');
+        await host.writeFile(plan.envFile.path, plan.envFile.content, '600', { mkdir: true });
     }
     const startedAt = Date.now();
     await host.run(run(plan.container));
@@ -68220,8 +68219,8 @@ function releasesDir(appDir) {
     return `${appDir}/releases`;
 }
 async function writeRecord(host, appDir, record) {
-    await host.run(['mkdir', '-p', '-m', '700', releasesDir(appDir)]);
-    await host.writeFile(`${releasesDir(appDir)}/${record.id}.json`, `${JSON.stringify(record, null, 2)}\n`, '600');
+    const path = `${releasesDir(appDir)}/${record.id}.json`;
+    await host.writeFile(path, `${JSON.stringify(record, null, 2)}\n`, '600', { mkdir: true });
 }
 async function setCurrent(host, appDir, id) {
     await host.writeFile(`${appDir}/current`, `${id}\n`, '600');
@@ -69423,8 +69422,10 @@ class RemoteHost {
         return result;
     }
     /** Writes a file atomically (temp file + rename) with the given permissions; content goes over stdin. */
-    async writeFile(path, content, mode) {
-        const script = 'umask 077; cat > "$1.baton-tmp" && chmod "$2" "$1.baton-tmp" && mv -f "$1.baton-tmp" "$1"';
+    async writeFile(path, content, mode, options = {}) {
+        // With mkdir, missing parent directories are created with mode 700 (the umask): Baton's state only.
+        const mkdir = options.mkdir ? 'mkdir -p "$(dirname "$1")" && ' : '';
+        const script = `umask 077; ${mkdir}cat > "$1.baton-tmp" && chmod "$2" "$1.baton-tmp" && mv -f "$1.baton-tmp" "$1"`;
         await this.run(['sh', '-c', script, 'baton-write', path, mode], { stdin: content });
     }
     /** Reads a file, or undefined when it does not exist. */
@@ -69471,7 +69472,7 @@ class RemoteHost {
             output: () => output,
             close: async () => {
                 channel.end();
-                await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+                await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
             },
         };
     }

@@ -23,8 +23,7 @@ export async function startContainer(
   plan: DeployPlan,
 ): Promise<{ port: number; startedAt: number }> {
   if (plan.envFile) {
-    await host.run(['mkdir', '-p', '-m', '700', plan.appDir]);
-    await host.writeFile(plan.envFile.path, plan.envFile.content, '600');
+    await host.writeFile(plan.envFile.path, plan.envFile.content, '600', { mkdir: true });
   }
   const startedAt = Date.now();
   await host.run(docker.run(plan.container));

@@ -33,12 +33,8 @@ export function releasesDir(appDir: string): string {
 }
 
 export async function writeRecord(host: RemoteHost, appDir: string, record: ReleaseRecord): Promise<void> {
-  await host.run(['mkdir', '-p', '-m', '700', releasesDir(appDir)]);
-  await host.writeFile(
-    `${releasesDir(appDir)}/${record.id}.json`,
-    `${JSON.stringify(record, null, 2)}\n`,
-    '600',
-  );
+  const path = `${releasesDir(appDir)}/${record.id}.json`;
+  await host.writeFile(path, `${JSON.stringify(record, null, 2)}\n`, '600', { mkdir: true });
 }
 
 export async function setCurrent(host: RemoteHost, appDir: string, id: string): Promise<void> {

@@ -82,9 +82,10 @@ export class RemoteHost {
   }
 
   /** Writes a file atomically (temp file + rename) with the given permissions; content goes over stdin. */
-  async writeFile(path: string, content: string, mode: '600' | '644'): Promise<void> {
-    const script =
-      'umask 077; cat > "$1.baton-tmp" && chmod "$2" "$1.baton-tmp" && mv -f "$1.baton-tmp" "$1"';
+  async writeFile(path: string, content: string, mode: '600' | '644', options: { mkdir?: boolean } = {}) {
+    // With mkdir, missing parent directories are created with mode 700 (the umask): Baton's state only.
+    const mkdir = options.mkdir ? 'mkdir -p "$(dirname "$1")" && ' : '';
+    const script = `umask 077; ${mkdir}cat > "$1.baton-tmp" && chmod "$2" "$1.baton-tmp" && mv -f "$1.baton-tmp" "$1"`;
     await this.run(['sh', '-c', script, 'baton-write', path, mode], { stdin: content });
   }
 
@@ -137,7 +138,7 @@ export class RemoteHost {
       output: () => output,
       close: async () => {
         channel.end();
-        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
       },
     };
   }
