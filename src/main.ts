@@ -1,17 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as core from '@actions/core';
-import { describeCheck } from './checks/model';
-import { attemptText } from './checks/run';
-import { loadConfig } from './config';
-import { readRunContext } from './config/context';
-import { errorMessage } from './errors';
-import { type DeployResult, deploy } from './release/deploy';
+import { type Config, loadConfig } from './config';
+import { type RunContext, readRunContext } from './config/context';
+import { createReporter } from './github';
+import { errorMessage, findCause, PhaseError } from './errors';
+import { deploy, phaseTimer } from './release/deploy';
 import { destroy } from './release/destroy';
 import { cleanUpAfterKill } from './release/post';
 import { dryRun } from './release/dry-run';
 import { rollback } from './release/rollback';
-import { type HostStatus, historyRows, status } from './release/status';
+import { status } from './release/status';
+import { reportFailure, reportStatus, reportSuccess } from './report/summary';
 import { redact, registerSecret } from './secrets';
 
 const SECRET_INPUTS = ['registry-password', 'github-token', 'ssh-key'];
@@ -32,10 +32,8 @@ export async function run(): Promise<void> {
     for (const warning of config.checks.warnings) core.warning(warning);
     switch (config.command) {
       case 'deploy':
-        await report(await deploy(config, context));
-        break;
       case 'rollback':
-        await report(await rollback(config, context));
+        await release(config, context);
         break;
       case 'destroy':
         await destroy(config, context);
@@ -48,8 +46,38 @@ export async function run(): Promise<void> {
         break;
     }
   } catch (error) {
-    core.setFailed(redact(errorMessage(error)));
+    fail(error);
   }
+}
+
+/** A deploy or rollback, reported to GitHub (deployment, statuses, PR comment) and in the job summary. */
+async function release(config: Config, context: RunContext): Promise<void> {
+  const timer = phaseTimer();
+  const reporter = createReporter(config, context);
+  if (config.command === 'deploy') await reporter.started();
+  try {
+    const result =
+      config.command === 'deploy'
+        ? await deploy(config, context, timer)
+        : await rollback(config, context, timer);
+    if (config.command === 'rollback') await reporter.started(result.commit);
+    await reporter.succeeded(result);
+    await reportSuccess(result);
+  } catch (error) {
+    if (config.command === 'rollback' && reporter.id === undefined) await reporter.started();
+    await reporter.failed(error, timer.phases);
+    await reportFailure(config.app, error, timer.phases);
+    throw error;
+  }
+}
+
+/** A failed phase becomes an annotation titled with the phase; bad configuration names its input. */
+function fail(error: unknown): void {
+  const message = redact(errorMessage(error));
+  const phase = findCause(error, PhaseError)?.phase;
+  if (!phase) return core.setFailed(message);
+  core.error(message, { title: `Baton: ${phase} failed` });
+  process.exitCode = 1;
 }
 
 /** The post step: only cleans up after a killed deploy; it never fails the job on its own. */
@@ -83,77 +111,4 @@ function readOptional(path: string): string | undefined {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-}
-
-async function report(result: DeployResult): Promise<void> {
-  const { plan, image, phases } = result;
-  core.setOutput('url', plan.url);
-  core.setOutput('image', image);
-  core.setOutput('release', plan.release);
-  core.setOutput('previous-release', result.previousRelease ?? '');
-  core.info(`Deployed ${plan.app} release ${plan.release} to ${plan.url}`);
-  await core.summary
-    .addHeading(`Deployed ${plan.app}`, 3)
-    .addTable([
-      [
-        { data: 'Release', header: true },
-        { data: 'Image', header: true },
-        { data: 'URL', header: true },
-      ],
-      [plan.release, image, plan.url],
-    ])
-    .addTable([
-      [
-        { data: 'Phase', header: true },
-        { data: 'Time', header: true },
-      ],
-      ...phases.map((entry) => [entry.name, `${entry.seconds.toFixed(2)}s`]),
-    ])
-    .addRaw(rollbackHint(result), true)
-    .addHeading('Checks', 4)
-    .addRaw(checksSummary(result), true)
-    .addList(plan.hosts.map((host) => `${host.user}@${host.host}:${host.port}`))
-    .write()
-    .catch((error) => core.warning(`could not write the job summary: ${errorMessage(error)}`));
-}
-
-function checksSummary({ plan, checks }: DeployResult): string {
-  const warnings = plan.checks.warnings.map((warning) => `> [!WARNING]\n> ${warning}\n`).join('\n');
-  if (plan.checks.suite.source === 'skipped') return warnings;
-  const rows = checks.map(({ check, ok, attempt, got, elapsedMs }) => {
-    const outcome = `${ok ? 'passed' : 'failed'} on attempt ${attemptText(check, attempt)} in ${(elapsedMs / 1000).toFixed(2)}s`;
-    return `| ${check.name} | ${check.origin} | ${escape(describeCheck(check))} | ${outcome} | ${escape(got)} |`;
-  });
-  const source = plan.checks.suite.file ?? plan.checks.suite.source;
-  return `${warnings}\nFrom ${source}, timing ${plan.checks.timing}.\n\n| Check | Declared in | Expects | Result | Got |\n| --- | --- | --- | --- | --- |\n${rows.join('\n')}\n`;
-}
-
-function escape(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-}
-
-async function reportStatus(hosts: HostStatus[]): Promise<void> {
-  const first = hosts[0];
-  core.setOutput('release', first?.history.current ?? '');
-  const summary = core.summary.addHeading('Releases', 3);
-  for (const { host, history } of hosts) {
-    summary.addHeading(`${host}: current ${history.current ?? '(none)'}`, 4).addTable([
-      ['Release', 'Outcome', 'Image', 'Commit', 'Actor', 'Started', 'Finished'].map((data) => ({
-        data,
-        header: true,
-      })),
-      ...historyRows(history),
-    ]);
-  }
-  await summary
-    .write()
-    .catch((error) => core.warning(`could not write the job summary: ${errorMessage(error)}`));
-}
-
-function rollbackHint({ previousRelease, retained }: DeployResult): string {
-  const lines: string[] = [];
-  if (previousRelease)
-    lines.push(`\nPrevious release: \`${previousRelease}\` (roll back with \`command: rollback\`).`);
-  if (retained?.length) lines.push(`\nKept for rollback: ${retained.map((id) => `\`${id}\``).join(', ')}.`);
-  return `${lines.join('\n')}\n`;
 }

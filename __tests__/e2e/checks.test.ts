@@ -61,7 +61,7 @@ describe('Dokku-compatible checks against the loopback host', () => {
     const report = await load.stop();
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(
-      /::error::Checks failed: .*check check-1 \(CHECKS:4\) failed on attempt 2\/2: HTTP 200 "version v3\\n": expected to but did not find "Welcome aboard"/,
+      /::error title=Baton%3A [\w-]+ failed::Checks failed: .*check check-1 \(CHECKS:4\) failed on attempt 2\/2: HTTP 200 "version v3\\n": expected to but did not find "Welcome aboard"/,
     );
     expect(run.stdout).toMatch(/::group::Output of chk-\S+ \(last 100 lines\)\napp v3 booting/);
     expect(report.failed, report.failures.join('\n')).toBe(0);
@@ -118,7 +118,7 @@ describe('Dokku-compatible checks against the loopback host', () => {
     const seconds = (Date.now() - started) / 1000;
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(
-      /::error::(Start|Checks) failed: .*the container (is exited|crashed and restarted|is restarting)/,
+      /::error title=Baton%3A [\w-]+ failed::(Start|Checks) failed: .*the container (is exited|crashed and restarted|is restarting)/,
     );
     expect(run.stdout).toContain('app v7 HEALTH=crash: exiting with 3');
     console.log(`crash during checks detected after ${seconds.toFixed(1)}s (Dokku's budget: 175s)`);

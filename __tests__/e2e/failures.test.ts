@@ -48,7 +48,7 @@ describe('failures are clear and change nothing', () => {
     const run = await deploy({ 'known-hosts': otherHostKey(), 'trust-first-use': 'true' });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(
-      /::error::Connect failed: .*host key verification failed for \[127\.0\.0\.1\]:\d+: it offered ssh-ed25519 SHA256:\S+, which does not match known-hosts/,
+      /::error title=Baton%3A [\w-]+ failed::Connect failed: .*host key verification failed for \[127\.0\.0\.1\]:\d+: it offered ssh-ed25519 SHA256:\S+, which does not match known-hosts/,
     );
     expect(run.stdout).not.toContain('::group::Build');
   });
@@ -68,7 +68,7 @@ describe('failures are clear and change nothing', () => {
     const inRunner = await deploy({ 'registry-password': 'wrong-password-1' });
     expect(inRunner.code).toBe(1);
     expect(inRunner.stdout).toMatch(
-      /::error::Build failed: docker login to 127\.0\.0\.1:\d+ as baton failed: .*401 Unauthorized/,
+      /::error title=Baton%3A [\w-]+ failed::Build failed: docker login to 127\.0\.0\.1:\d+ as baton failed: .*401 Unauthorized/,
     );
     const onHost = await deploy({
       'registry-password': 'wrong-password-2',
@@ -77,7 +77,7 @@ describe('failures are clear and change nothing', () => {
     });
     expect(onHost.code).toBe(1);
     expect(onHost.stdout).toMatch(
-      /::error::Pull failed: root@127\.0\.0\.1:\d+: `docker --config .* login .*` exited with 1: .*401 Unauthorized/,
+      /::error title=Baton%3A [\w-]+ failed::Pull failed: root@127\.0\.0\.1:\d+: `docker --config .* login .*` exited with 1: .*401 Unauthorized/,
     );
     for (const run of [inRunner, onHost]) expect(run.visible).not.toMatch(/wrong-password-\d/);
   });
@@ -113,7 +113,7 @@ describe('failures are clear and change nothing', () => {
     const report = await load.stop();
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(
-      /::error::Hand-over failed: .*nginx rejected the new configuration .*previous file restored/,
+      /::error title=Baton%3A [\w-]+ failed::Hand-over failed: .*nginx rejected the new configuration .*previous file restored/,
     );
     expect(run.stdout).toContain('emerg: broken');
     expect(readFileSync(siteFile, 'utf8')).toBe(before);
@@ -129,7 +129,7 @@ describe('failures are clear and change nothing', () => {
     expect(run.code).toBe(1);
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(run.stdout).toMatch(
-      /::error::(Start|Checks) failed: .*the container (crashed and restarted|is (exited|restarting))/,
+      /::error title=Baton%3A [\w-]+ failed::(Start|Checks) failed: .*the container (crashed and restarted|is (exited|restarting))/,
     );
     expect(run.stdout).toMatch(/::group::Output of bad-\S+ \(last 100 lines\)/);
   });

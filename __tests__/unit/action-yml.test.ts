@@ -37,7 +37,13 @@ describe('action.yml', () => {
   });
 
   it('declares the outputs main sets', () => {
-    expect(Object.keys(action.outputs).sort()).toEqual(['image', 'previous-release', 'release', 'url']);
+    expect(Object.keys(action.outputs).sort()).toEqual([
+      'deployment-id',
+      'image',
+      'previous-release',
+      'release',
+      'url',
+    ]);
   });
 
   it('agrees with isSettingName', () => {

@@ -42,6 +42,7 @@ describe('loadConfig defaults', () => {
       stateDir: '/var/lib/baton',
       keepReleases: 5,
       lockTimeoutSeconds: 600,
+      environment: 'production',
       release: '',
       confirm: '',
     });

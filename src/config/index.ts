@@ -19,6 +19,8 @@ export interface Config {
   release: string;
   confirm: string;
   app: string;
+  /** GitHub environment the deploy is reported to. */
+  environment: string;
   image: ImageName;
   build: { enabled: boolean; context: string; dockerfile: string; args: Record<string, string> };
   registry: { server: string; username: string; password: string };
@@ -113,6 +115,7 @@ export function loadConfig(sources: ConfigSources): Config {
   }
   return {
     command: command as Command,
+    environment: environmentName(str('environment'), get('environment').source),
     release,
     confirm: str('confirm'),
     app,
@@ -262,4 +265,11 @@ function checkPath(path: string, source: Source): string {
 function timing(text: string, source: Source): Timing {
   if (text === 'fast' || text === 'dokku') return text;
   throw new ConfigError(`"${text}" is not a checks timing; expected fast or dokku`, source);
+}
+
+function environmentName(text: string, source: Source): string {
+  if (!text || text.length > 255 || /[\r\n]/.test(text)) {
+    throw new ConfigError(`"${text}" is not a GitHub environment name`, source);
+  }
+  return text;
 }

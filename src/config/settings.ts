@@ -7,6 +7,7 @@ export const SETTINGS = {
   confirm: { default: '', file: false },
   config: { default: 'baton.yml', file: false },
   app: { default: '', file: true },
+  environment: { default: 'production', file: true },
   image: { default: '', file: true },
   build: { default: 'true', file: true },
   context: { default: '.', file: true },

@@ -17,6 +17,8 @@ import { connect, disconnect, lockAll, onEachHost } from './session';
 
 export interface DeployResult {
   plan: DeployPlan;
+  /** The commit now serving (for a rollback, the one rolled back to). */
+  commit: string;
   /** The image as pushed, with its digest when known. */
   image: string;
   previousRelease?: string;
@@ -38,9 +40,13 @@ export function phaseTimer() {
   return { phases, timed };
 }
 
-export async function deploy(config: Config, context: RunContext): Promise<DeployResult> {
+export async function deploy(
+  config: Config,
+  context: RunContext,
+  timer = phaseTimer(),
+): Promise<DeployResult> {
   const plan = planDeploy(config, context, new Date());
-  const { phases, timed } = phaseTimer();
+  const { phases, timed } = timer;
   core.info(`Deploying ${plan.app} release ${plan.release} (${plan.image}) to ${plan.hosts.length} host(s)`);
   const hosts = await timed('Connect', () => connect(config));
   try {
@@ -53,7 +59,7 @@ export async function deploy(config: Config, context: RunContext): Promise<Deplo
       const previousRelease = await timed('Record', () => startRecord(hosts, plan, image));
       const checks = await release(plan, hosts, timed, image);
       const retained = await keptReleases(hosts[0], plan);
-      return { plan, image, previousRelease, phases, checks, retained };
+      return { plan, commit: plan.run.commit, image, previousRelease, phases, checks, retained };
     } finally {
       await locks.release();
     }

@@ -24,9 +24,13 @@ import { connect, disconnect, lockAll, onEachHost } from './session';
  * Brings back an earlier release (the previous successful one, or `release`): its stopped container is
  * started again with the env it had, checked, and given the traffic, as in a deploy. Nothing is built.
  */
-export async function rollback(config: Config, context: RunContext): Promise<DeployResult> {
+export async function rollback(
+  config: Config,
+  context: RunContext,
+  timer = phaseTimer(),
+): Promise<DeployResult> {
   const base = planDeploy(config, context, new Date());
-  const { phases, timed } = phaseTimer();
+  const { phases, timed } = timer;
   const hosts = await timed('Connect', () => connect(config));
   try {
     const owner = {
@@ -45,7 +49,15 @@ export async function rollback(config: Config, context: RunContext): Promise<Dep
       );
       const checks = await bringBack(plan, hosts, timed, target, histories);
       const retained = await keptReleases(hosts[0], plan);
-      return { plan, image: target.image, previousRelease: current, phases, checks, retained };
+      return {
+        plan,
+        commit: target.commit,
+        image: target.image,
+        previousRelease: current,
+        phases,
+        checks,
+        retained,
+      };
     } finally {
       await locks.release();
     }

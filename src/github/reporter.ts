@@ -1,0 +1,162 @@
+import * as core from '@actions/core';
+import { ChecksFailedError } from '../checks/run';
+import { describeCheck } from '../checks/model';
+import type { RunContext } from '../config/context';
+import { runUrl } from '../config/context';
+import { errorMessage, findCause, PhaseError } from '../errors';
+import type { DeployResult } from '../release/deploy';
+import { redact } from '../secrets';
+import type { GitHubClient } from './client';
+import { type CommentFacts, marker, renderComment } from './comment';
+import type { EventInfo } from './event';
+
+export interface ReportSettings {
+  app: string;
+  environment: string;
+  url: string;
+  transient: boolean;
+  production: boolean;
+}
+
+type DeploymentState = 'in_progress' | 'success' | 'failure' | 'error' | 'inactive';
+
+/**
+ * Tells GitHub about a deploy: a deployment with statuses that follow the phases, and on pull requests
+ * one sticky comment per app. Never breaks a deploy: a failing call is retried by the client, then
+ * becomes a warning naming the permission it needs.
+ */
+export class Reporter {
+  private deploymentId?: number;
+  private readonly repo: { owner: string; repo: string };
+
+  constructor(
+    private readonly client: GitHubClient | undefined,
+    private readonly settings: ReportSettings,
+    private readonly event: EventInfo,
+    private readonly context: RunContext,
+  ) {
+    const [owner = '', repo = ''] = context.repository.split('/');
+    this.repo = { owner, repo };
+  }
+
+  get id(): number | undefined {
+    return this.deploymentId;
+  }
+
+  /** Creates the deployment (for `sha`, default the event's commit) and marks it in progress. */
+  async started(sha = this.event.sha): Promise<void> {
+    const created = await this.call('create a deployment', 'deployments: write', (client) =>
+      client.rest.repos.createDeployment({
+        ...this.repo,
+        ref: sha,
+        environment: this.settings.environment,
+        transient_environment: this.settings.transient,
+        production_environment: this.settings.production,
+        required_contexts: [],
+        auto_merge: false,
+        description: `Baton: ${this.settings.app}`.slice(0, 140),
+      }),
+    );
+    const data = created?.data as { id?: number } | undefined;
+    this.deploymentId = data?.id;
+    if (this.deploymentId) core.setOutput('deployment-id', String(this.deploymentId));
+    await this.status('in_progress', 'Deploying');
+  }
+
+  async succeeded(result: DeployResult): Promise<void> {
+    await this.status('success', `Release ${result.plan.release} is live`);
+    await this.comment({
+      ...this.facts(true),
+      release: result.plan.release,
+      previousRelease: result.previousRelease,
+      phases: result.phases,
+    });
+  }
+
+  async failed(error: unknown, phases: DeployResult['phases'] = []): Promise<void> {
+    const phase = findCause(error, PhaseError)?.phase ?? 'deploy';
+    const checks = findCause(error, ChecksFailedError);
+    const failedCheck = checks?.results.find((result) => !result.ok);
+    const reason = redact(errorMessage(error));
+    const infrastructure = ['Connect', 'Build', 'Lock', 'Pull'].includes(phase);
+    await this.status(infrastructure ? 'error' : 'failure', `${phase} failed: ${reason}`);
+    await this.comment({
+      ...this.facts(false),
+      phases,
+      failure: {
+        phase,
+        reason,
+        check: failedCheck
+          ? `${failedCheck.check.name} (${failedCheck.check.origin}) expected ${describeCheck(failedCheck.check)}, got ${failedCheck.got}`
+          : undefined,
+        containerLog: checks?.containerLog,
+      },
+    });
+  }
+
+  private facts(ok: boolean): CommentFacts {
+    return {
+      app: this.settings.app,
+      ok,
+      url: this.settings.url,
+      commit: this.event.sha,
+      phases: [],
+      runUrl: runUrl(this.context),
+    };
+  }
+
+  private async status(state: DeploymentState, description: string): Promise<void> {
+    const deploymentId = this.deploymentId;
+    if (!deploymentId) return;
+    await this.call(`set the deployment status to ${state}`, 'deployments: write', (client) =>
+      client.rest.repos.createDeploymentStatus({
+        ...this.repo,
+        deployment_id: deploymentId,
+        state,
+        description: redact(description).slice(0, 140),
+        log_url: runUrl(this.context),
+        ...(state === 'success' ? { environment_url: this.settings.url } : {}),
+        environment: this.settings.environment,
+        auto_inactive: !this.settings.transient,
+      }),
+    );
+  }
+
+  /** Creates or updates this app's sticky comment on the pull request (found again by its marker). */
+  async comment(facts: CommentFacts): Promise<void> {
+    const pr = this.event.pullRequest;
+    if (!pr) return;
+    const body = renderComment(facts);
+    await this.call('comment on the pull request', 'pull-requests: write', async (client) => {
+      const comments = await client.paginate(client.rest.issues.listComments, {
+        ...this.repo,
+        issue_number: pr.number,
+        per_page: 100,
+      });
+      const mine = comments.find((comment) => comment.body?.includes(marker(this.settings.app)));
+      if (mine) return client.rest.issues.updateComment({ ...this.repo, comment_id: mine.id, body });
+      return client.rest.issues.createComment({ ...this.repo, issue_number: pr.number, body });
+    });
+  }
+
+  private async call<T>(
+    what: string,
+    permission: string,
+    work: (client: GitHubClient) => Promise<T>,
+  ): Promise<T | undefined> {
+    if (!this.client) return undefined;
+    try {
+      return await work(this.client);
+    } catch (error) {
+      const status = (error as { status?: number }).status;
+      const hint =
+        status === 403 || status === 404 ? ` The workflow needs \`permissions: ${permission}\`.` : '';
+      core.warning(
+        redact(
+          `Could not ${what} on GitHub (${status ?? 'no answer'}: ${errorMessage(error)}).${hint} The deploy itself is not affected.`,
+        ),
+      );
+      return undefined;
+    }
+  }
+}

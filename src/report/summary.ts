@@ -1,0 +1,128 @@
+import * as core from '@actions/core';
+import { describeCheck } from '../checks/model';
+import { attemptText, ChecksFailedError } from '../checks/run';
+import { errorMessage, findCause, PhaseError } from '../errors';
+import type { DeployResult } from '../release/deploy';
+import { type HostStatus, historyRows } from '../release/status';
+import { redact } from '../secrets';
+
+/** Outputs and the job summary of a successful deploy or rollback. */
+export async function reportSuccess(result: DeployResult): Promise<void> {
+  const { plan, image, phases } = result;
+  core.setOutput('url', plan.url);
+  core.setOutput('image', image);
+  core.setOutput('release', plan.release);
+  core.setOutput('previous-release', result.previousRelease ?? '');
+  core.info(`Deployed ${plan.app} release ${plan.release} to ${plan.url}`);
+  await core.summary
+    .addHeading(`Deployed ${plan.app}`, 3)
+    .addTable([
+      [
+        { data: 'Release', header: true },
+        { data: 'Image', header: true },
+        { data: 'URL', header: true },
+      ],
+      [plan.release, image, plan.url],
+    ])
+    .addTable([
+      [
+        { data: 'Phase', header: true },
+        { data: 'Time', header: true },
+      ],
+      ...phases.map((entry) => [entry.name, `${entry.seconds.toFixed(2)}s`]),
+    ])
+    .addRaw(rollbackHint(result), true)
+    .addHeading('Checks', 4)
+    .addRaw(checksSummary(result), true)
+    .addList(plan.hosts.map((host) => `${host.user}@${host.host}:${host.port}`))
+    .write()
+    .catch((error) => core.warning(`could not write the job summary: ${errorMessage(error)}`));
+}
+
+function checksSummary({ plan, checks }: DeployResult): string {
+  const warnings = plan.checks.warnings.map((warning) => `> [!WARNING]\n> ${warning}\n`).join('\n');
+  if (plan.checks.suite.source === 'skipped') return warnings;
+  const rows = checks.map(({ check, ok, attempt, got, elapsedMs }) => {
+    const outcome = `${ok ? 'passed' : 'failed'} on attempt ${attemptText(check, attempt)} in ${(elapsedMs / 1000).toFixed(2)}s`;
+    return `| ${check.name} | ${check.origin} | ${escape(describeCheck(check))} | ${outcome} | ${escape(got)} |`;
+  });
+  const source = plan.checks.suite.file ?? plan.checks.suite.source;
+  return `${warnings}\nFrom ${source}, timing ${plan.checks.timing}.\n\n| Check | Declared in | Expects | Result | Got |\n| --- | --- | --- | --- | --- |\n${rows.join('\n')}\n`;
+}
+
+function escape(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+export async function reportStatus(hosts: HostStatus[]): Promise<void> {
+  const first = hosts[0];
+  core.setOutput('release', first?.history.current ?? '');
+  const summary = core.summary.addHeading('Releases', 3);
+  for (const { host, history } of hosts) {
+    summary.addHeading(`${host}: current ${history.current ?? '(none)'}`, 4).addTable([
+      ['Release', 'Outcome', 'Image', 'Commit', 'Actor', 'Started', 'Finished'].map((data) => ({
+        data,
+        header: true,
+      })),
+      ...historyRows(history),
+    ]);
+  }
+  await summary
+    .write()
+    .catch((error) => core.warning(`could not write the job summary: ${errorMessage(error)}`));
+}
+
+function rollbackHint({ previousRelease, retained }: DeployResult): string {
+  const lines: string[] = [];
+  if (previousRelease)
+    lines.push(`\nPrevious release: \`${previousRelease}\` (roll back with \`command: rollback\`).`);
+  if (retained?.length) lines.push(`\nKept for rollback: ${retained.map((id) => `\`${id}\``).join(', ')}.`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** The job summary of a failed deploy: what failed, where, the failing check and the phases done. */
+export async function reportFailure(
+  app: string,
+  error: unknown,
+  phases: DeployResult['phases'],
+): Promise<void> {
+  const phase = findCause(error, PhaseError)?.phase ?? 'deploy';
+  const checks = findCause(error, ChecksFailedError);
+  const rows = (checks?.results ?? []).map(({ check, ok, attempt, got }) => [
+    check.name,
+    check.origin,
+    describeCheck(check),
+    `${ok ? 'passed' : 'failed'} on attempt ${attemptText(check, attempt)}`,
+    got,
+  ]);
+  const summary = core.summary
+    .addHeading(`${app}: ${phase} failed`, 3)
+    .addCodeBlock(redact(errorMessage(error)))
+    .addTable([
+      [
+        { data: 'Phase', header: true },
+        { data: 'Time', header: true },
+      ],
+      ...phases.map((entry) => [entry.name, `${entry.seconds.toFixed(2)}s`]),
+    ]);
+  if (rows.length) {
+    summary
+      .addHeading('Checks', 4)
+      .addTable([
+        ['Check', 'Declared in', 'Expects', 'Result', 'Got'].map((data) => ({ data, header: true })),
+        ...rows.map((row) => row.map((cell) => redact(cell))),
+      ]);
+  }
+  if (checks?.containerLog)
+    summary.addDetails(
+      'Container output (last lines)',
+      `<pre>${escapeHtml(redact(checks.containerLog.split('\n').slice(-50).join('\n')))}</pre>`,
+    );
+  await summary
+    .write()
+    .catch((writeError) => core.warning(`could not write the job summary: ${errorMessage(writeError)}`));
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
