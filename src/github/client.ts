@@ -13,7 +13,7 @@ export function createClient(token: string): GitHubClient {
   return github.getOctokit(
     token,
     {
-      request: { retries: 3, retryAfter: 1 },
+      request: { retries: 2 },
       throttle: {
         onRateLimit: (
           retryAfter: number,
