@@ -75191,7 +75191,7 @@ throttling.triggersNotification = triggersNotification;
  */
 function createClient(token) {
     return getOctokit(token, {
-        request: { retries: 2 },
+        retry: { retries: 2 },
         throttle: {
             onRateLimit: (retryAfter, options, _octokit, retryCount) => {
                 info(`GitHub rate limit on ${options.method} ${options.url}; retrying in ${retryAfter}s`);

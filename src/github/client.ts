@@ -13,7 +13,7 @@ export function createClient(token: string): GitHubClient {
   return github.getOctokit(
     token,
     {
-      request: { retries: 2 },
+      retry: { retries: 2 },
       throttle: {
         onRateLimit: (
           retryAfter: number,
