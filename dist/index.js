@@ -77558,6 +77558,26 @@ async function lockAll(hosts, appDir, owner, timeoutSeconds) {
     }
     return { release };
 }
+/**
+ * Connect, take the app's lock on every host, do the work, let go, disconnect: the frame of every
+ * command that changes hosts. `what` names the holder in the lock, e.g. "rollback of web".
+ */
+async function lockedSession(config, plan, what, timed, work) {
+    const hosts = await timed('Connect', () => connect(config));
+    try {
+        const owner = { runUrl: plan.run.url, release: what, since: new Date().toISOString() };
+        const locks = await timed('Lock', () => lockAll(hosts, plan.appDir, owner, plan.lockTimeoutSeconds));
+        try {
+            return await work(hosts);
+        }
+        finally {
+            await locks.release();
+        }
+    }
+    finally {
+        disconnect(hosts);
+    }
+}
 
 
 ;// CONCATENATED MODULE: ./src/release/post.ts
@@ -77948,28 +77968,14 @@ async function destroy(config, context) {
     }
     const plan = planDeploy(config, context, new Date());
     const { timed } = phaseTimer();
-    const hosts = await timed('Connect', () => connect(config));
-    try {
-        const owner = {
-            runUrl: plan.run.url,
-            release: `destroy of ${plan.app}`,
-            since: new Date().toISOString(),
-        };
-        const locks = await timed('Lock', () => lockAll(hosts, plan.appDir, owner, plan.lockTimeoutSeconds));
-        try {
-            await timed('Destroy', () => onEachHost(hosts, async (host) => {
-                await step('removed the nginx site', () => unpublish(host, plan.proxy), host.label);
-                await step('removed containers and images', () => removeContainers(host, plan.app), host.label);
-                await step(`removed ${plan.appDir}`, () => removeState(host, plan.appDir), host.label);
-            }));
-        }
-        finally {
-            await locks.release();
-        }
-    }
-    finally {
-        disconnect(hosts);
-    }
+    const hosts = await lockedSession(config, plan, `destroy of ${plan.app}`, timed, async (hosts) => {
+        await timed('Destroy', () => onEachHost(hosts, async (host) => {
+            await step('removed the nginx site', () => unpublish(host, plan.proxy), host.label);
+            await step('removed containers and images', () => removeContainers(host, plan.app), host.label);
+            await step(`removed ${plan.appDir}`, () => removeState(host, plan.appDir), host.label);
+        }));
+        return hosts;
+    });
     info(`Destroyed ${plan.app} on ${hosts.length} host(s)`);
 }
 async function unpublish(host, proxy) {
@@ -78074,39 +78080,24 @@ async function describeHost(host, plan) {
 async function rollback(config, context, timer = phaseTimer()) {
     const base = planDeploy(config, context, new Date());
     const { phases, timed } = timer;
-    const hosts = await timed('Connect', () => connect(config));
-    try {
-        const owner = {
-            runUrl: base.run.url,
-            release: `rollback of ${base.app}`,
-            since: new Date().toISOString(),
+    return lockedSession(config, base, `rollback of ${base.app}`, timed, async (hosts) => {
+        const histories = await onEachHost(hosts, (host) => readHistory(host, base.appDir));
+        const target = chooseTarget(histories, config.release, hosts);
+        const plan = rollbackPlan(base, target);
+        const current = histories[0]?.current;
+        info(`Rolling ${plan.app} back from ${current ?? '(none)'} to release ${target.id} (${target.image})`);
+        const checks = await bringBack(plan, hosts, timed, target, histories);
+        const retained = await keptReleases(hosts[0], plan);
+        return {
+            plan,
+            commit: target.commit,
+            image: target.image,
+            previousRelease: current,
+            phases,
+            checks,
+            retained,
         };
-        const locks = await timed('Lock', () => lockAll(hosts, base.appDir, owner, base.lockTimeoutSeconds));
-        try {
-            const histories = await onEachHost(hosts, (host) => readHistory(host, base.appDir));
-            const target = chooseTarget(histories, config.release, hosts);
-            const plan = rollbackPlan(base, target);
-            const current = histories[0]?.current;
-            info(`Rolling ${plan.app} back from ${current ?? '(none)'} to release ${target.id} (${target.image})`);
-            const checks = await bringBack(plan, hosts, timed, target, histories);
-            const retained = await keptReleases(hosts[0], plan);
-            return {
-                plan,
-                commit: target.commit,
-                image: target.image,
-                previousRelease: current,
-                phases,
-                checks,
-                retained,
-            };
-        }
-        finally {
-            await locks.release();
-        }
-    }
-    finally {
-        disconnect(hosts);
-    }
+    });
 }
 function chooseTarget(histories, requested, hosts) {
     const first = histories[0] ?? { releases: [] };
@@ -78377,13 +78368,7 @@ async function main_run() {
         return runPost();
     saveState('baton-post', 'true');
     try {
-        maskSecretInputs();
-        const context = readRunContext(process.env);
-        const config = loadConfig({
-            getInput: (name) => getInput(name),
-            readFile: (path) => readOptional((0,external_node_path_namespaceObject.resolve)(context.workspace, path)),
-            context,
-        });
+        const { context, config } = readSettings();
         for (const value of Object.values(config.secrets))
             registerSecret(value);
         registerSecret(config.registry.password);
@@ -78444,19 +78429,24 @@ function fail(error) {
 /** The post step: only cleans up after a killed deploy; it never fails the job on its own. */
 async function runPost() {
     try {
-        maskSecretInputs();
-        const context = readRunContext(process.env);
-        const config = loadConfig({
-            getInput: (name) => getInput(name),
-            readFile: (path) => readOptional((0,external_node_path_namespaceObject.resolve)(context.workspace, path)),
-            context,
-        });
+        const { config } = readSettings();
         if (config.command === 'deploy')
             await cleanUpAfterKill(config);
     }
     catch (error) {
         core_warning(redact(`post-step cleanup: ${errorMessage(error)}`));
     }
+}
+/** Masks the secret inputs, then reads and validates every setting (inputs and baton.yml). */
+function readSettings() {
+    maskSecretInputs();
+    const context = readRunContext(process.env);
+    const config = loadConfig({
+        getInput: (name) => getInput(name),
+        readFile: (path) => readOptional((0,external_node_path_namespaceObject.resolve)(context.workspace, path)),
+        context,
+    });
+    return { context, config };
 }
 function maskSecretInputs() {
     for (const name of SECRET_INPUTS)

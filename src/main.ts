@@ -20,13 +20,7 @@ export async function run(): Promise<void> {
   if (core.getState('baton-post') === 'true') return runPost();
   core.saveState('baton-post', 'true');
   try {
-    maskSecretInputs();
-    const context = readRunContext(process.env);
-    const config = loadConfig({
-      getInput: (name) => core.getInput(name),
-      readFile: (path) => readOptional(resolve(context.workspace, path)),
-      context,
-    });
+    const { context, config } = readSettings();
     for (const value of Object.values(config.secrets)) registerSecret(value);
     registerSecret(config.registry.password);
     for (const warning of config.checks.warnings) core.warning(warning);
@@ -83,17 +77,23 @@ function fail(error: unknown): void {
 /** The post step: only cleans up after a killed deploy; it never fails the job on its own. */
 async function runPost(): Promise<void> {
   try {
-    maskSecretInputs();
-    const context = readRunContext(process.env);
-    const config = loadConfig({
-      getInput: (name) => core.getInput(name),
-      readFile: (path) => readOptional(resolve(context.workspace, path)),
-      context,
-    });
+    const { config } = readSettings();
     if (config.command === 'deploy') await cleanUpAfterKill(config);
   } catch (error) {
     core.warning(redact(`post-step cleanup: ${errorMessage(error)}`));
   }
+}
+
+/** Masks the secret inputs, then reads and validates every setting (inputs and baton.yml). */
+function readSettings(): { context: RunContext; config: Config } {
+  maskSecretInputs();
+  const context = readRunContext(process.env);
+  const config = loadConfig({
+    getInput: (name) => core.getInput(name),
+    readFile: (path) => readOptional(resolve(context.workspace, path)),
+    context,
+  });
+  return { context, config };
 }
 
 function maskSecretInputs(): void {

@@ -8,7 +8,7 @@ import { planDeploy } from '../plan/deploy';
 import { toShell } from '../remote/shell';
 import type { RemoteHost } from '../remote/ssh';
 import { phaseTimer } from './deploy';
-import { connect, disconnect, lockAll, onEachHost } from './session';
+import { lockedSession, onEachHost } from './session';
 
 // Removes the site file, then tests and reloads nginx; if the test fails the file is put back.
 const UNPUBLISH =
@@ -28,28 +28,16 @@ export async function destroy(config: Config, context: RunContext): Promise<void
   }
   const plan = planDeploy(config, context, new Date());
   const { timed } = phaseTimer();
-  const hosts = await timed('Connect', () => connect(config));
-  try {
-    const owner = {
-      runUrl: plan.run.url,
-      release: `destroy of ${plan.app}`,
-      since: new Date().toISOString(),
-    };
-    const locks = await timed('Lock', () => lockAll(hosts, plan.appDir, owner, plan.lockTimeoutSeconds));
-    try {
-      await timed('Destroy', () =>
-        onEachHost(hosts, async (host) => {
-          await step('removed the nginx site', () => unpublish(host, plan.proxy), host.label);
-          await step('removed containers and images', () => removeContainers(host, plan.app), host.label);
-          await step(`removed ${plan.appDir}`, () => removeState(host, plan.appDir), host.label);
-        }),
-      );
-    } finally {
-      await locks.release();
-    }
-  } finally {
-    disconnect(hosts);
-  }
+  const hosts = await lockedSession(config, plan, `destroy of ${plan.app}`, timed, async (hosts) => {
+    await timed('Destroy', () =>
+      onEachHost(hosts, async (host) => {
+        await step('removed the nginx site', () => unpublish(host, plan.proxy), host.label);
+        await step('removed containers and images', () => removeContainers(host, plan.app), host.label);
+        await step(`removed ${plan.appDir}`, () => removeState(host, plan.appDir), host.label);
+      }),
+    );
+    return hosts;
+  });
   core.info(`Destroyed ${plan.app} on ${hosts.length} host(s)`);
 }
 

@@ -18,7 +18,7 @@ import {
 } from './history';
 import { prune } from './prune';
 import { type Launch, rollOut } from './rollout';
-import { connect, disconnect, lockAll, onEachHost } from './session';
+import { lockedSession, onEachHost } from './session';
 
 /**
  * Brings back an earlier release (the previous successful one, or `release`): its stopped container is
@@ -31,39 +31,26 @@ export async function rollback(
 ): Promise<DeployResult> {
   const base = planDeploy(config, context, new Date());
   const { phases, timed } = timer;
-  const hosts = await timed('Connect', () => connect(config));
-  try {
-    const owner = {
-      runUrl: base.run.url,
-      release: `rollback of ${base.app}`,
-      since: new Date().toISOString(),
+  return lockedSession(config, base, `rollback of ${base.app}`, timed, async (hosts) => {
+    const histories = await onEachHost(hosts, (host) => readHistory(host, base.appDir));
+    const target = chooseTarget(histories, config.release, hosts);
+    const plan = rollbackPlan(base, target);
+    const current = histories[0]?.current;
+    core.info(
+      `Rolling ${plan.app} back from ${current ?? '(none)'} to release ${target.id} (${target.image})`,
+    );
+    const checks = await bringBack(plan, hosts, timed, target, histories);
+    const retained = await keptReleases(hosts[0], plan);
+    return {
+      plan,
+      commit: target.commit,
+      image: target.image,
+      previousRelease: current,
+      phases,
+      checks,
+      retained,
     };
-    const locks = await timed('Lock', () => lockAll(hosts, base.appDir, owner, base.lockTimeoutSeconds));
-    try {
-      const histories = await onEachHost(hosts, (host) => readHistory(host, base.appDir));
-      const target = chooseTarget(histories, config.release, hosts);
-      const plan = rollbackPlan(base, target);
-      const current = histories[0]?.current;
-      core.info(
-        `Rolling ${plan.app} back from ${current ?? '(none)'} to release ${target.id} (${target.image})`,
-      );
-      const checks = await bringBack(plan, hosts, timed, target, histories);
-      const retained = await keptReleases(hosts[0], plan);
-      return {
-        plan,
-        commit: target.commit,
-        image: target.image,
-        previousRelease: current,
-        phases,
-        checks,
-        retained,
-      };
-    } finally {
-      await locks.release();
-    }
-  } finally {
-    disconnect(hosts);
-  }
+  });
 }
 
 function chooseTarget(histories: History[], requested: string, hosts: RemoteHost[]): ReleaseRecord {

@@ -44,4 +44,29 @@ export async function lockAll(
   return { release };
 }
 
+/**
+ * Connect, take the app's lock on every host, do the work, let go, disconnect: the frame of every
+ * command that changes hosts. `what` names the holder in the lock, e.g. "rollback of web".
+ */
+export async function lockedSession<T>(
+  config: Config,
+  plan: { appDir: string; lockTimeoutSeconds: number; run: { url: string } },
+  what: string,
+  timed: <R>(name: string, work: () => Promise<R>) => Promise<R>,
+  work: (hosts: RemoteHost[]) => Promise<T>,
+): Promise<T> {
+  const hosts = await timed('Connect', () => connect(config));
+  try {
+    const owner = { runUrl: plan.run.url, release: what, since: new Date().toISOString() };
+    const locks = await timed('Lock', () => lockAll(hosts, plan.appDir, owner, plan.lockTimeoutSeconds));
+    try {
+      return await work(hosts);
+    } finally {
+      await locks.release();
+    }
+  } finally {
+    disconnect(hosts);
+  }
+}
+
 export { onEachHost };
