@@ -1,14 +1,12 @@
-import { rmSync } from 'node:fs';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAction } from './support/action';
-import { appContainers, engine, removeAppContainers } from './support/docker';
+import { appContainers, engine, removeApp } from './support/docker';
 import { hostInputs, readTestHost } from './support/host';
 import { startLoad } from './support/load';
 
 const host = readTestHost();
 const app = 'chk';
-const siteFile = `${host.NGINX_CONF_DIR}/baton-${app}.conf`;
 let commit = 0;
 
 function deploy(version: string, inputs: Record<string, string>, files: Record<string, string> = {}) {
@@ -32,14 +30,12 @@ function lines(stdout: string): string[] {
 
 describe('Dokku-compatible checks against the loopback host', () => {
   beforeAll(async () => {
-    await removeAppContainers(host, app);
-    rmSync(siteFile, { force: true });
+    await removeApp(host, app);
     const first = await deploy('v1', { 'default-checks-wait': '0' });
     expect(first.code, first.stdout).toBe(0);
   });
   afterAll(async () => {
-    await removeAppContainers(host, app);
-    rmSync(siteFile, { force: true });
+    await removeApp(host, app);
   });
 
   it('passes a slowly booting app after failed attempts, as Dokku would, without waiting WAIT each time', async () => {

@@ -1,7 +1,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type ActionRun, runAction } from './support/action';
-import { appContainers, removeAppContainers } from './support/docker';
+import { appContainers, removeApp } from './support/docker';
 import { hostInputs, readTestHost } from './support/host';
 import { startLoad } from './support/load';
 
@@ -39,7 +39,7 @@ async function waitForContainers(count: number) {
 describe('zero-downtime deploy to the loopback host', () => {
   const runs: ActionRun[] = [];
   beforeAll(async () => {
-    await removeAppContainers(host, app);
+    await removeApp(host, app);
     rmSync(`${host.NGINX_CONF_DIR}/baton-${app}.conf`, { force: true });
   });
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ActionRun, runAction } from './support/action';
-import { appContainers, removeAppContainers } from './support/docker';
+import { appContainers, removeApp } from './support/docker';
 import { hostInputs, readTestHost } from './support/host';
 import { startLoad } from './support/load';
 
@@ -36,12 +36,10 @@ function otherHostKey(): string {
 
 describe('failures are clear and change nothing', () => {
   beforeAll(async () => {
-    await removeAppContainers(host, app);
-    rmSync(siteFile, { force: true });
+    await removeApp(host, app);
   });
   afterAll(async () => {
-    await removeAppContainers(host, app);
-    rmSync(siteFile, { force: true });
+    await removeApp(host, app);
   });
 
   it('refuses a host whose key does not match known-hosts, before building anything', async () => {

@@ -1,10 +1,9 @@
-import { rmSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ActionRun, runAction } from './support/action';
-import { removeAppContainers } from './support/docker';
+import { removeApp } from './support/docker';
 import { writePayload } from './support/github-payloads';
 import { type StandIn, startStandIn } from './support/github-standin';
 import { hostInputs, readTestHost } from './support/host';
@@ -13,7 +12,6 @@ const host = readTestHost();
 const app = 'gh';
 const TOKEN = 'ghs_baton_test_token_9f2c41';
 const SECRET = 'gh-secret-value-71d0aa';
-const siteFile = `${host.NGINX_CONF_DIR}/baton-${app}.conf`;
 const runs: ActionRun[] = [];
 let standIn: StandIn;
 let commit = 0;
@@ -54,13 +52,11 @@ async function deploy(
 describe('reporting to GitHub (against a stand-in checked with the official OpenAPI description)', () => {
   beforeAll(async () => {
     standIn = await startStandIn({ token: TOKEN });
-    await removeAppContainers(host, app);
-    rmSync(siteFile, { force: true });
+    await removeApp(host, app);
   });
   afterAll(async () => {
     await standIn.close();
-    await removeAppContainers(host, app);
-    rmSync(siteFile, { force: true });
+    await removeApp(host, app);
   });
 
   it('a push deploy creates one deployment: in_progress, then success with the URLs', async () => {

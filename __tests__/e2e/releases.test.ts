@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ActionRun, postEnv, runAction, startAction } from './support/action';
-import { appContainers, removeAppContainers } from './support/docker';
+import { appContainers, removeApp } from './support/docker';
 import { hostInputs, readTestHost } from './support/host';
 import { startLoad } from './support/load';
 
@@ -78,12 +78,10 @@ function snapshot(): string {
 
 describe('releases, history, lock, rollback, plan, destroy', () => {
   beforeAll(async () => {
-    await removeAppContainers(host, app);
-    rmSync(siteFile, { force: true });
+    await removeApp(host, app);
   });
   afterAll(async () => {
-    await removeAppContainers(host, app);
-    rmSync(siteFile, { force: true });
+    await removeApp(host, app);
   });
 
   it('keeps the history of three deploys on the host, and status prints it', async () => {

@@ -16,10 +16,11 @@ export async function appContainers(host: TestHost, app: string) {
   }));
 }
 
-/** Removes every trace of an app from the test host: containers, nginx file, state dir. */
-export async function removeAppContainers(host: TestHost, app: string): Promise<void> {
+/** Removes every trace of an app from the test host: containers, nginx site file, state dir. */
+export async function removeApp(host: TestHost, app: string): Promise<void> {
   for (const container of await appContainers(host, app)) {
     await engine(host).getContainer(container.name).remove({ force: true });
   }
+  rmSync(`${host.NGINX_CONF_DIR}/baton-${app}.conf`, { force: true });
   rmSync(`${host.BATON_TEST_ROOT}/state/${app}`, { recursive: true, force: true });
 }
