@@ -66026,7 +66026,7 @@ function utils_toCommandValue(input) {
  * @returns The command properties to send with the actual annotation command
  * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
  */
-function utils_toCommandProperties(annotationProperties) {
+function toCommandProperties(annotationProperties) {
     if (!Object.keys(annotationProperties).length) {
         return {};
     }
@@ -68837,7 +68837,7 @@ function core_debug(message) {
  * @param properties optional properties to add to the annotation.
  */
 function core_error(message, properties = {}) {
-    command_issueCommand('error', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('error', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a warning issue
@@ -68845,7 +68845,7 @@ function core_error(message, properties = {}) {
  * @param properties optional properties to add to the annotation.
  */
 function core_warning(message, properties = {}) {
-    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a notice issue
@@ -68853,7 +68853,7 @@ function core_warning(message, properties = {}) {
  * @param properties optional properties to add to the annotation.
  */
 function notice(message, properties = {}) {
-    issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Writes info to log with console.log.
@@ -69499,50 +69499,31 @@ function imageReference(image) {
     return `${image.repository}:${image.tag ?? 'latest'}`;
 }
 
-;// CONCATENATED MODULE: ./src/config/settings.ts
-// Every setting Baton reads, with its default. Each is an action input of the same name and, except
-// the secret ones, a top-level key of baton.yml. action.yml lists the same names (a test checks it).
-const SETTINGS = {
-    command: { default: 'deploy', file: false },
-    release: { default: '', file: false },
-    confirm: { default: '', file: false },
-    config: { default: 'baton.yml', file: false },
-    app: { default: '', file: true },
-    environment: { default: 'production', file: true },
-    image: { default: '', file: true },
-    build: { default: 'true', file: true },
-    context: { default: '.', file: true },
-    dockerfile: { default: '', file: true },
-    'build-args': { default: '', file: true },
-    'registry-username': { default: '', file: true },
-    'registry-password': { default: '', file: false },
-    'github-token': { default: '', file: false },
-    hosts: { default: '', file: true },
-    'ssh-key': { default: '', file: false },
-    'known-hosts': { default: '', file: true },
-    'trust-first-use': { default: 'false', file: true },
-    'app-port': { default: '80', file: true },
-    domain: { default: '', file: true },
-    env: { default: '', file: true },
-    secrets: { default: '', file: false },
-    checks: { default: '', file: true },
-    'healthcheck-path': { default: '', file: true },
-    'skip-checks': { default: 'false', file: true },
-    'checks-timing': { default: 'fast', file: true },
-    'default-checks-wait': { default: '10', file: true },
-    'ready-path': { default: '/', file: true },
-    'ready-timeout': { default: '60', file: true },
-    'retire-after': { default: '60', file: true },
-    'nginx-listen': { default: '80', file: true },
-    'nginx-conf-dir': { default: '/etc/nginx/conf.d', file: true },
-    'nginx-test-command': { default: 'nginx -t', file: true },
-    'nginx-reload-command': { default: 'nginx -s reload', file: true },
-    'state-dir': { default: '/var/lib/baton', file: true },
-    'keep-releases': { default: '5', file: true },
-    'lock-timeout': { default: '600', file: true },
-};
-function isSettingName(name) {
-    return Object.hasOwn(SETTINGS, name);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/config/resources.ts
+
+/** A memory size as docker run --memory takes it: a number with an optional b, k, m or g unit (min 6m). */
+function memoryLimit(text, source) {
+    if (!text)
+        return '';
+    const match = /^(\d+(?:\.\d+)?)([bkmg]?)$/i.exec(text);
+    const units = { '': 1, b: 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30 };
+    const bytes = match ? Number(match[1]) * (units[(match[2] ?? '').toLowerCase()] ?? 1) : NaN;
+    if (!match)
+        throw new ConfigError(`"${text}" is not a memory size; expected e.g. 512m or 1g`, source);
+    if (bytes < 6 * 2 ** 20)
+        throw new ConfigError(`"${text}" is below Docker's minimum of 6m`, source);
+    return text.toLowerCase();
+}
+/** A CPU count as docker run --cpus takes it, e.g. 0.5 or 2. */
+function cpuLimit(text, source) {
+    if (!text)
+        return '';
+    if (!/^\d+(?:\.\d{1,2})?$/.test(text) || Number(text) <= 0 || Number(text) > 1024) {
+        throw new ConfigError(`"${text}" is not a CPU count; expected e.g. 0.5 or 2`, source);
+    }
+    return text;
 }
 
 // EXTERNAL MODULE: ./node_modules/shell-quote/index.js
@@ -69646,6 +69627,215 @@ function describe(value) {
     return typeof value === 'object' ? 'a mapping' : typeof value;
 }
 
+;// CONCATENATED MODULE: ./src/config/preview.ts
+
+
+
+
+
+/** There is nothing to do for this event (said as a notice, the step succeeds). */
+class NothingToDo extends Error {
+    name = 'NothingToDo';
+}
+const PLACEHOLDER = /\{([^{}]*)\}/g;
+const PLACEHOLDERS = ['number', 'app', 'branch'];
+const LABEL_MAX = 63;
+function previewApp(base, number) {
+    return `${base}-pr-${number}`;
+}
+/** The number of the PR an app name belongs to, when it is a preview of `base`. */
+function previewNumber(base, app) {
+    const match = new RegExp(`^${base}-pr-([1-9][0-9]{0,9})$`).exec(app);
+    return match ? Number(match[1]) : undefined;
+}
+/**
+ * Whether this event deploys (or removes) a preview. Refuses a fork's PR unless forks are allowed; a
+ * closed fork PR that could not have a preview is NothingToDo.
+ */
+function decidePreview(settings, event, base, baseSource) {
+    const pr = event.pullRequest;
+    if (settings.mode === 'true' && !settings.domain) {
+        throw new ConfigError('preview is true: set preview-domain, e.g. pr-{number}.preview.example.com', {
+            kind: 'input',
+            name: 'preview-domain',
+        });
+    }
+    if (!pr || settings.mode === 'false' || !settings.domain)
+        return undefined;
+    const remove = event.action === 'closed';
+    if (pr.fork && !settings.allowForks) {
+        if (remove)
+            throw new NothingToDo(`pull request #${pr.number} comes from a fork: it had no preview`);
+        throw new ConfigError(`pull request #${pr.number} comes from a fork (${pr.headRepo || 'a deleted repository'}): its code would ` +
+            'run on your servers, so Baton does not deploy it. Set preview-allow-forks: true to allow this ' +
+            '(read "Previews of pull requests from forks" in the README first)', settings.allowForksSource);
+    }
+    const app = previewApp(base, pr.number);
+    if (app.length > LABEL_MAX) {
+        throw new ConfigError(`the preview app name ${app} is longer than ${LABEL_MAX} characters: choose a shorter app name`, baseSource);
+    }
+    const domain = previewDomain(settings.domain, { number: pr.number, app: base, branch: pr.headRef });
+    return { number: pr.number, base, app, domain, remove };
+}
+/** Checks a preview-domain template: known placeholders, one that tells PRs apart, a valid result. */
+function checkPreviewDomain(template, source) {
+    if (!template)
+        return;
+    for (const [, name] of template.matchAll(PLACEHOLDER)) {
+        if (!PLACEHOLDERS.includes(name)) {
+            throw new ConfigError(`unknown placeholder {${name}}; use ${PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`, source);
+        }
+    }
+    if (!/\{(?:number|branch)\}/.test(template)) {
+        throw new ConfigError(`"${template}" needs {number} or {branch}, so that each pull request gets its own host name`, source);
+    }
+    const sample = previewDomain(template, { number: 12345, app: 'app', branch: 'feature-x' });
+    if (!isDomain(sample)) {
+        throw new ConfigError(`"${template}" does not make a valid host name (e.g. ${sample})`, source);
+    }
+}
+/** Fills the template; {branch} becomes a DNS label, shortened with a hash when the label is too long. */
+function previewDomain(template, values) {
+    const slug = branchSlug(values.branch);
+    const fill = (branch) => template
+        .replace(PLACEHOLDER, (_, name) => name === 'number' ? String(values.number) : name === 'app' ? values.app : branch)
+        .toLowerCase();
+    const domain = fill(slug);
+    const excess = Math.max(...domain.split('.').map((label) => label.length)) - LABEL_MAX;
+    if (excess <= 0 || !template.includes('{branch}'))
+        return domain;
+    const hash = (0,external_node_crypto_.createHash)('sha256').update(values.branch).digest('hex').slice(0, 6);
+    const kept = slug.slice(0, Math.max(0, slug.length - excess - hash.length - 1)).replace(/-+$/, '');
+    return fill(kept ? `${kept}-${hash}` : hash);
+}
+/** A branch name as a DNS label: a-z, 0-9 and single dashes, e.g. Feature/Login_Page -> feature-login-page. */
+function branchSlug(branch) {
+    const slug = branch
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-+|-+$/g, '');
+    if (slug)
+        return slug;
+    return `b-${(0,external_node_crypto_.createHash)('sha256').update(branch).digest('hex').slice(0, 6)}`;
+}
+function isDomain(text) {
+    return /^(?=.{1,253}$)(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i.test(text);
+}
+/**
+ * The configuration of one PR's preview: its app, host name and GitHub environment; the preview hosts,
+ * env and resources; and no production secret unless preview-inherit-secrets is set. Pure.
+ */
+function applyPreview(config, target) {
+    const settings = config.previews;
+    const env = { ...config.env, ...settings.env };
+    const secrets = settings.inheritSecrets ? { ...config.secrets, ...settings.secrets } : settings.secrets;
+    for (const key of Object.keys(secrets)) {
+        if (key in env) {
+            throw new ConfigError(`${key} is both a variable (env or preview-env) and a secret of previews`, settings.secretsSource);
+        }
+    }
+    return {
+        ...config,
+        app: target.app,
+        environment: `pr-${target.number}`,
+        domain: target.domain,
+        hosts: settings.hosts.length ? settings.hosts : config.hosts,
+        env,
+        secrets,
+        resources: {
+            memory: settings.resources.memory || config.resources.memory,
+            cpus: settings.resources.cpus || config.resources.cpus,
+        },
+        preview: target,
+    };
+}
+/** Reads and checks the preview-* settings (and max-previews). */
+function readPreviewSettings(get) {
+    const str = (name) => asString(get(name).value, get(name).source);
+    const mode = str('preview').toLowerCase();
+    if (mode !== 'auto' && mode !== 'true' && mode !== 'false') {
+        throw new ConfigError(`"${mode}" is not a preview mode; expected auto, true or false`, get('preview').source);
+    }
+    const domain = str('preview-domain').toLowerCase();
+    checkPreviewDomain(domain, get('preview-domain').source);
+    const hosts = get('preview-hosts');
+    return {
+        mode,
+        domain,
+        domainSource: get('preview-domain').source,
+        hosts: asList(hosts.value, hosts.source).map((text) => parseHost(text, hosts.source)),
+        env: asKeyValues(get('preview-env').value, get('preview-env').source),
+        secrets: asKeyValues(get('preview-secrets').value, get('preview-secrets').source, true),
+        secretsSource: get('preview-secrets').source,
+        inheritSecrets: asBoolean(get('preview-inherit-secrets').value, get('preview-inherit-secrets').source),
+        allowForks: asBoolean(get('preview-allow-forks').value, get('preview-allow-forks').source),
+        allowForksSource: get('preview-allow-forks').source,
+        max: asInteger(get('max-previews').value, get('max-previews').source, 0, 1000),
+        resources: {
+            memory: memoryLimit(str('preview-memory'), get('preview-memory').source),
+            cpus: cpuLimit(str('preview-cpus'), get('preview-cpus').source),
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/config/settings.ts
+// Every setting Baton reads, with its default. Each is an action input of the same name and, except
+// the secret ones, a top-level key of baton.yml. action.yml lists the same names (a test checks it).
+const SETTINGS = {
+    command: { default: 'deploy', file: false },
+    release: { default: '', file: false },
+    confirm: { default: '', file: false },
+    config: { default: 'baton.yml', file: false },
+    app: { default: '', file: true },
+    environment: { default: 'production', file: true },
+    image: { default: '', file: true },
+    build: { default: 'true', file: true },
+    context: { default: '.', file: true },
+    dockerfile: { default: '', file: true },
+    'build-args': { default: '', file: true },
+    'registry-username': { default: '', file: true },
+    'registry-password': { default: '', file: false },
+    'github-token': { default: '', file: false },
+    hosts: { default: '', file: true },
+    'ssh-key': { default: '', file: false },
+    'known-hosts': { default: '', file: true },
+    'trust-first-use': { default: 'false', file: true },
+    'app-port': { default: '80', file: true },
+    domain: { default: '', file: true },
+    env: { default: '', file: true },
+    secrets: { default: '', file: false },
+    checks: { default: '', file: true },
+    'healthcheck-path': { default: '', file: true },
+    'skip-checks': { default: 'false', file: true },
+    'checks-timing': { default: 'fast', file: true },
+    'default-checks-wait': { default: '10', file: true },
+    'ready-path': { default: '/', file: true },
+    'ready-timeout': { default: '60', file: true },
+    'retire-after': { default: '60', file: true },
+    'nginx-listen': { default: '80', file: true },
+    'nginx-conf-dir': { default: '/etc/nginx/conf.d', file: true },
+    'nginx-test-command': { default: 'nginx -t', file: true },
+    'nginx-reload-command': { default: 'nginx -s reload', file: true },
+    'state-dir': { default: '/var/lib/baton', file: true },
+    'keep-releases': { default: '5', file: true },
+    'lock-timeout': { default: '600', file: true },
+    memory: { default: '', file: true },
+    cpus: { default: '', file: true },
+    preview: { default: 'auto', file: true },
+    'preview-domain': { default: '', file: true },
+    'preview-hosts': { default: '', file: true },
+    'preview-env': { default: '', file: true },
+    'preview-secrets': { default: '', file: false },
+    'preview-inherit-secrets': { default: 'false', file: true },
+    'preview-allow-forks': { default: 'false', file: true },
+    'preview-memory': { default: '', file: true },
+    'preview-cpus': { default: '', file: true },
+    'max-previews': { default: '10', file: true },
+};
+function isSettingName(name) {
+    return Object.hasOwn(SETTINGS, name);
+}
+
 ;// CONCATENATED MODULE: ./src/config/index.ts
 
 
@@ -69654,9 +69844,10 @@ function describe(value) {
 
 
 
-const COMMANDS = ['deploy', 'rollback', 'destroy', 'plan', 'status'];
+
+
+const COMMANDS = ['deploy', 'rollback', 'destroy', 'plan', 'status', 'prune-previews'];
 const APP_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-const config_DOMAIN = /^(?=.{1,253}$)(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
 /** Reads inputs and baton.yml (inputs win), validates every value, and fills in defaults. Pure. */
 function loadConfig(sources) {
     const file = readConfigFile(sources);
@@ -69680,19 +69871,23 @@ function loadConfig(sources) {
     if (!APP_NAME.test(app)) {
         throw new ConfigError(`"${app}" is not a valid app name: use a-z, 0-9 and -, at most 63 characters`, get('app').source);
     }
+    const previews = readPreviewSettings(get);
+    const event = sources.event ?? { name: '', action: '', sha: context.sha };
+    const preview = decidePreview(previews, event, app, get('app').source);
     const build = asBoolean(get('build').value, get('build').source);
     const image = resolveImage(str('image') || defaultImage(context.repository), build, get('image').source);
     const context_ = str('context') || '.';
     const hostsRaw = get('hosts');
     const hosts = asList(hostsRaw.value, hostsRaw.source).map((text) => parseHost(text, hostsRaw.source));
-    if (hosts.length === 0)
+    const previewHosts = (preview || command === 'prune-previews') && previews.hosts.length > 0;
+    if (hosts.length === 0 && !previewHosts)
         throw new ConfigError('at least one host is required (user@host[:port])', hostsRaw.source);
     const privateKey = str('ssh-key');
     if (!privateKey)
         throw new ConfigError('an SSH private key is required', get('ssh-key').source);
     const domain = str('domain');
-    const needsDomain = command === 'deploy' || command === 'rollback' || command === 'plan';
-    if (!config_DOMAIN.test(domain) && (needsDomain || domain)) {
+    const needsDomain = !preview && (command === 'deploy' || command === 'rollback' || command === 'plan');
+    if (!isDomain(domain) && (needsDomain || domain)) {
         throw new ConfigError(domain ? `"${domain}" is not a domain name` : 'a domain is required: nginx routes it to the app', get('domain').source);
     }
     const readyPath = checkPath(str('ready-path'), get('ready-path').source);
@@ -69706,8 +69901,8 @@ function loadConfig(sources) {
     if (release && !/^[\w.-]+$/.test(release)) {
         throw new ConfigError(`"${release}" is not a release id (see the status command)`, get('release').source);
     }
-    return {
-        command: command,
+    const config = {
+        command: preview?.remove && command === 'deploy' ? 'destroy' : command,
         environment: environmentName(str('environment'), get('environment').source),
         release,
         confirm: str('confirm'),
@@ -69755,7 +69950,13 @@ function loadConfig(sources) {
         stateDir: absolutePath(str('state-dir'), get('state-dir').source),
         keepReleases: int('keep-releases', 1, 100),
         lockTimeoutSeconds: int('lock-timeout', 0, 86_400),
+        resources: {
+            memory: memoryLimit(str('memory'), get('memory').source),
+            cpus: cpuLimit(str('cpus'), get('cpus').source),
+        },
+        previews,
     };
+    return preview ? applyPreview(config, preview) : config;
 }
 function readConfigFile(sources) {
     const given = sources.getInput('config');
@@ -75206,26 +75407,33 @@ function createClient(token) {
 }
 
 ;// CONCATENATED MODULE: ./src/github/event.ts
+function isPullRequestEvent(name) {
+    return name === 'pull_request' || name === 'pull_request_target';
+}
 function readEvent(name, payload, context) {
     const pr = payload.pull_request;
-    if ((name === 'pull_request' || name === 'pull_request_target') && pr) {
+    const action = typeof payload.action === 'string' ? payload.action : '';
+    if (isPullRequestEvent(name) && pr) {
         const head = (pr.head ?? {});
         const base = (pr.base ?? {});
-        const headRepo = (head.repo ?? {});
-        const baseRepo = (base.repo ?? {});
+        const headRepo = String((head.repo ?? {}).full_name ?? '');
+        const baseRepo = String((base.repo ?? {}).full_name ?? '');
         const headSha = String(head.sha ?? context.sha);
         return {
             name,
+            action,
             sha: headSha,
             pullRequest: {
                 number: Number(pr.number),
                 headSha,
                 headRef: String(head.ref ?? ''),
-                fork: Boolean(headRepo.full_name && baseRepo.full_name && headRepo.full_name !== baseRepo.full_name),
+                headRepo,
+                // A deleted fork has no head repo: treat it as a fork too.
+                fork: headRepo === '' ? Boolean(baseRepo) : Boolean(baseRepo) && headRepo !== baseRepo,
             },
         };
     }
-    return { name, sha: context.sha };
+    return { name, action, sha: context.sha };
 }
 
 ;// CONCATENATED MODULE: ./src/commands/docker.ts
@@ -75245,6 +75453,10 @@ function run(spec) {
         argv.push('--env', `${key}=${value}`);
     if (spec.envFile)
         argv.push('--env-file', spec.envFile);
+    if (spec.memory)
+        argv.push('--memory', spec.memory);
+    if (spec.cpus)
+        argv.push('--cpus', spec.cpus);
     argv.push('--log-opt', 'max-size=10m', '--log-opt', 'max-file=3', spec.image);
     return argv;
 }
@@ -75281,6 +75493,12 @@ function remove(container) {
 function appContainers(app, only = 'all') {
     const filter = only === 'running' ? ['--filter', 'status=running'] : ['--all'];
     return ['docker', 'ps', ...filter, '--filter', `label=baton.app=${app}`, '--format', '{{.Names}}'];
+}
+/** The app label of every container previewing `base`, one per line (all, or only the running ones). */
+function previewContainers(base, only) {
+    const filter = only === 'running' ? ['--filter', 'status=running'] : ['--all'];
+    const format = '{{index .Labels "baton.app"}}';
+    return ['docker', 'ps', ...filter, '--filter', `label=baton.preview-of=${base}`, '--format', format];
 }
 /** Prints "<name> <release label> <image id> <running>" per container. */
 function describeContainers(names) {
@@ -75714,7 +75932,7 @@ class Reporter {
             production_environment: this.settings.production,
             required_contexts: [],
             auto_merge: false,
-            description: `Baton: ${this.settings.app}`.slice(0, 140),
+            description: description(this.settings.app),
         }));
         const data = created?.data;
         this.deploymentId = data?.id;
@@ -75724,6 +75942,9 @@ class Reporter {
     }
     async succeeded(result) {
         await this.status('success', `Release ${result.plan.release} is live`);
+        // GitHub's auto_inactive skips transient environments (previews): retire their older deployments here.
+        if (this.settings.transient)
+            await this.deactivate('success', this.deploymentId);
         await this.comment({
             ...this.facts(true),
             release: result.plan.release,
@@ -75751,6 +75972,31 @@ class Reporter {
             },
         });
     }
+    /** The preview was removed: its deployments become inactive and the PR comment says so. */
+    async removed() {
+        await this.deactivate('any');
+        await this.comment({ ...this.facts(true), removed: true });
+    }
+    /**
+     * Marks this app's deployments to the environment inactive: those whose latest status is success, or
+     * all that are not inactive yet ('any').
+     */
+    async deactivate(which, except) {
+        const mine = await this.call('list the deployments', 'deployments: read', (client) => client.paginate(client.rest.repos.listDeployments, {
+            ...this.repo,
+            environment: this.settings.environment,
+            per_page: 100,
+        }));
+        for (const deployment of mine ?? []) {
+            if (deployment.id === except || deployment.description !== description(this.settings.app))
+                continue;
+            const latest = await this.call('read a deployment status', 'deployments: read', (client) => client.rest.repos.listDeploymentStatuses({ ...this.repo, deployment_id: deployment.id, per_page: 1 }));
+            const state = latest?.data[0]?.state;
+            if (state === 'inactive' || (which === 'success' && state !== 'success'))
+                continue;
+            await this.status('inactive', 'Replaced or removed', deployment.id);
+        }
+    }
     facts(ok) {
         return {
             app: this.settings.app,
@@ -75761,8 +76007,8 @@ class Reporter {
             runUrl: runUrl(this.context),
         };
     }
-    async status(state, description) {
-        const deploymentId = this.deploymentId;
+    async status(state, description, id = this.deploymentId) {
+        const deploymentId = id;
         if (!deploymentId)
             return;
         await this.call(`set the deployment status to ${state}`, 'deployments: write', (client) => client.rest.repos.createDeploymentStatus({
@@ -75808,6 +76054,9 @@ class Reporter {
         }
     }
 }
+function description(app) {
+    return `Baton: ${app}`.slice(0, 140);
+}
 
 ;// CONCATENATED MODULE: ./src/github/index.ts
 
@@ -75815,17 +76064,56 @@ class Reporter {
 
 
 
+
+/** The event that started the workflow (GITHUB_EVENT_NAME, GITHUB_EVENT_PATH). */
+function currentEvent(context) {
+    return readEvent(github_context.eventName, github_context.payload, context);
+}
 /** The GitHub side of a deploy, for the event that started the workflow; silent without a token. */
-function createReporter(config, context) {
-    const token = getInput('github-token');
-    const event = readEvent(github_context.eventName, github_context.payload, context);
-    return new Reporter(token && context.repository ? createClient(token) : undefined, {
+function createReporter(config, context, event = currentEvent(context)) {
+    return new Reporter(client(context), {
         app: config.app,
         environment: config.environment,
         url: `http://${config.domain}`,
-        transient: false,
-        production: config.environment === 'production',
+        transient: config.preview !== undefined,
+        production: config.environment === 'production' && !config.preview,
     }, event, context);
+}
+/** A reporter for a preview found on the hosts rather than named by the event (prune-previews). */
+function previewReporter(preview, context) {
+    const number = preview.preview?.number ?? 0;
+    const pullRequest = { number, headSha: '', headRef: '', headRepo: '', fork: false };
+    return createReporter(preview, context, { name: 'prune-previews', action: '', sha: '', pullRequest });
+}
+/** Asks GitHub whether a pull request is still open; 'unknown' (with a warning) when it cannot tell. */
+async function pullState(context, number) {
+    const [owner = '', repo = ''] = context.repository.split('/');
+    try {
+        const { data } = await client(context).rest.pulls.get({
+            owner,
+            repo,
+            pull_number: number,
+        });
+        return data.state === 'closed' ? 'closed' : 'open';
+    }
+    catch (error) {
+        const status = error.status;
+        const hint = status === 403 ? ' The workflow needs `permissions: pull-requests: read`.' : '';
+        core_warning(`Could not read pull request #${number} (${status ?? 'no answer'}: ${errorMessage(error)}); its preview is kept.${hint}`);
+        return 'unknown';
+    }
+}
+function hasToken() {
+    return getInput('github-token') !== '';
+}
+let clients;
+function client(context) {
+    const token = getInput('github-token');
+    if (!token || !context.repository)
+        return undefined;
+    if (clients?.token !== token)
+        clients = { token, client: createClient(token) };
+    return clients.client;
 }
 
 ;// CONCATENATED MODULE: external "node:os"
@@ -75992,6 +76280,9 @@ function planDeploy(config, context, now) {
         'baton.ref': context.ref,
         'baton.actor': context.actor,
         'baton.run-url': runUrl(context),
+        ...(config.preview
+            ? { 'baton.preview-of': config.preview.base, 'baton.pr': String(config.preview.number) }
+            : {}),
     };
     return {
         app: config.app,
@@ -76019,6 +76310,8 @@ function planDeploy(config, context, now) {
             labels,
             env: { ...('PORT' in config.secrets ? {} : { PORT: String(config.appPort) }), ...config.env },
             envFile: envFile?.path,
+            memory: config.resources.memory,
+            cpus: config.resources.cpus,
         },
         envFile,
         checks: config.checks,
@@ -77098,8 +77391,6 @@ class NodeSSH {
     }
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/remote/known-hosts.ts
 
 /** SHA256 fingerprint as OpenSSH prints it. */
@@ -77626,6 +77917,174 @@ async function cleanUpAfterKill(config) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/release/destroy.ts
+
+
+
+
+
+
+
+
+// Removes the site file, then tests and reloads nginx; if the test fails the file is put back.
+const UNPUBLISH = '[ -e "$1" ] || exit 0; mv -f "$1" "$1.baton-removed" || exit 97; ' +
+    'if eval "$2"; then rm -f "$1.baton-removed"; eval "$3" || exit 99; else mv -f "$1.baton-removed" "$1"; exit 98; fi';
+/**
+ * Removes the app from every host: containers, images, nginx file (tested, reloaded), env files, state.
+ * A pull request's preview needs no confirmation: closing the PR is the confirmation.
+ */
+async function destroy(config, context) {
+    if (!config.preview && config.confirm !== config.app) {
+        throw new ConfigError(`destroy removes ${config.app} from every host: set confirm: ${config.app} to go ahead`, {
+            kind: 'input',
+            name: 'confirm',
+        });
+    }
+    const plan = planDeploy(config, context, new Date());
+    const { timed } = phaseTimer();
+    const hosts = await lockedSession(config, plan, `destroy of ${plan.app}`, timed, async (hosts) => {
+        await timed('Destroy', () => removeApp(hosts, plan));
+        return hosts;
+    });
+    info(`Destroyed ${plan.app} on ${hosts.length} host(s)`);
+}
+/** The work of destroy on hosts already connected and locked for the app. */
+async function removeApp(hosts, plan) {
+    await onEachHost(hosts, async (host) => {
+        await step('removed the nginx site', () => unpublish(host, plan.proxy), host.label);
+        await step('removed containers and images', () => removeContainers(host, plan.app), host.label);
+        await step(`removed ${plan.appDir}`, () => removeState(host, plan.appDir), host.label);
+    });
+}
+async function unpublish(host, proxy) {
+    const args = [proxy.file, toShell(proxy.testCommand), toShell(proxy.reloadCommand)];
+    const result = await host.run(['sh', '-c', UNPUBLISH, 'baton-unpublish', ...args], { allowFailure: true });
+    if (result.code === 0)
+        return;
+    const output = `${result.stderr}${result.stdout}`.trim().split('\n').slice(-5).join('\n');
+    throw new Error(`could not remove ${proxy.file} from nginx (exit ${result.code}), file kept:\n${output}`);
+}
+async function removeContainers(host, app) {
+    const names = (await host.run(appContainers(app))).stdout.split('\n').filter((name) => name.trim());
+    if (names.length === 0)
+        return;
+    const described = await host.run(describeContainers(names), { allowFailure: true });
+    const images = [
+        ...new Set(described.stdout
+            .split('\n')
+            .map((line) => line.trim().split(' ')[2])
+            .filter(Boolean)),
+    ];
+    await host.run(['docker', 'rm', '--force', '--volumes', ...names]);
+    if (images.length)
+        await host.run(removeImages(images), { allowFailure: true });
+}
+async function removeState(host, appDir) {
+    // The lock file goes with the directory; our lock stays valid until released (flock holds the inode).
+    await host.run(['rm', '-rf', appDir]);
+}
+
+;// CONCATENATED MODULE: ./src/release/previews.ts
+
+
+
+
+
+
+
+/** The numbers of the pull requests that have a preview (running or not) of `base` on the host. */
+async function previewsOn(host, config, only) {
+    const base = config.preview?.base ?? config.app;
+    const labels = (await host.run(previewContainers(base, only))).stdout.split('\n');
+    const dirs = only === 'all'
+        ? (await host.run(['ls', '-1', '--', config.stateDir], { allowFailure: true })).stdout.split('\n')
+        : [];
+    const numbers = [...labels, ...dirs].map((name) => previewNumber(base, name.trim()));
+    return [...new Set(numbers.filter((n) => n !== undefined))].sort((a, b) => a - b);
+}
+/** Fails a new preview when a host already runs max-previews others of the app. */
+async function checkCapacity(hosts, config) {
+    const preview = config.preview;
+    const max = config.previews.max;
+    if (!preview || max === 0)
+        return;
+    await onEachHost(hosts, async (host) => {
+        const others = (await previewsOn(host, config, 'running')).filter((n) => n !== preview.number);
+        if (others.length < max) {
+            info(`✓ ${others.length} other preview(s) of ${preview.base} on ${host.label} (max-previews: ${max})`);
+            return;
+        }
+        const list = others.map((n) => `#${n}`).join(', ');
+        throw new PhaseError('Capacity', `${others.length} previews of ${preview.base} already run here (max-previews: ${max}): ${list}. ` +
+            'Close one of those pull requests, run command: prune-previews to remove the closed ones, or raise max-previews', host.label);
+    });
+}
+/**
+ * Removes previews whose pull requests are closed, for when a close event was missed. `pullState` asks
+ * GitHub; `removed` reports a removal there (deployments inactive, PR comment).
+ */
+async function prunePreviews(config, context, timed, github) {
+    const scope = { ...config, hosts: config.previews.hosts.length ? config.previews.hosts : config.hosts };
+    const hosts = await timed('Connect', () => connect(scope));
+    try {
+        const found = await timed('Find', () => findPreviews(hosts, config));
+        await timed('Prune', async () => {
+            for (const preview of found) {
+                preview.state = await github.pullState(preview.number);
+                info(`#${preview.number} (${preview.app} on ${preview.hosts.join(', ')}): ${preview.state}`);
+                if (preview.state !== 'closed')
+                    continue;
+                const on = hosts.filter((host) => preview.hosts.includes(host.label));
+                const previewConfig = applyPreview(config, {
+                    number: preview.number,
+                    base: config.app,
+                    app: preview.app,
+                    domain: '',
+                    remove: true,
+                });
+                await removeLocked(on, previewConfig, context);
+                preview.removed = true;
+                await github.removed(previewConfig);
+            }
+        });
+        return found;
+    }
+    finally {
+        disconnect(hosts);
+    }
+}
+async function findPreviews(hosts, config) {
+    const byNumber = new Map();
+    const perHost = await onEachHost(hosts, (host) => previewsOn(host, config, 'all'));
+    perHost.forEach((numbers, index) => {
+        for (const number of numbers) {
+            const entry = byNumber.get(number) ?? {
+                number,
+                app: previewApp(config.app, number),
+                hosts: [],
+                state: 'unknown',
+                removed: false,
+            };
+            entry.hosts.push(hosts[index].label);
+            byNumber.set(number, entry);
+        }
+    });
+    const found = [...byNumber.values()].sort((a, b) => a.number - b.number);
+    info(`✓ ${found.length} preview(s) of ${config.app}: ${found.map((p) => `#${p.number}`).join(', ') || 'none'}`);
+    return found;
+}
+async function removeLocked(hosts, config, context) {
+    const plan = planDeploy(config, context, new Date());
+    const owner = { runUrl: plan.run.url, release: `prune-previews`, since: new Date().toISOString() };
+    const locks = await lockAll(hosts, plan.appDir, owner, plan.lockTimeoutSeconds);
+    try {
+        await removeApp(hosts, plan);
+    }
+    finally {
+        await locks.release();
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/release/prune.ts
 
 
@@ -77824,6 +78283,7 @@ async function undo(plan, started, switched, launch) {
 
 
 
+
 function phaseTimer() {
     const phases = [];
     const timed = async (name, work) => {
@@ -77840,6 +78300,8 @@ async function deploy(config, context, timer = phaseTimer()) {
     info(`Deploying ${plan.app} release ${plan.release} (${plan.image}) to ${plan.hosts.length} host(s)`);
     const hosts = await timed('Connect', () => connect(config));
     try {
+        if (config.preview)
+            await timed('Capacity', () => checkCapacity(hosts, config));
         const image = plan.build
             ? await timed('Build', () => buildAndPush(plan, context.workspace, context.runnerTemp))
             : plan.image;
@@ -77944,66 +78406,6 @@ async function retire(host, plan) {
         : 'no previous container';
     info(`✓ ${what} on ${host.label}`);
     await prune(host, plan.app, plan.appDir, plan.keepReleases);
-}
-
-;// CONCATENATED MODULE: ./src/release/destroy.ts
-
-
-
-
-
-
-
-
-// Removes the site file, then tests and reloads nginx; if the test fails the file is put back.
-const UNPUBLISH = '[ -e "$1" ] || exit 0; mv -f "$1" "$1.baton-removed" || exit 97; ' +
-    'if eval "$2"; then rm -f "$1.baton-removed"; eval "$3" || exit 99; else mv -f "$1.baton-removed" "$1"; exit 98; fi';
-/** Removes the app from every host: containers, images, nginx file (tested, reloaded), env files, state. */
-async function destroy(config, context) {
-    if (config.confirm !== config.app) {
-        throw new ConfigError(`destroy removes ${config.app} from every host: set confirm: ${config.app} to go ahead`, {
-            kind: 'input',
-            name: 'confirm',
-        });
-    }
-    const plan = planDeploy(config, context, new Date());
-    const { timed } = phaseTimer();
-    const hosts = await lockedSession(config, plan, `destroy of ${plan.app}`, timed, async (hosts) => {
-        await timed('Destroy', () => onEachHost(hosts, async (host) => {
-            await step('removed the nginx site', () => unpublish(host, plan.proxy), host.label);
-            await step('removed containers and images', () => removeContainers(host, plan.app), host.label);
-            await step(`removed ${plan.appDir}`, () => removeState(host, plan.appDir), host.label);
-        }));
-        return hosts;
-    });
-    info(`Destroyed ${plan.app} on ${hosts.length} host(s)`);
-}
-async function unpublish(host, proxy) {
-    const args = [proxy.file, toShell(proxy.testCommand), toShell(proxy.reloadCommand)];
-    const result = await host.run(['sh', '-c', UNPUBLISH, 'baton-unpublish', ...args], { allowFailure: true });
-    if (result.code === 0)
-        return;
-    const output = `${result.stderr}${result.stdout}`.trim().split('\n').slice(-5).join('\n');
-    throw new Error(`could not remove ${proxy.file} from nginx (exit ${result.code}), file kept:\n${output}`);
-}
-async function removeContainers(host, app) {
-    const names = (await host.run(appContainers(app))).stdout.split('\n').filter((name) => name.trim());
-    if (names.length === 0)
-        return;
-    const described = await host.run(describeContainers(names), { allowFailure: true });
-    const images = [
-        ...new Set(described.stdout
-            .split('\n')
-            .map((line) => line.trim().split(' ')[2])
-            .filter(Boolean)),
-    ];
-    await host.run(['docker', 'rm', '--force', '--volumes', ...names]);
-    if (images.length)
-        await host.run(removeImages(images), { allowFailure: true });
-}
-async function removeState(host, appDir) {
-    // The lock file goes with the directory; our lock stays valid until released (flock holds the inode).
-    await host.run(['rm', '-rf', appDir]);
 }
 
 ;// CONCATENATED MODULE: ./src/release/dry-run.ts
@@ -78345,6 +78747,35 @@ async function reportFailure(app, error, phases) {
 function escapeHtml(text) {
     return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
+/** The job summary of a destroy, or of a preview removed when its pull request closed. */
+async function reportRemoved(app, preview) {
+    const what = preview ? 'Preview removed' : 'Destroyed';
+    await write(summary_summary
+        .addHeading(`${what}: ${app}`, 3)
+        .addRaw('Containers, images, the nginx site, env files and release history are gone from every host.', true));
+}
+/** The job summary of prune-previews: every preview found, its pull request's state, what was done. */
+async function reportPrune(app, found) {
+    const removed = found.filter((preview) => preview.removed).length;
+    info(`Removed ${removed} of ${found.length} preview(s) of ${app}`);
+    await write(summary_summary
+        .addHeading(`Previews of ${app}: ${removed} removed, ${found.length - removed} kept`, 3)
+        .addTable([
+        ['Pull request', 'App', 'Hosts', 'State', 'Done'].map((data) => ({ data, header: true })),
+        ...found.map((p) => [
+            `#${p.number}`,
+            p.app,
+            p.hosts.join(', '),
+            p.state,
+            p.removed ? 'removed' : 'kept',
+        ]),
+    ]));
+}
+async function write(summary) {
+    await summary
+        .write()
+        .catch((error) => core_warning(`could not write the job summary: ${errorMessage(error)}`));
+}
 
 ;// CONCATENATED MODULE: ./src/main.ts
 
@@ -78362,7 +78793,10 @@ function escapeHtml(text) {
 
 
 
+
+
 const SECRET_INPUTS = ['registry-password', 'github-token', 'ssh-key'];
+const SECRET_LISTS = ['secrets', 'preview-secrets'];
 async function main_run() {
     if (getState('baton-post') === 'true')
         return runPost();
@@ -78381,6 +78815,12 @@ async function main_run() {
                 break;
             case 'destroy':
                 await destroy(config, context);
+                if (config.preview)
+                    await createReporter(config, context).removed();
+                await reportRemoved(config.app, config.preview !== undefined);
+                break;
+            case 'prune-previews':
+                await main_prune(config, context);
                 break;
             case 'plan':
                 await dryRun(config, context);
@@ -78391,8 +78831,21 @@ async function main_run() {
         }
     }
     catch (error) {
+        if (error instanceof NothingToDo)
+            return notice(`Baton: nothing to do: ${error.message}`);
         fail(error);
     }
+}
+/** Removes previews whose pull requests are closed (asking GitHub), reporting each removal there. */
+async function main_prune(config, context) {
+    if (!hasToken()) {
+        throw new ConfigError('prune-previews asks GitHub which pull requests are closed: it needs a token (the default github.token, with pull-requests: read)', { kind: 'input', name: 'github-token' });
+    }
+    const found = await prunePreviews(config, context, phaseTimer().timed, {
+        pullState: (number) => pullState(context, number),
+        removed: (preview) => previewReporter(preview, context).removed(),
+    });
+    await reportPrune(config.app, found);
 }
 /** A deploy or rollback, reported to GitHub (deployment, statuses, PR comment) and in the job summary. */
 async function main_release(config, context) {
@@ -78434,6 +78887,8 @@ async function runPost() {
             await cleanUpAfterKill(config);
     }
     catch (error) {
+        if (error instanceof NothingToDo)
+            return;
         core_warning(redact(`post-step cleanup: ${errorMessage(error)}`));
     }
 }
@@ -78445,15 +78900,18 @@ function readSettings() {
         getInput: (name) => getInput(name),
         readFile: (path) => readOptional((0,external_node_path_namespaceObject.resolve)(context.workspace, path)),
         context,
+        event: currentEvent(context),
     });
     return { context, config };
 }
 function maskSecretInputs() {
     for (const name of SECRET_INPUTS)
         registerSecret(getInput(name));
-    for (const line of getInput('secrets').split(/\r?\n/)) {
-        registerSecret(line);
-        registerSecret(line.slice(line.indexOf('=') + 1));
+    for (const name of SECRET_LISTS) {
+        for (const line of getInput(name).split(/\r?\n/)) {
+            registerSecret(line);
+            registerSecret(line.slice(line.indexOf('=') + 1));
+        }
     }
 }
 function readOptional(path) {

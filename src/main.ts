@@ -3,18 +3,21 @@ import { resolve } from 'node:path';
 import * as core from '@actions/core';
 import { type Config, loadConfig } from './config';
 import { type RunContext, readRunContext } from './config/context';
-import { createReporter } from './github';
-import { errorMessage, findCause, PhaseError } from './errors';
+import { NothingToDo } from './config/preview';
+import { createReporter, currentEvent, hasToken, previewReporter, pullState } from './github';
+import { ConfigError, errorMessage, findCause, PhaseError } from './errors';
 import { deploy, phaseTimer } from './release/deploy';
 import { destroy } from './release/destroy';
 import { cleanUpAfterKill } from './release/post';
 import { dryRun } from './release/dry-run';
 import { rollback } from './release/rollback';
 import { status } from './release/status';
-import { reportFailure, reportStatus, reportSuccess } from './report/summary';
+import { prunePreviews } from './release/previews';
+import { reportFailure, reportPrune, reportRemoved, reportStatus, reportSuccess } from './report/summary';
 import { redact, registerSecret } from './secrets';
 
 const SECRET_INPUTS = ['registry-password', 'github-token', 'ssh-key'];
+const SECRET_LISTS = ['secrets', 'preview-secrets'];
 
 export async function run(): Promise<void> {
   if (core.getState('baton-post') === 'true') return runPost();
@@ -31,6 +34,11 @@ export async function run(): Promise<void> {
         break;
       case 'destroy':
         await destroy(config, context);
+        if (config.preview) await createReporter(config, context).removed();
+        await reportRemoved(config.app, config.preview !== undefined);
+        break;
+      case 'prune-previews':
+        await prune(config, context);
         break;
       case 'plan':
         await dryRun(config, context);
@@ -40,8 +48,24 @@ export async function run(): Promise<void> {
         break;
     }
   } catch (error) {
+    if (error instanceof NothingToDo) return core.notice(`Baton: nothing to do: ${error.message}`);
     fail(error);
   }
+}
+
+/** Removes previews whose pull requests are closed (asking GitHub), reporting each removal there. */
+async function prune(config: Config, context: RunContext): Promise<void> {
+  if (!hasToken()) {
+    throw new ConfigError(
+      'prune-previews asks GitHub which pull requests are closed: it needs a token (the default github.token, with pull-requests: read)',
+      { kind: 'input', name: 'github-token' },
+    );
+  }
+  const found = await prunePreviews(config, context, phaseTimer().timed, {
+    pullState: (number) => pullState(context, number),
+    removed: (preview) => previewReporter(preview, context).removed(),
+  });
+  await reportPrune(config.app, found);
 }
 
 /** A deploy or rollback, reported to GitHub (deployment, statuses, PR comment) and in the job summary. */
@@ -80,6 +104,7 @@ async function runPost(): Promise<void> {
     const { config } = readSettings();
     if (config.command === 'deploy') await cleanUpAfterKill(config);
   } catch (error) {
+    if (error instanceof NothingToDo) return;
     core.warning(redact(`post-step cleanup: ${errorMessage(error)}`));
   }
 }
@@ -92,15 +117,18 @@ function readSettings(): { context: RunContext; config: Config } {
     getInput: (name) => core.getInput(name),
     readFile: (path) => readOptional(resolve(context.workspace, path)),
     context,
+    event: currentEvent(context),
   });
   return { context, config };
 }
 
 function maskSecretInputs(): void {
   for (const name of SECRET_INPUTS) registerSecret(core.getInput(name));
-  for (const line of core.getInput('secrets').split(/\r?\n/)) {
-    registerSecret(line);
-    registerSecret(line.slice(line.indexOf('=') + 1));
+  for (const name of SECRET_LISTS) {
+    for (const line of core.getInput(name).split(/\r?\n/)) {
+      registerSecret(line);
+      registerSecret(line.slice(line.indexOf('=') + 1));
+    }
   }
 }
 

@@ -45,7 +45,10 @@ describe('loadConfig defaults', () => {
       environment: 'production',
       release: '',
       confirm: '',
+      resources: { memory: '', cpus: '' },
+      previews: expect.objectContaining({ mode: 'auto', domain: '', max: 10, allowForks: false }),
     });
+    expect(config.preview).toBeUndefined();
     expect(config.image.tag).toBeUndefined();
     expect(config.image.digest).toBeUndefined();
   });
@@ -322,7 +325,7 @@ describe('loadConfig errors name the input or file:line', () => {
 
   it('refuses an unknown command', () => {
     expect(badInput({ command: 'redeploy' })).toBe(
-      'input "command": unknown command "redeploy"; expected one of: deploy, rollback, destroy, plan, status',
+      'input "command": unknown command "redeploy"; expected one of: deploy, rollback, destroy, plan, status, prune-previews',
     );
   });
 

@@ -17,10 +17,21 @@ const SPEC: docker.ContainerSpec = {
   labels: { 'baton.app': 'web', 'baton.release': '20240305-140709-0123456' },
   env: { PORT: '3000', GREETING: 'hello world; rm -rf /', EQUALS: 'a=b=c', EMPTY: '' },
   envFile: '/var/lib/baton/web/20240305-140709-0123456.env',
+  memory: '',
+  cpus: '',
 };
 
 describe('run', () => {
   const argv = docker.run(SPEC);
+
+  it('sets resource limits only when given', () => {
+    expect(argv).not.toContain('--memory');
+    expect(argv).not.toContain('--cpus');
+    const limited = docker.run({ ...SPEC, memory: '512m', cpus: '0.5' });
+    expect(valuesOf(limited, '--memory')).toEqual(['512m']);
+    expect(valuesOf(limited, '--cpus')).toEqual(['0.5']);
+    expect(limited.indexOf('--memory')).toBeLessThan(limited.indexOf(SPEC.image));
+  });
 
   it('starts a detached, named, restarting container', () => {
     expect(argv.slice(0, 3)).toEqual(['docker', 'run', '--detach']);

@@ -18,6 +18,7 @@ const context: RunContext = {
 describe('readEvent', () => {
   it('deploys the PR head on pull requests and tells a fork apart', () => {
     const payload = {
+      action: 'synchronize',
       pull_request: {
         number: 12,
         head: { sha: 'b'.repeat(40), ref: 'feature/x', repo: { full_name: 'someone/web' } },
@@ -26,14 +27,31 @@ describe('readEvent', () => {
     };
     expect(readEvent('pull_request', payload, context)).toEqual({
       name: 'pull_request',
+      action: 'synchronize',
       sha: 'b'.repeat(40),
-      pullRequest: { number: 12, headSha: 'b'.repeat(40), headRef: 'feature/x', fork: true },
+      pullRequest: {
+        number: 12,
+        headSha: 'b'.repeat(40),
+        headRef: 'feature/x',
+        headRepo: 'someone/web',
+        fork: true,
+      },
     });
+  });
+
+  it('counts a PR whose head repository was deleted as a fork, and a same-repo PR as none', () => {
+    const pr = (head: unknown) => ({
+      pull_request: { number: 3, head, base: { repo: { full_name: 'acme/web' } } },
+    });
+    const deleted = readEvent('pull_request_target', pr({ sha: 'c'.repeat(40), repo: null }), context);
+    expect(deleted.pullRequest?.fork).toBe(true);
+    const same = readEvent('pull_request', pr({ repo: { full_name: 'acme/web' } }), context);
+    expect(same.pullRequest?.fork).toBe(false);
   });
 
   it('deploys the workflow commit for other events, without a pull request', () => {
     for (const name of ['push', 'workflow_dispatch', 'release', 'schedule']) {
-      expect(readEvent(name, {}, context)).toEqual({ name, sha: context.sha });
+      expect(readEvent(name, {}, context)).toEqual({ name, action: '', sha: context.sha });
     }
   });
 });

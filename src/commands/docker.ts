@@ -7,6 +7,9 @@ export interface ContainerSpec {
   labels: Record<string, string>;
   env: Record<string, string>;
   envFile?: string;
+  /** docker run --memory / --cpus; '' for none. */
+  memory: string;
+  cpus: string;
 }
 
 export function login(configDir: string, server: string, username: string): string[] {
@@ -23,6 +26,8 @@ export function run(spec: ContainerSpec): string[] {
   argv.push('--publish', `127.0.0.1::${spec.appPort}`);
   for (const [key, value] of Object.entries(spec.env)) argv.push('--env', `${key}=${value}`);
   if (spec.envFile) argv.push('--env-file', spec.envFile);
+  if (spec.memory) argv.push('--memory', spec.memory);
+  if (spec.cpus) argv.push('--cpus', spec.cpus);
   argv.push('--log-opt', 'max-size=10m', '--log-opt', 'max-file=3', spec.image);
   return argv;
 }
@@ -67,6 +72,13 @@ export function remove(container: string): string[] {
 export function appContainers(app: string, only: 'all' | 'running' = 'all'): string[] {
   const filter = only === 'running' ? ['--filter', 'status=running'] : ['--all'];
   return ['docker', 'ps', ...filter, '--filter', `label=baton.app=${app}`, '--format', '{{.Names}}'];
+}
+
+/** The app label of every container previewing `base`, one per line (all, or only the running ones). */
+export function previewContainers(base: string, only: 'all' | 'running'): string[] {
+  const filter = only === 'running' ? ['--filter', 'status=running'] : ['--all'];
+  const format = '{{index .Labels "baton.app"}}';
+  return ['docker', 'ps', ...filter, '--filter', `label=baton.preview-of=${base}`, '--format', format];
 }
 
 /** Prints "<name> <release label> <image id> <running>" per container. */

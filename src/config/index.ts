@@ -1,10 +1,20 @@
 import { ConfigError, type Source } from '../errors';
 import { type ResolvedChecks, resolveChecks } from '../checks/resolve';
 import type { Timing } from '../checks/run';
+import type { EventInfo } from '../github/event';
 import type { RunContext } from './context';
 import { type FileEntry, parseConfigFile } from './file';
 import { type HostSpec, parseHost } from './hosts';
 import { type ImageName, parseImage } from './image';
+import {
+  applyPreview,
+  decidePreview,
+  isDomain,
+  type PreviewSettings,
+  type PreviewTarget,
+  readPreviewSettings,
+} from './preview';
+import { cpuLimit, memoryLimit, type Resources } from './resources';
 import { isSettingName, SETTINGS, type SettingName } from './settings';
 import { asBoolean, asCommand, asInteger, asKeyValues, asList, asString } from './values';
 
@@ -37,6 +47,10 @@ export interface Config {
   stateDir: string;
   keepReleases: number;
   lockTimeoutSeconds: number;
+  resources: Resources;
+  previews: PreviewSettings;
+  /** Set when this run deploys or removes a pull request's preview (app, domain etc. are the preview's). */
+  preview?: PreviewTarget;
 }
 
 export interface ConfigSources {
@@ -45,6 +59,8 @@ export interface ConfigSources {
   /** Reads a file relative to the workspace, or undefined when it does not exist. */
   readFile(path: string): string | undefined;
   context: RunContext;
+  /** The event that started the workflow; previews are decided from it. */
+  event?: EventInfo;
 }
 
 interface Raw {
@@ -52,10 +68,8 @@ interface Raw {
   source: Source;
 }
 
-const COMMANDS = ['deploy', 'rollback', 'destroy', 'plan', 'status'] as const;
+const COMMANDS = ['deploy', 'rollback', 'destroy', 'plan', 'status', 'prune-previews'] as const;
 const APP_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-const DOMAIN =
-  /^(?=.{1,253}$)(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
 
 /** Reads inputs and baton.yml (inputs win), validates every value, and fills in defaults. Pure. */
 export function loadConfig(sources: ConfigSources): Config {
@@ -86,18 +100,22 @@ export function loadConfig(sources: ConfigSources): Config {
       get('app').source,
     );
   }
+  const previews = readPreviewSettings(get);
+  const event = sources.event ?? { name: '', action: '', sha: context.sha };
+  const preview = decidePreview(previews, event, app, get('app').source);
   const build = asBoolean(get('build').value, get('build').source);
   const image = resolveImage(str('image') || defaultImage(context.repository), build, get('image').source);
   const context_ = str('context') || '.';
   const hostsRaw = get('hosts');
   const hosts = asList(hostsRaw.value, hostsRaw.source).map((text) => parseHost(text, hostsRaw.source));
-  if (hosts.length === 0)
+  const previewHosts = (preview || command === 'prune-previews') && previews.hosts.length > 0;
+  if (hosts.length === 0 && !previewHosts)
     throw new ConfigError('at least one host is required (user@host[:port])', hostsRaw.source);
   const privateKey = str('ssh-key');
   if (!privateKey) throw new ConfigError('an SSH private key is required', get('ssh-key').source);
   const domain = str('domain');
-  const needsDomain = command === 'deploy' || command === 'rollback' || command === 'plan';
-  if (!DOMAIN.test(domain) && (needsDomain || domain)) {
+  const needsDomain = !preview && (command === 'deploy' || command === 'rollback' || command === 'plan');
+  if (!isDomain(domain) && (needsDomain || domain)) {
     throw new ConfigError(
       domain ? `"${domain}" is not a domain name` : 'a domain is required: nginx routes it to the app',
       get('domain').source,
@@ -113,8 +131,8 @@ export function loadConfig(sources: ConfigSources): Config {
   if (release && !/^[\w.-]+$/.test(release)) {
     throw new ConfigError(`"${release}" is not a release id (see the status command)`, get('release').source);
   }
-  return {
-    command: command as Command,
+  const config: Config = {
+    command: preview?.remove && command === 'deploy' ? 'destroy' : (command as Command),
     environment: environmentName(str('environment'), get('environment').source),
     release,
     confirm: str('confirm'),
@@ -171,7 +189,13 @@ export function loadConfig(sources: ConfigSources): Config {
     stateDir: absolutePath(str('state-dir'), get('state-dir').source),
     keepReleases: int('keep-releases', 1, 100),
     lockTimeoutSeconds: int('lock-timeout', 0, 86_400),
+    resources: {
+      memory: memoryLimit(str('memory'), get('memory').source),
+      cpus: cpuLimit(str('cpus'), get('cpus').source),
+    },
+    previews,
   };
+  return preview ? applyPreview(config, preview) : config;
 }
 
 function readConfigFile(sources: ConfigSources): Map<string, FileEntry> {

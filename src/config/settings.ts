@@ -39,6 +39,18 @@ export const SETTINGS = {
   'state-dir': { default: '/var/lib/baton', file: true },
   'keep-releases': { default: '5', file: true },
   'lock-timeout': { default: '600', file: true },
+  memory: { default: '', file: true },
+  cpus: { default: '', file: true },
+  preview: { default: 'auto', file: true },
+  'preview-domain': { default: '', file: true },
+  'preview-hosts': { default: '', file: true },
+  'preview-env': { default: '', file: true },
+  'preview-secrets': { default: '', file: false },
+  'preview-inherit-secrets': { default: 'false', file: true },
+  'preview-allow-forks': { default: 'false', file: true },
+  'preview-memory': { default: '', file: true },
+  'preview-cpus': { default: '', file: true },
+  'max-previews': { default: '10', file: true },
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;

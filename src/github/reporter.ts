@@ -54,7 +54,7 @@ export class Reporter {
         production_environment: this.settings.production,
         required_contexts: [],
         auto_merge: false,
-        description: `Baton: ${this.settings.app}`.slice(0, 140),
+        description: description(this.settings.app),
       }),
     );
     const data = created?.data as { id?: number } | undefined;
@@ -65,6 +65,8 @@ export class Reporter {
 
   async succeeded(result: DeployResult): Promise<void> {
     await this.status('success', `Release ${result.plan.release} is live`);
+    // GitHub's auto_inactive skips transient environments (previews): retire their older deployments here.
+    if (this.settings.transient) await this.deactivate('success', this.deploymentId);
     await this.comment({
       ...this.facts(true),
       release: result.plan.release,
@@ -94,6 +96,35 @@ export class Reporter {
     });
   }
 
+  /** The preview was removed: its deployments become inactive and the PR comment says so. */
+  async removed(): Promise<void> {
+    await this.deactivate('any');
+    await this.comment({ ...this.facts(true), removed: true });
+  }
+
+  /**
+   * Marks this app's deployments to the environment inactive: those whose latest status is success, or
+   * all that are not inactive yet ('any').
+   */
+  private async deactivate(which: 'success' | 'any', except?: number): Promise<void> {
+    const mine = await this.call('list the deployments', 'deployments: read', (client) =>
+      client.paginate(client.rest.repos.listDeployments, {
+        ...this.repo,
+        environment: this.settings.environment,
+        per_page: 100,
+      }),
+    );
+    for (const deployment of mine ?? []) {
+      if (deployment.id === except || deployment.description !== description(this.settings.app)) continue;
+      const latest = await this.call('read a deployment status', 'deployments: read', (client) =>
+        client.rest.repos.listDeploymentStatuses({ ...this.repo, deployment_id: deployment.id, per_page: 1 }),
+      );
+      const state = latest?.data[0]?.state;
+      if (state === 'inactive' || (which === 'success' && state !== 'success')) continue;
+      await this.status('inactive', 'Replaced or removed', deployment.id);
+    }
+  }
+
   private facts(ok: boolean): CommentFacts {
     return {
       app: this.settings.app,
@@ -105,8 +136,8 @@ export class Reporter {
     };
   }
 
-  private async status(state: DeploymentState, description: string): Promise<void> {
-    const deploymentId = this.deploymentId;
+  private async status(state: DeploymentState, description: string, id = this.deploymentId): Promise<void> {
+    const deploymentId = id;
     if (!deploymentId) return;
     await this.call(`set the deployment status to ${state}`, 'deployments: write', (client) =>
       client.rest.repos.createDeploymentStatus({
@@ -159,4 +190,8 @@ export class Reporter {
       return undefined;
     }
   }
+}
+
+function description(app: string): string {
+  return `Baton: ${app}`.slice(0, 140);
 }

@@ -54,6 +54,9 @@ export function planDeploy(config: Config, context: RunContext, now: Date): Depl
     'baton.ref': context.ref,
     'baton.actor': context.actor,
     'baton.run-url': runUrl(context),
+    ...(config.preview
+      ? { 'baton.preview-of': config.preview.base, 'baton.pr': String(config.preview.number) }
+      : {}),
   };
   return {
     app: config.app,
@@ -81,6 +84,8 @@ export function planDeploy(config: Config, context: RunContext, now: Date): Depl
       labels,
       env: { ...('PORT' in config.secrets ? {} : { PORT: String(config.appPort) }), ...config.env },
       envFile: envFile?.path,
+      memory: config.resources.memory,
+      cpus: config.resources.cpus,
     },
     envFile,
     checks: config.checks,

@@ -11,6 +11,7 @@ import { finishOnCancel, isCancelled, onCancel } from './cancel';
 import { discardContainer, pullImage, retireOthers, startContainer } from './container';
 import { readHistory, type ReleaseRecord, retained, setCurrent, writeRecord } from './history';
 import { markInFlight } from './post';
+import { checkCapacity } from './previews';
 import { prune } from './prune';
 import { type Launch, rollOut, type Timed } from './rollout';
 import { connect, disconnect, lockAll, onEachHost } from './session';
@@ -50,6 +51,7 @@ export async function deploy(
   core.info(`Deploying ${plan.app} release ${plan.release} (${plan.image}) to ${plan.hosts.length} host(s)`);
   const hosts = await timed('Connect', () => connect(config));
   try {
+    if (config.preview) await timed('Capacity', () => checkCapacity(hosts, config));
     const image = plan.build
       ? await timed('Build', () => buildAndPush(plan, context.workspace, context.runnerTemp))
       : plan.image;

@@ -4,7 +4,7 @@ import type { Config } from '../config';
 import type { RunContext } from '../config/context';
 import { ConfigError } from '../errors';
 import { step } from '../log';
-import { planDeploy } from '../plan/deploy';
+import { type DeployPlan, planDeploy } from '../plan/deploy';
 import { toShell } from '../remote/shell';
 import type { RemoteHost } from '../remote/ssh';
 import { phaseTimer } from './deploy';
@@ -15,9 +15,12 @@ const UNPUBLISH =
   '[ -e "$1" ] || exit 0; mv -f "$1" "$1.baton-removed" || exit 97; ' +
   'if eval "$2"; then rm -f "$1.baton-removed"; eval "$3" || exit 99; else mv -f "$1.baton-removed" "$1"; exit 98; fi';
 
-/** Removes the app from every host: containers, images, nginx file (tested, reloaded), env files, state. */
+/**
+ * Removes the app from every host: containers, images, nginx file (tested, reloaded), env files, state.
+ * A pull request's preview needs no confirmation: closing the PR is the confirmation.
+ */
 export async function destroy(config: Config, context: RunContext): Promise<void> {
-  if (config.confirm !== config.app) {
+  if (!config.preview && config.confirm !== config.app) {
     throw new ConfigError(
       `destroy removes ${config.app} from every host: set confirm: ${config.app} to go ahead`,
       {
@@ -29,16 +32,21 @@ export async function destroy(config: Config, context: RunContext): Promise<void
   const plan = planDeploy(config, context, new Date());
   const { timed } = phaseTimer();
   const hosts = await lockedSession(config, plan, `destroy of ${plan.app}`, timed, async (hosts) => {
-    await timed('Destroy', () =>
-      onEachHost(hosts, async (host) => {
-        await step('removed the nginx site', () => unpublish(host, plan.proxy), host.label);
-        await step('removed containers and images', () => removeContainers(host, plan.app), host.label);
-        await step(`removed ${plan.appDir}`, () => removeState(host, plan.appDir), host.label);
-      }),
-    );
+    await timed('Destroy', () => removeApp(hosts, plan));
     return hosts;
   });
   core.info(`Destroyed ${plan.app} on ${hosts.length} host(s)`);
+}
+
+type AppPlace = Pick<DeployPlan, 'app' | 'appDir' | 'proxy'>;
+
+/** The work of destroy on hosts already connected and locked for the app. */
+export async function removeApp(hosts: RemoteHost[], plan: AppPlace): Promise<void> {
+  await onEachHost(hosts, async (host) => {
+    await step('removed the nginx site', () => unpublish(host, plan.proxy), host.label);
+    await step('removed containers and images', () => removeContainers(host, plan.app), host.label);
+    await step(`removed ${plan.appDir}`, () => removeState(host, plan.appDir), host.label);
+  });
 }
 
 async function unpublish(

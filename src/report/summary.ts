@@ -3,6 +3,7 @@ import { describeCheck } from '../checks/model';
 import { attemptText, ChecksFailedError } from '../checks/run';
 import { errorMessage, findCause, PhaseError } from '../errors';
 import type { DeployResult } from '../release/deploy';
+import type { PreviewFound } from '../release/previews';
 import { type HostStatus, historyRows } from '../release/status';
 import { redact } from '../secrets';
 
@@ -125,4 +126,43 @@ export async function reportFailure(
 
 function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** The job summary of a destroy, or of a preview removed when its pull request closed. */
+export async function reportRemoved(app: string, preview: boolean): Promise<void> {
+  const what = preview ? 'Preview removed' : 'Destroyed';
+  await write(
+    core.summary
+      .addHeading(`${what}: ${app}`, 3)
+      .addRaw(
+        'Containers, images, the nginx site, env files and release history are gone from every host.',
+        true,
+      ),
+  );
+}
+
+/** The job summary of prune-previews: every preview found, its pull request's state, what was done. */
+export async function reportPrune(app: string, found: PreviewFound[]): Promise<void> {
+  const removed = found.filter((preview) => preview.removed).length;
+  core.info(`Removed ${removed} of ${found.length} preview(s) of ${app}`);
+  await write(
+    core.summary
+      .addHeading(`Previews of ${app}: ${removed} removed, ${found.length - removed} kept`, 3)
+      .addTable([
+        ['Pull request', 'App', 'Hosts', 'State', 'Done'].map((data) => ({ data, header: true })),
+        ...found.map((p) => [
+          `#${p.number}`,
+          p.app,
+          p.hosts.join(', '),
+          p.state,
+          p.removed ? 'removed' : 'kept',
+        ]),
+      ]),
+  );
+}
+
+async function write(summary: typeof core.summary): Promise<void> {
+  await summary
+    .write()
+    .catch((error) => core.warning(`could not write the job summary: ${errorMessage(error)}`));
 }

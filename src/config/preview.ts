@@ -1,0 +1,221 @@
+import { createHash } from 'node:crypto';
+import { ConfigError, type Source } from '../errors';
+import type { EventInfo } from '../github/event';
+import type { Config } from './index';
+import { type HostSpec, parseHost } from './hosts';
+import { cpuLimit, memoryLimit } from './resources';
+import type { SettingName } from './settings';
+import { asBoolean, asInteger, asKeyValues, asList, asString } from './values';
+
+/** How pull requests get previews: the preview-* settings. */
+export interface PreviewSettings {
+  mode: 'auto' | 'true' | 'false';
+  /** Host name template, e.g. pr-{number}.preview.example.com; '' when previews are not set up. */
+  domain: string;
+  domainSource: Source;
+  hosts: HostSpec[];
+  env: Record<string, string>;
+  secrets: Record<string, string>;
+  secretsSource: Source;
+  inheritSecrets: boolean;
+  allowForks: boolean;
+  allowForksSource: Source;
+  /** Most live previews of the app per host; 0 means no limit. */
+  max: number;
+  resources: { memory: string; cpus: string };
+}
+
+/** One pull request's preview: its own app, host name and GitHub environment. */
+export interface PreviewTarget {
+  number: number;
+  /** The production app it previews. */
+  base: string;
+  app: string;
+  /** '' when not known (previews found on hosts by prune-previews). */
+  domain: string;
+  /** The PR was closed: remove the preview. */
+  remove: boolean;
+}
+
+/** There is nothing to do for this event (said as a notice, the step succeeds). */
+export class NothingToDo extends Error {
+  override name = 'NothingToDo';
+}
+
+const PLACEHOLDER = /\{([^{}]*)\}/g;
+const PLACEHOLDERS = ['number', 'app', 'branch'];
+const LABEL_MAX = 63;
+
+export function previewApp(base: string, number: number): string {
+  return `${base}-pr-${number}`;
+}
+
+/** The number of the PR an app name belongs to, when it is a preview of `base`. */
+export function previewNumber(base: string, app: string): number | undefined {
+  const match = new RegExp(`^${base}-pr-([1-9][0-9]{0,9})$`).exec(app);
+  return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * Whether this event deploys (or removes) a preview. Refuses a fork's PR unless forks are allowed; a
+ * closed fork PR that could not have a preview is NothingToDo.
+ */
+export function decidePreview(
+  settings: PreviewSettings,
+  event: EventInfo,
+  base: string,
+  baseSource: Source,
+): PreviewTarget | undefined {
+  const pr = event.pullRequest;
+  if (settings.mode === 'true' && !settings.domain) {
+    throw new ConfigError('preview is true: set preview-domain, e.g. pr-{number}.preview.example.com', {
+      kind: 'input',
+      name: 'preview-domain',
+    });
+  }
+  if (!pr || settings.mode === 'false' || !settings.domain) return undefined;
+  const remove = event.action === 'closed';
+  if (pr.fork && !settings.allowForks) {
+    if (remove) throw new NothingToDo(`pull request #${pr.number} comes from a fork: it had no preview`);
+    throw new ConfigError(
+      `pull request #${pr.number} comes from a fork (${pr.headRepo || 'a deleted repository'}): its code would ` +
+        'run on your servers, so Baton does not deploy it. Set preview-allow-forks: true to allow this ' +
+        '(read "Previews of pull requests from forks" in the README first)',
+      settings.allowForksSource,
+    );
+  }
+  const app = previewApp(base, pr.number);
+  if (app.length > LABEL_MAX) {
+    throw new ConfigError(
+      `the preview app name ${app} is longer than ${LABEL_MAX} characters: choose a shorter app name`,
+      baseSource,
+    );
+  }
+  const domain = previewDomain(settings.domain, { number: pr.number, app: base, branch: pr.headRef });
+  return { number: pr.number, base, app, domain, remove };
+}
+
+/** Checks a preview-domain template: known placeholders, one that tells PRs apart, a valid result. */
+export function checkPreviewDomain(template: string, source: Source): void {
+  if (!template) return;
+  for (const [, name] of template.matchAll(PLACEHOLDER)) {
+    if (!PLACEHOLDERS.includes(name as string)) {
+      throw new ConfigError(
+        `unknown placeholder {${name}}; use ${PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`,
+        source,
+      );
+    }
+  }
+  if (!/\{(?:number|branch)\}/.test(template)) {
+    throw new ConfigError(
+      `"${template}" needs {number} or {branch}, so that each pull request gets its own host name`,
+      source,
+    );
+  }
+  const sample = previewDomain(template, { number: 12345, app: 'app', branch: 'feature-x' });
+  if (!isDomain(sample)) {
+    throw new ConfigError(`"${template}" does not make a valid host name (e.g. ${sample})`, source);
+  }
+}
+
+/** Fills the template; {branch} becomes a DNS label, shortened with a hash when the label is too long. */
+export function previewDomain(
+  template: string,
+  values: { number: number; app: string; branch: string },
+): string {
+  const slug = branchSlug(values.branch);
+  const fill = (branch: string) =>
+    template
+      .replace(PLACEHOLDER, (_, name: string) =>
+        name === 'number' ? String(values.number) : name === 'app' ? values.app : branch,
+      )
+      .toLowerCase();
+  const domain = fill(slug);
+  const excess = Math.max(...domain.split('.').map((label) => label.length)) - LABEL_MAX;
+  if (excess <= 0 || !template.includes('{branch}')) return domain;
+  const hash = createHash('sha256').update(values.branch).digest('hex').slice(0, 6);
+  const kept = slug.slice(0, Math.max(0, slug.length - excess - hash.length - 1)).replace(/-+$/, '');
+  return fill(kept ? `${kept}-${hash}` : hash);
+}
+
+/** A branch name as a DNS label: a-z, 0-9 and single dashes, e.g. Feature/Login_Page -> feature-login-page. */
+export function branchSlug(branch: string): string {
+  const slug = branch
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  if (slug) return slug;
+  return `b-${createHash('sha256').update(branch).digest('hex').slice(0, 6)}`;
+}
+
+export function isDomain(text: string): boolean {
+  return /^(?=.{1,253}$)(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i.test(
+    text,
+  );
+}
+
+/**
+ * The configuration of one PR's preview: its app, host name and GitHub environment; the preview hosts,
+ * env and resources; and no production secret unless preview-inherit-secrets is set. Pure.
+ */
+export function applyPreview(config: Config, target: PreviewTarget): Config {
+  const settings = config.previews;
+  const env = { ...config.env, ...settings.env };
+  const secrets = settings.inheritSecrets ? { ...config.secrets, ...settings.secrets } : settings.secrets;
+  for (const key of Object.keys(secrets)) {
+    if (key in env) {
+      throw new ConfigError(
+        `${key} is both a variable (env or preview-env) and a secret of previews`,
+        settings.secretsSource,
+      );
+    }
+  }
+  return {
+    ...config,
+    app: target.app,
+    environment: `pr-${target.number}`,
+    domain: target.domain,
+    hosts: settings.hosts.length ? settings.hosts : config.hosts,
+    env,
+    secrets,
+    resources: {
+      memory: settings.resources.memory || config.resources.memory,
+      cpus: settings.resources.cpus || config.resources.cpus,
+    },
+    preview: target,
+  };
+}
+
+type Getter = (name: SettingName) => { value: unknown; source: Source };
+
+/** Reads and checks the preview-* settings (and max-previews). */
+export function readPreviewSettings(get: Getter): PreviewSettings {
+  const str = (name: SettingName) => asString(get(name).value, get(name).source);
+  const mode = str('preview').toLowerCase();
+  if (mode !== 'auto' && mode !== 'true' && mode !== 'false') {
+    throw new ConfigError(
+      `"${mode}" is not a preview mode; expected auto, true or false`,
+      get('preview').source,
+    );
+  }
+  const domain = str('preview-domain').toLowerCase();
+  checkPreviewDomain(domain, get('preview-domain').source);
+  const hosts = get('preview-hosts');
+  return {
+    mode,
+    domain,
+    domainSource: get('preview-domain').source,
+    hosts: asList(hosts.value, hosts.source).map((text) => parseHost(text, hosts.source)),
+    env: asKeyValues(get('preview-env').value, get('preview-env').source),
+    secrets: asKeyValues(get('preview-secrets').value, get('preview-secrets').source, true),
+    secretsSource: get('preview-secrets').source,
+    inheritSecrets: asBoolean(get('preview-inherit-secrets').value, get('preview-inherit-secrets').source),
+    allowForks: asBoolean(get('preview-allow-forks').value, get('preview-allow-forks').source),
+    allowForksSource: get('preview-allow-forks').source,
+    max: asInteger(get('max-previews').value, get('max-previews').source, 0, 1000),
+    resources: {
+      memory: memoryLimit(str('preview-memory'), get('preview-memory').source),
+      cpus: cpuLimit(str('preview-cpus'), get('preview-cpus').source),
+    },
+  };
+}
