@@ -75497,7 +75497,7 @@ function appContainers(app, only = 'all') {
 /** The app label of every container previewing `base`, one per line (all, or only the running ones). */
 function previewContainers(base, only) {
     const filter = only === 'running' ? ['--filter', 'status=running'] : ['--all'];
-    const format = '{{index .Labels "baton.app"}}';
+    const format = '{{.Label "baton.app"}}';
     return ['docker', 'ps', ...filter, '--filter', `label=baton.preview-of=${base}`, '--format', format];
 }
 /** Prints "<name> <release label> <image id> <running>" per container. */

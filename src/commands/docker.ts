@@ -77,7 +77,7 @@ export function appContainers(app: string, only: 'all' | 'running' = 'all'): str
 /** The app label of every container previewing `base`, one per line (all, or only the running ones). */
 export function previewContainers(base: string, only: 'all' | 'running'): string[] {
   const filter = only === 'running' ? ['--filter', 'status=running'] : ['--all'];
-  const format = '{{index .Labels "baton.app"}}';
+  const format = '{{.Label "baton.app"}}';
   return ['docker', 'ps', ...filter, '--filter', `label=baton.preview-of=${base}`, '--format', format];
 }
 
