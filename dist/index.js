@@ -78009,8 +78009,10 @@ async function checkCapacity(hosts, config) {
     if (!preview || max === 0)
         return;
     await onEachHost(hosts, async (host) => {
-        const others = (await previewsOn(host, config, 'running')).filter((n) => n !== preview.number);
-        if (others.length < max) {
+        const running = await previewsOn(host, config, 'running');
+        const others = running.filter((n) => n !== preview.number);
+        // An update of a live preview never counts against the cap.
+        if (others.length < max || running.includes(preview.number)) {
             info(`✓ ${others.length} other preview(s) of ${preview.base} on ${host.label} (max-previews: ${max})`);
             return;
         }

@@ -182,6 +182,16 @@ describe('PR previews on the loopback host (real pull_request payloads, GitHub s
     expect(result.stdout).not.toContain('::group::Build');
   });
 
+  it('max-previews never blocks an update of a live preview', async () => {
+    const result = await pullRequest(
+      'synchronize',
+      { number: 5, sha: 'b'.repeat(40) },
+      { 'build-args': 'VERSION=pr5-b', 'max-previews': '1' },
+    );
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.stdout).toContain('0 other preview(s) of pv');
+  });
+
   it('a PR from a fork is refused by default: nothing is built, deployed or reported', async () => {
     const before = standIn.deployments.length;
     const result = await pullRequest('opened', { number: 7, sha: '7'.repeat(40), fork: true });
@@ -210,6 +220,7 @@ describe('PR previews on the loopback host (real pull_request payloads, GitHub s
     expect(await get('pr-5.pv.test')).toMatch(/HTTP 404/);
     expect(await get('pv.test')).toBe('version prod');
     expect(deploymentsOf('pr-5').map((deployment) => latestState(deployment))).toEqual([
+      'inactive',
       'inactive',
       'inactive',
     ]);

@@ -41,8 +41,10 @@ export async function checkCapacity(hosts: RemoteHost[], config: Config): Promis
   const max = config.previews.max;
   if (!preview || max === 0) return;
   await onEachHost(hosts, async (host) => {
-    const others = (await previewsOn(host, config, 'running')).filter((n) => n !== preview.number);
-    if (others.length < max) {
+    const running = await previewsOn(host, config, 'running');
+    const others = running.filter((n) => n !== preview.number);
+    // An update of a live preview never counts against the cap.
+    if (others.length < max || running.includes(preview.number)) {
       core.info(
         `✓ ${others.length} other preview(s) of ${preview.base} on ${host.label} (max-previews: ${max})`,
       );
