@@ -1,9 +1,9 @@
-import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAction } from './support/action';
 import { appContainers, engine, removeApp } from './support/docker';
 import { hostInputs, readTestHost } from './support/host';
 import { startLoad } from './support/load';
+import { waitForBody, watchNewContainer } from './support/probe';
 
 const host = readTestHost();
 const app = 'chk';
@@ -138,7 +138,7 @@ describe('Dokku-compatible checks against the loopback host', () => {
 
   it('hands traffic over only after the checks pass, and measures ready → traffic', async () => {
     const nginx = { port: Number(host.NGINX_PORT), host: `${app}.test` };
-    const watcher = watchNewContainer(`VERSION=v10`);
+    const watcher = watchNewContainer(host, app, `VERSION=v10`);
     const firstServed = waitForBody(nginx, 'version v10');
     const run = await deploy(
       'v10',
@@ -159,52 +159,3 @@ describe('Dokku-compatible checks against the loopback host', () => {
     );
   });
 });
-
-/** Polls the container of the new release directly (its published port) and resolves when it first answers. */
-async function watchNewContainer(envMarker: string): Promise<number> {
-  const docker = engine(host);
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    for (const info of await docker.listContainers({ filters: { label: [`baton.app=${app}`] } })) {
-      const details = await docker.getContainer(info.Id).inspect();
-      if (!details.Config.Env.includes(envMarker)) continue;
-      const port = info.Ports.find((entry) => entry.PrivatePort === 8080)?.PublicPort;
-      if (port && (await getBody({ port, host: 'localhost' })) !== undefined) return Date.now();
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error('the new container never answered');
-}
-
-async function waitForBody(target: { port: number; host: string }, body: string): Promise<number> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if ((await getBody(target))?.trim() === body) return Date.now();
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`nginx never served ${body}`);
-}
-
-function getBody(target: { port: number; host: string }): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const request = http.get(
-      {
-        host: '127.0.0.1',
-        port: target.port,
-        path: '/',
-        headers: { Host: target.host },
-        agent: false,
-        timeout: 1000,
-      },
-      (response) => {
-        let body = '';
-        response.on('data', (chunk) => {
-          body += chunk;
-        });
-        response.on('end', () => resolve(response.statusCode === 200 ? body : undefined));
-      },
-    );
-    request.on('timeout', () => request.destroy());
-    request.on('error', () => resolve(undefined));
-  });
-}

@@ -1,0 +1,218 @@
+// One function per figure of the bench. Each returns raw measurements; run.ts turns them into figures.
+import { spawn } from 'node:child_process';
+import { gzipSync } from 'node:zlib';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { type ActionRun, runAction } from '../__tests__/e2e/support/action';
+import { engine, removeApp } from '../__tests__/e2e/support/docker';
+import { hostInputs, ROOT, type TestHost } from '../__tests__/e2e/support/host';
+import { waitForBody, watchNewContainer } from '../__tests__/e2e/support/probe';
+import { reloadNginx, ssh, sshLogins } from './host';
+import { type LoadResult, startLoad } from './load';
+import { sleep } from './stats';
+
+export const APP = 'bench';
+const NAIVE_PORT = 18099;
+let versions = 0;
+
+export interface Context {
+  host: TestHost;
+  /** The test app's image with VERSION=v<n>, built and pushed beforehand. */
+  image(n: number): string;
+  images: number;
+}
+
+/** The next image, round robin, and the body it serves. */
+function next(context: Context): { image: string; body: string; version: string } {
+  const n = versions++ % context.images;
+  return { image: context.image(n), body: `version v${n}`, version: `v${n}` };
+}
+
+function deploy(context: Context, image: string, inputs: Record<string, string> = {}, files = {}) {
+  return runAction(
+    {
+      ...hostInputs(context.host, APP),
+      build: 'false',
+      image,
+      env: 'BOOT_DELAY=1',
+      'default-checks-wait': '0',
+      'retire-after': '2',
+      ...inputs,
+    },
+    { DOCKER_HOST: context.host.DOCKER_HOST },
+    files,
+  );
+}
+
+function check(run: ActionRun, what: string): void {
+  if (run.code !== 0) throw new Error(`${what} failed:\n${run.stdout.slice(-3000)}`);
+}
+
+export async function prepare(context: Context): Promise<void> {
+  await removeApp(context.host, APP);
+  check(await deploy(context, next(context).image), 'the first deploy of the bench app');
+}
+
+export interface DeployUnderLoad {
+  load: LoadResult;
+  seconds: number;
+  sshLogins: number;
+  code: number;
+}
+
+/** Figure 1 (Baton): a deploy, then past retire-after, under steady keep-alive load. */
+export async function batonUnderLoad(
+  context: Context,
+  inputs: Record<string, string> = {},
+): Promise<DeployUnderLoad> {
+  const load = startLoad({ port: Number(context.host.NGINX_PORT), host: `${APP}.test` });
+  await sleep(1000);
+  const logins = sshLogins(context.host);
+  const started = Date.now();
+  const run = await deploy(context, next(context).image, inputs);
+  const seconds = (Date.now() - started) / 1000;
+  const sshCount = sshLogins(context.host) - logins;
+  await sleep(3000); // the old container stops (retire-after 2 s) while the load goes on
+  return { load: await load.stop(), seconds, sshLogins: sshCount, code: run.code };
+}
+
+/** Figure 1 (hand-written): `docker stop old && docker run new` over SSH, nginx on a fixed port. */
+export async function naiveSetup(context: Context): Promise<void> {
+  await naiveCleanup(context);
+  const conf = `server {\n    listen 127.0.0.1:${context.host.NGINX_PORT};\n    server_name naive.test;\n    location / { proxy_pass http://127.0.0.1:${NAIVE_PORT}; }\n}\n`;
+  writeFileSync(join(context.host.NGINX_CONF_DIR, 'bench-naive.conf'), conf);
+  reloadNginx(context.host);
+  const { image, body } = next(context);
+  await ssh(context.host, naiveRun('naive-0', image));
+  await waitForBody({ port: Number(context.host.NGINX_PORT), host: 'naive.test' }, body);
+}
+
+let naiveCount = 0;
+
+export async function naiveUnderLoad(context: Context): Promise<DeployUnderLoad> {
+  const nginx = { port: Number(context.host.NGINX_PORT), host: 'naive.test' };
+  const load = startLoad(nginx);
+  await sleep(1000);
+  const logins = sshLogins(context.host);
+  const started = Date.now();
+  const { image, body } = next(context);
+  const old = `naive-${naiveCount}`;
+  const name = `naive-${++naiveCount}`;
+  await ssh(context.host, [
+    'sh',
+    '-c',
+    'docker stop "$1" >/dev/null && docker rm "$1" >/dev/null && shift && exec "$@"',
+    'sh',
+    old,
+    ...naiveRun(name, image),
+  ]);
+  await waitForBody(nginx, body);
+  const seconds = (Date.now() - started) / 1000;
+  const sshCount = sshLogins(context.host) - logins;
+  await sleep(1000);
+  return { load: await load.stop(), seconds, sshLogins: sshCount, code: 0 };
+}
+
+function naiveRun(name: string, image: string): string[] {
+  return [
+    'docker',
+    'run',
+    '-d',
+    '--name',
+    name,
+    '-e',
+    'BOOT_DELAY=1',
+    '-p',
+    `127.0.0.1:${NAIVE_PORT}:8080`,
+    image,
+  ];
+}
+
+export async function naiveCleanup(context: Context): Promise<void> {
+  const docker = engine(context.host);
+  for (const info of await docker.listContainers({ all: true })) {
+    if (info.Names.some((name) => /^\/naive-\d+$/.test(name)))
+      await docker.getContainer(info.Id).remove({ force: true });
+  }
+  rmSync(join(context.host.NGINX_CONF_DIR, 'bench-naive.conf'), { force: true });
+}
+
+/** Figure 2: the app's first direct answer → the first response of the new version through nginx. */
+export async function readyToTraffic(context: Context, timing: 'fast' | 'dokku'): Promise<number> {
+  const { image, body, version } = next(context);
+  const ready = watchNewContainer(context.host, APP, `VERSION=${version}`);
+  const served = waitForBody({ port: Number(context.host.NGINX_PORT), host: `${APP}.test` }, body);
+  const run = await deploy(
+    context,
+    image,
+    { checks: 'CHECKS', 'checks-timing': timing },
+    { CHECKS: `/  ${body}\n` },
+  );
+  check(run, `the ${timing} deploy`);
+  return (await served) - (await ready);
+}
+
+/** Figure 3: wall time of a Baton deploy and of the minimal script, image already on the host, no load. */
+export async function batonWallTime(context: Context): Promise<number> {
+  const started = Date.now();
+  check(await deploy(context, next(context).image), 'the timed deploy');
+  return (Date.now() - started) / 1000;
+}
+
+let minimalCount = 0;
+
+export async function minimalWallTime(context: Context): Promise<{ seconds: number; sshLogins: number }> {
+  const { host } = context;
+  const { image, body } = next(context);
+  const logins = sshLogins(host);
+  const started = Date.now();
+  const args = [
+    image,
+    `minimal-${++minimalCount}`,
+    'minimal.test',
+    `127.0.0.1:${host.NGINX_PORT}`,
+    host.NGINX_CONF_DIR,
+    host.NGINX_TEST_COMMAND,
+    host.NGINX_RELOAD_COMMAND,
+  ];
+  await ssh(host, ['sh', '-s', '--', ...args], resolve(__dirname, 'minimal-deploy.sh'));
+  const seconds = (Date.now() - started) / 1000;
+  await waitForBody({ port: Number(host.NGINX_PORT), host: 'minimal.test' }, body);
+  return { seconds, sshLogins: sshLogins(host) - logins };
+}
+
+export async function minimalCleanup(context: Context): Promise<void> {
+  const docker = engine(context.host);
+  for (const info of await docker.listContainers({ all: true, filters: { label: ['bench.minimal=1'] } })) {
+    await docker.getContainer(info.Id).remove({ force: true });
+  }
+  rmSync(join(context.host.NGINX_CONF_DIR, 'bench-minimal.conf'), { force: true });
+}
+
+/** Figure 4: `node dist/index.js` until its first line of output (a plan of the bench app). */
+export async function coldStart(context: Context): Promise<number> {
+  const inputs = {
+    ...hostInputs(context.host, APP),
+    command: 'plan',
+    build: 'false',
+    image: context.image(0),
+  };
+  const env = Object.fromEntries(
+    Object.entries(inputs).map(([key, value]) => [`INPUT_${key.toUpperCase()}`, value]),
+  );
+  const started = process.hrtime.bigint();
+  const child = spawn(process.execPath, [join(ROOT, 'dist/index.js')], {
+    env: { PATH: process.env.PATH, GITHUB_REPOSITORY: 'acme/web', ...env },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const ms = await new Promise<number>((resolveFirst) =>
+    child.stdout.once('data', () => resolveFirst(Number(process.hrtime.bigint() - started) / 1e6)),
+  );
+  child.kill('SIGKILL');
+  return ms;
+}
+
+export function bundleSize(): { bytes: number; gzipBytes: number } {
+  const bundle = readFileSync(join(ROOT, 'dist/index.js'));
+  return { bytes: bundle.length, gzipBytes: gzipSync(bundle).length };
+}
