@@ -6,6 +6,7 @@ import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { TestHost } from '../__tests__/e2e/support/host';
+import { toShell } from '../src/remote/shell';
 
 const run = promisify(execFile);
 
@@ -17,13 +18,13 @@ export function buildImages(host: TestHost, versions: string[]): string[] {
     execFileSync('docker', ['login', '-u', host.REGISTRY_USER, '--password-stdin', host.REGISTRY], {
       input: host.REGISTRY_PASSWORD,
       env,
-      stdio: ['pipe', 'ignore', 'inherit'],
+      stdio: ['pipe', 'ignore', 'pipe'],
     });
     return versions.map((version) => {
       const image = `${host.REGISTRY}/bench:${version}`;
       const args = ['build', '-q', '--build-arg', `VERSION=${version}`, '-t', image, host.TEST_APP_CONTEXT];
-      execFileSync('docker', args, { env, stdio: ['ignore', 'ignore', 'inherit'] });
-      execFileSync('docker', ['push', '-q', image], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+      execFileSync('docker', args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      execFileSync('docker', ['push', '-q', image], { env, stdio: ['ignore', 'ignore', 'pipe'] });
       return image;
     });
   } finally {
@@ -31,8 +32,12 @@ export function buildImages(host: TestHost, versions: string[]): string[] {
   }
 }
 
-/** Runs a command on the host with the ssh client, as a hand-written workflow step does. */
-export async function ssh(host: TestHost, args: string[], stdinFile?: string): Promise<string> {
+/**
+ * Runs a command on the host with the ssh client, as a hand-written workflow step does. ssh joins its
+ * arguments into one line for the remote shell, so they are quoted with Baton's own quoting.
+ */
+export async function ssh(host: TestHost, argv: string[], stdinFile?: string): Promise<string> {
+  const args = [toShell(argv)];
   const options = [
     '-i',
     host.SSH_KEY_FILE,
@@ -54,7 +59,7 @@ export async function ssh(host: TestHost, args: string[], stdinFile?: string): P
   let stderr = '';
   child.stderr?.on('data', (chunk) => (stderr += chunk));
   const code = await new Promise<number>((resolve) => child.on('close', (exit) => resolve(exit ?? 1)));
-  if (code !== 0) throw new Error(`ssh ${args.join(' ')} exited with ${code}: ${stderr}`);
+  if (code !== 0) throw new Error(`ssh ${args[0]} exited with ${code}: ${stderr}`);
   return stdout;
 }
 
@@ -66,7 +71,7 @@ export function sshLogins(host: TestHost): number {
 
 export function reloadNginx(host: TestHost): void {
   for (const command of [host.NGINX_TEST_COMMAND, host.NGINX_RELOAD_COMMAND]) {
-    execFileSync('sh', ['-c', command], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('sh', ['-c', command], { stdio: ['ignore', 'ignore', 'pipe'] });
   }
 }
 

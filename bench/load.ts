@@ -15,10 +15,13 @@ interface ClientState {
   conn: NodeJS.EventEmitter;
   destroyed: boolean;
   on(event: 'response', listener: () => void): void;
-  baton?: { responses: number; watching: boolean };
+  on(event: 'headers', listener: (head: { shouldKeepAlive?: boolean }) => void): void;
+  baton?: { responses: number; closing: boolean; watching: boolean };
 }
 
 interface Tally {
+  /** The server said `Connection: close` (e.g. nginx's keepalive_requests): no request was lost. */
+  announced: number;
   /** A reused keep-alive connection closed or reset before the next response: a browser retries it. */
   reusedClosed: number;
   /** A fresh connection refused, closed or reset before its first response: a real failure. */
@@ -29,18 +32,22 @@ let tally: Tally | undefined;
 
 const originalConnect = Client.prototype._connect;
 Client.prototype._connect = function (this: ClientState) {
-  const state = (this.baton ??= { responses: 0, watching: false });
+  const state = (this.baton ??= { responses: 0, closing: false, watching: false });
   if (!state.watching) {
     state.watching = true;
     this.on('response', () => state.responses++);
+    this.on('headers', (head) => (state.closing = head.shouldKeepAlive === false));
   }
   state.responses = 0;
+  state.closing = false;
   originalConnect.call(this);
   let counted = false;
   const lost = () => {
     if (this.destroyed || !tally || counted) return;
     counted = true;
-    if (state.responses > 0) tally.reusedClosed++;
+    // autocannon writes the next request before it sees the close a `Connection: close` announced.
+    if (state.closing) tally.announced++;
+    else if (state.responses > 0) tally.reusedClosed++;
     else tally.freshFailed++;
   };
   this.conn.prependListener('end', lost);
@@ -67,7 +74,7 @@ export function startLoad(options: {
   connections?: number;
   maxSeconds?: number;
 }) {
-  tally = { reusedClosed: 0, freshFailed: 0 };
+  tally = { announced: 0, reusedClosed: 0, freshFailed: 0 };
   const mine = tally;
   const started = Date.now();
   let ok = 0;

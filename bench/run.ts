@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     const baton = await repeat(RUNS, () => scenario.batonUnderLoad(context));
     log('1. … a release that fails its checks');
     const failing = await repeat(RUNS, () =>
-      scenario.batonUnderLoad(context, { env: 'BOOT_DELAY=1\nHEALTH=never', 'ready-timeout': '3' }),
+      scenario.batonUnderLoad(context, { env: 'BOOT_DELAY=1\nHEALTH=never', 'ready-timeout': '3' }, true),
     );
     log('1. … the hand-written docker stop && docker run');
     await scenario.naiveSetup(context);
@@ -76,17 +76,30 @@ async function main(): Promise<void> {
       await repeat(RUNS, () => scenario.readyToTraffic(context, 'dokku')),
     );
     log('3. wall time against a minimal script');
+    await scenario.minimalSetup(context);
     const batonWall = await repeat(RUNS, () => scenario.batonWallTime(context));
     const minimal = await repeat(RUNS, () => scenario.minimalWallTime(context));
-    add('3. deploy wall time: Baton', 's', batonWall);
+    add(
+      '3. deploy wall time: Baton',
+      's',
+      batonWall.map((run) => run.seconds),
+    );
     add(
       '3. deploy wall time: minimal script',
       's',
       minimal.map((run) => run.seconds),
     );
+    const batonSeconds = figure(batonWall.map((run) => run.seconds)).median;
     add('3. ratio Baton / minimal script (medians)', '×', [
-      figure(batonWall).median / figure(minimal.map((run) => run.seconds)).median,
+      batonSeconds / figure(minimal.map((run) => run.seconds)).median,
     ]);
+    for (const name of Object.keys(batonWall[0]?.phases ?? {})) {
+      add(
+        `3.   Baton phase ${name}`,
+        's',
+        batonWall.map((run) => run.phases[name] ?? 0),
+      );
+    }
     log('4. cold start');
     add(
       '4. cold start: node dist/index.js to its first line',

@@ -1,19 +1,19 @@
 // One function per figure of the bench. Each returns raw measurements; run.ts turns them into figures.
 import { spawn } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type ActionRun, runAction } from '../__tests__/e2e/support/action';
 import { engine, removeApp } from '../__tests__/e2e/support/docker';
 import { hostInputs, ROOT, type TestHost } from '../__tests__/e2e/support/host';
-import { waitForBody, watchNewContainer } from '../__tests__/e2e/support/probe';
+import { listeningAt, waitForBody } from '../__tests__/e2e/support/probe';
 import { reloadNginx, ssh, sshLogins } from './host';
 import { type LoadResult, startLoad } from './load';
 import { sleep } from './stats';
 
 export const APP = 'bench';
 const NAIVE_PORT = 18099;
-let versions = 0;
 
 export interface Context {
   host: TestHost;
@@ -22,11 +22,23 @@ export interface Context {
   images: number;
 }
 
-/** The next image, round robin, and the body it serves. */
-function next(context: Context): { image: string; body: string; version: string } {
-  const n = versions++ % context.images;
+/**
+ * The next image for an app, and the body it serves: never one of the app's last two, so that the new
+ * container (and its first answer through nginx) cannot be mistaken for the serving or retiring one.
+ */
+function next(
+  context: Context,
+  app = APP,
+  goesLive = true,
+): { image: string; body: string; version: string } {
+  const recent = (used[app] ??= []);
+  let n = 0;
+  while (recent.slice(-2).includes(n)) n++;
+  if (goesLive) recent.push(n);
   return { image: context.image(n), body: `version v${n}`, version: `v${n}` };
 }
+
+const used: Record<string, number[]> = {};
 
 function deploy(context: Context, image: string, inputs: Record<string, string> = {}, files = {}) {
   return runAction(
@@ -64,12 +76,13 @@ export interface DeployUnderLoad {
 export async function batonUnderLoad(
   context: Context,
   inputs: Record<string, string> = {},
+  failing = false,
 ): Promise<DeployUnderLoad> {
   const load = startLoad({ port: Number(context.host.NGINX_PORT), host: `${APP}.test` });
   await sleep(1000);
   const logins = sshLogins(context.host);
   const started = Date.now();
-  const run = await deploy(context, next(context).image, inputs);
+  const run = await deploy(context, next(context, APP, !failing).image, inputs);
   const seconds = (Date.now() - started) / 1000;
   const sshCount = sshLogins(context.host) - logins;
   await sleep(3000); // the old container stops (retire-after 2 s) while the load goes on
@@ -82,7 +95,7 @@ export async function naiveSetup(context: Context): Promise<void> {
   const conf = `server {\n    listen 127.0.0.1:${context.host.NGINX_PORT};\n    server_name naive.test;\n    location / { proxy_pass http://127.0.0.1:${NAIVE_PORT}; }\n}\n`;
   writeFileSync(join(context.host.NGINX_CONF_DIR, 'bench-naive.conf'), conf);
   reloadNginx(context.host);
-  const { image, body } = next(context);
+  const { image, body } = next(context, 'naive');
   await ssh(context.host, naiveRun('naive-0', image));
   await waitForBody({ port: Number(context.host.NGINX_PORT), host: 'naive.test' }, body);
 }
@@ -137,10 +150,9 @@ export async function naiveCleanup(context: Context): Promise<void> {
   rmSync(join(context.host.NGINX_CONF_DIR, 'bench-naive.conf'), { force: true });
 }
 
-/** Figure 2: the app's first direct answer → the first response of the new version through nginx. */
+/** Figure 2: the app says it listens (its log line's timestamp) → the new version's first response through nginx. */
 export async function readyToTraffic(context: Context, timing: 'fast' | 'dokku'): Promise<number> {
   const { image, body, version } = next(context);
-  const ready = watchNewContainer(context.host, APP, `VERSION=${version}`);
   const served = waitForBody({ port: Number(context.host.NGINX_PORT), host: `${APP}.test` }, body);
   const run = await deploy(
     context,
@@ -149,17 +161,44 @@ export async function readyToTraffic(context: Context, timing: 'fast' | 'dokku')
     { CHECKS: `/  ${body}\n` },
   );
   check(run, `the ${timing} deploy`);
-  return (await served) - (await ready);
+  return (await served) - (await listeningAt(context.host, APP, `VERSION=${version}`));
 }
 
-/** Figure 3: wall time of a Baton deploy and of the minimal script, image already on the host, no load. */
-export async function batonWallTime(context: Context): Promise<number> {
+/** Figure 3: wall time of a Baton deploy (and its phases), image already on the host, no load. */
+export async function batonWallTime(
+  context: Context,
+): Promise<{ seconds: number; phases: Record<string, number> }> {
   const started = Date.now();
-  check(await deploy(context, next(context).image), 'the timed deploy');
-  return (Date.now() - started) / 1000;
+  const run = await deploy(context, next(context).image);
+  const seconds = (Date.now() - started) / 1000;
+  check(run, 'the timed deploy');
+  const phases: Record<string, number> = {};
+  for (const [, name, time] of run.stdout.matchAll(/^([\w-]+) done in ([\d.]+)s$/gm))
+    phases[name as string] = Number(time);
+  return { seconds, phases };
 }
 
 let minimalCount = 0;
+const MINIMAL_DOCKER_CONFIG = '/tmp/baton-bench-minimal-docker';
+
+/** The minimal script's registry login on the host, made once, as its user would have. */
+export async function minimalSetup(context: Context): Promise<void> {
+  const { host } = context;
+  const login = [
+    'docker',
+    '--config',
+    MINIMAL_DOCKER_CONFIG,
+    'login',
+    '-u',
+    host.REGISTRY_USER,
+    '--password-stdin',
+    host.REGISTRY,
+  ];
+  const password = join(mkdtempSync(join(tmpdir(), 'baton-bench-')), 'password');
+  writeFileSync(password, host.REGISTRY_PASSWORD, { mode: 0o600 });
+  await ssh(host, login, password);
+  rmSync(password);
+}
 
 export async function minimalWallTime(context: Context): Promise<{ seconds: number; sshLogins: number }> {
   const { host } = context;
@@ -174,6 +213,7 @@ export async function minimalWallTime(context: Context): Promise<{ seconds: numb
     host.NGINX_CONF_DIR,
     host.NGINX_TEST_COMMAND,
     host.NGINX_RELOAD_COMMAND,
+    MINIMAL_DOCKER_CONFIG,
   ];
   await ssh(host, ['sh', '-s', '--', ...args], resolve(__dirname, 'minimal-deploy.sh'));
   const seconds = (Date.now() - started) / 1000;
@@ -187,6 +227,7 @@ export async function minimalCleanup(context: Context): Promise<void> {
     await docker.getContainer(info.Id).remove({ force: true });
   }
   rmSync(join(context.host.NGINX_CONF_DIR, 'bench-minimal.conf'), { force: true });
+  rmSync(MINIMAL_DOCKER_CONFIG, { recursive: true, force: true });
 }
 
 /** Figure 4: `node dist/index.js` until its first line of output (a plan of the bench app). */

@@ -20,6 +20,11 @@ export interface LockOwner {
 
 const POLL_MS = 2000;
 const LOCKED = 'baton-locked';
+// One round trip: make the app dir, take the lock, name its owner, say so, then hold it until stdin
+// closes. Arguments: app dir, lock file, owner (JSON).
+const HOLD =
+  'mkdir -p -m 700 "$1" && exec flock --exclusive --nonblock --conflict-exit-code 75 "$2" ' +
+  `sh -c 'printf %s "$3" >"$2.owner" && echo ${LOCKED} && exec cat >/dev/null' baton-lock "$@"`;
 
 export async function acquireLock(
   host: RemoteHost,
@@ -28,24 +33,12 @@ export async function acquireLock(
   timeoutSeconds: number,
 ): Promise<Lock> {
   const lockFile = `${appDir}/deploy.lock`;
-  await host.run(['mkdir', '-p', '-m', '700', appDir]);
   const started = Date.now();
   let lastHolder = '';
   while (true) {
-    const held = await host.hold([
-      'flock',
-      '--exclusive',
-      '--nonblock',
-      '--conflict-exit-code',
-      '75',
-      lockFile,
-      'sh',
-      '-c',
-      `echo ${LOCKED}; exec cat >/dev/null`,
-    ]);
+    const held = await host.hold(['sh', '-c', HOLD, 'baton-lock', appDir, lockFile, JSON.stringify(owner)]);
     const line = await held.ready;
     if (line === LOCKED) {
-      await host.writeFile(`${lockFile}.owner`, JSON.stringify(owner), '644');
       return { release: () => releaseLock(host, held, lockFile) };
     }
     const code = await held.exited;

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import { engine } from './docker';
 import type { TestHost } from './host';
@@ -27,31 +28,35 @@ export function getBody(target: { port: number; host: string }): Promise<string 
   });
 }
 
-/** Polls nginx every 10 ms and resolves with the time it first serves `body`. */
+/** Polls nginx every 5 ms and resolves with the time it first serves `body`. */
 export async function waitForBody(target: { port: number; host: string }, body: string): Promise<number> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if ((await getBody(target))?.trim() === body) return Date.now();
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await new Promise((resolve) => setTimeout(resolve, 5));
   }
   throw new Error(`nginx never served ${body}`);
 }
 
 /**
- * Polls the app's container that has `envMarker` in its environment directly (its published port) and
- * resolves with the time it first answers: the moment the app is ready, whatever Baton is doing.
+ * When the app in the newest container of `app` with `envMarker` in its environment said it listens: the
+ * timestamp dockerd gave its "listening on" log line. Read after the fact, so nothing polls the app
+ * while Baton checks it.
  */
-export async function watchNewContainer(host: TestHost, app: string, envMarker: string): Promise<number> {
+export async function listeningAt(host: TestHost, app: string, envMarker: string): Promise<number> {
   const docker = engine(host);
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    for (const info of await docker.listContainers({ filters: { label: [`baton.app=${app}`] } })) {
-      const details = await docker.getContainer(info.Id).inspect();
-      if (!details.Config.Env.includes(envMarker)) continue;
-      const port = info.Ports.find((entry) => entry.PrivatePort === 8080)?.PublicPort;
-      if (port && (await getBody({ port, host: 'localhost' })) !== undefined) return Date.now();
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
+  const containers = await docker.listContainers({ all: true, filters: { label: [`baton.app=${app}`] } });
+  for (const info of containers.sort((a, b) => b.Created - a.Created)) {
+    const details = await docker.getContainer(info.Id).inspect();
+    if (!details.Config.Env.includes(envMarker)) continue;
+    const logs = execFileSync('docker', ['logs', '--timestamps', info.Id], {
+      env: { ...process.env, DOCKER_HOST: host.DOCKER_HOST },
+      encoding: 'utf8',
+    });
+    const line = logs.split('\n').find((text) => text.includes(' listening on '));
+    const stamp = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,3})?)\d*Z /.exec(line ?? '')?.[1];
+    if (stamp) return Date.parse(`${stamp}Z`);
+    throw new Error(`${info.Names[0]} never said it listens:\n${logs}`);
   }
-  throw new Error('the new container never answered');
+  throw new Error(`no container of ${app} with ${envMarker}`);
 }
