@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     const baton = await repeat(RUNS, () => scenario.batonUnderLoad(context));
     log('1. … a release that fails its checks');
     const failing = await repeat(RUNS, () =>
-      scenario.batonUnderLoad(context, { env: 'BOOT_DELAY=1\nHEALTH=never', 'ready-timeout': '3' }, true),
+      scenario.batonUnderLoad(context, { env: 'HEALTH=never', 'ready-timeout': '3' }),
     );
     log('1. … the hand-written docker stop && docker run');
     await scenario.naiveSetup(context);

@@ -22,34 +22,37 @@ export interface Context {
   images: number;
 }
 
-/**
- * The next image for an app, and the body it serves: never one of the app's last two, so that the new
- * container (and its first answer through nginx) cannot be mistaken for the serving or retiring one.
- */
-function next(
-  context: Context,
-  app = APP,
-  goesLive = true,
-): { image: string; body: string; version: string } {
-  const recent = (used[app] ??= []);
-  let n = 0;
-  while (recent.slice(-2).includes(n)) n++;
-  if (goesLive) recent.push(n);
-  return { image: context.image(n), body: `version v${n}`, version: `v${n}` };
+/** A release of the test app: an image (round robin) and a version of its own, set at run time. */
+interface Release {
+  image: string;
+  version: string;
+  /** What GET / answers with. */
+  body: string;
 }
 
-const used: Record<string, number[]> = {};
+let releases = 0;
 
-function deploy(context: Context, image: string, inputs: Record<string, string> = {}, files = {}) {
+/**
+ * The next release. Its VERSION is set in the container's environment and is unique, so its answers
+ * (and its container) cannot be mistaken for those of the serving, retiring or any earlier release.
+ */
+function next(context: Context): Release {
+  const n = ++releases;
+  return { image: context.image(n % context.images), version: `r${n}`, body: `version r${n}` };
+}
+
+/** A Baton deploy of the bench app; `env` lines are added to the release's BOOT_DELAY and VERSION. */
+function deploy(context: Context, release: Release, inputs: Record<string, string> = {}, files = {}) {
+  const { env = '', ...rest } = inputs;
   return runAction(
     {
       ...hostInputs(context.host, APP),
       build: 'false',
-      image,
-      env: 'BOOT_DELAY=1',
+      image: release.image,
+      env: `BOOT_DELAY=1\nVERSION=${release.version}\n${env}`,
       'default-checks-wait': '0',
       'retire-after': '2',
-      ...inputs,
+      ...rest,
     },
     { DOCKER_HOST: context.host.DOCKER_HOST },
     files,
@@ -62,7 +65,7 @@ function check(run: ActionRun, what: string): void {
 
 export async function prepare(context: Context): Promise<void> {
   await removeApp(context.host, APP);
-  check(await deploy(context, next(context).image), 'the first deploy of the bench app');
+  check(await deploy(context, next(context)), 'the first deploy of the bench app');
 }
 
 export interface DeployUnderLoad {
@@ -76,13 +79,12 @@ export interface DeployUnderLoad {
 export async function batonUnderLoad(
   context: Context,
   inputs: Record<string, string> = {},
-  failing = false,
 ): Promise<DeployUnderLoad> {
   const load = startLoad({ port: Number(context.host.NGINX_PORT), host: `${APP}.test` });
   await sleep(1000);
   const logins = sshLogins(context.host);
   const started = Date.now();
-  const run = await deploy(context, next(context, APP, !failing).image, inputs);
+  const run = await deploy(context, next(context), inputs);
   const seconds = (Date.now() - started) / 1000;
   const sshCount = sshLogins(context.host) - logins;
   await sleep(3000); // the old container stops (retire-after 2 s) while the load goes on
@@ -95,9 +97,9 @@ export async function naiveSetup(context: Context): Promise<void> {
   const conf = `server {\n    listen 127.0.0.1:${context.host.NGINX_PORT};\n    server_name naive.test;\n    location / { proxy_pass http://127.0.0.1:${NAIVE_PORT}; }\n}\n`;
   writeFileSync(join(context.host.NGINX_CONF_DIR, 'bench-naive.conf'), conf);
   reloadNginx(context.host);
-  const { image, body } = next(context, 'naive');
-  await ssh(context.host, naiveRun('naive-0', image));
-  await waitForBody({ port: Number(context.host.NGINX_PORT), host: 'naive.test' }, body);
+  const release = next(context);
+  await ssh(context.host, naiveRun('naive-0', release));
+  await waitForBody({ port: Number(context.host.NGINX_PORT), host: 'naive.test' }, release.body);
 }
 
 let naiveCount = 0;
@@ -108,7 +110,7 @@ export async function naiveUnderLoad(context: Context): Promise<DeployUnderLoad>
   await sleep(1000);
   const logins = sshLogins(context.host);
   const started = Date.now();
-  const { image, body } = next(context);
+  const release = next(context);
   const old = `naive-${naiveCount}`;
   const name = `naive-${++naiveCount}`;
   await ssh(context.host, [
@@ -117,28 +119,18 @@ export async function naiveUnderLoad(context: Context): Promise<DeployUnderLoad>
     'docker stop "$1" >/dev/null && docker rm "$1" >/dev/null && shift && exec "$@"',
     'sh',
     old,
-    ...naiveRun(name, image),
+    ...naiveRun(name, release),
   ]);
-  await waitForBody(nginx, body);
+  await waitForBody(nginx, release.body);
   const seconds = (Date.now() - started) / 1000;
   const sshCount = sshLogins(context.host) - logins;
   await sleep(1000);
   return { load: await load.stop(), seconds, sshLogins: sshCount, code: 0 };
 }
 
-function naiveRun(name: string, image: string): string[] {
-  return [
-    'docker',
-    'run',
-    '-d',
-    '--name',
-    name,
-    '-e',
-    'BOOT_DELAY=1',
-    '-p',
-    `127.0.0.1:${NAIVE_PORT}:8080`,
-    image,
-  ];
+function naiveRun(name: string, release: Release): string[] {
+  const env = ['-e', 'BOOT_DELAY=1', '-e', `VERSION=${release.version}`];
+  return ['docker', 'run', '-d', '--name', name, ...env, '-p', `127.0.0.1:${NAIVE_PORT}:8080`, release.image];
 }
 
 export async function naiveCleanup(context: Context): Promise<void> {
@@ -152,16 +144,12 @@ export async function naiveCleanup(context: Context): Promise<void> {
 
 /** Figure 2: the app says it listens (its log line's timestamp) → the new version's first response through nginx. */
 export async function readyToTraffic(context: Context, timing: 'fast' | 'dokku'): Promise<number> {
-  const { image, body, version } = next(context);
-  const served = waitForBody({ port: Number(context.host.NGINX_PORT), host: `${APP}.test` }, body);
-  const run = await deploy(
-    context,
-    image,
-    { checks: 'CHECKS', 'checks-timing': timing },
-    { CHECKS: `/  ${body}\n` },
-  );
-  check(run, `the ${timing} deploy`);
-  return (await served) - (await listeningAt(context.host, APP, `VERSION=${version}`));
+  const release = next(context);
+  const nginx = { port: Number(context.host.NGINX_PORT), host: `${APP}.test` };
+  const served = waitForBody(nginx, release.body);
+  const inputs = { checks: 'CHECKS', 'checks-timing': timing };
+  check(await deploy(context, release, inputs, { CHECKS: `/  ${release.body}\n` }), `the ${timing} deploy`);
+  return (await served) - (await listeningAt(context.host, APP, `VERSION=${release.version}`));
 }
 
 /** Figure 3: wall time of a Baton deploy (and its phases), image already on the host, no load. */
@@ -169,7 +157,7 @@ export async function batonWallTime(
   context: Context,
 ): Promise<{ seconds: number; phases: Record<string, number> }> {
   const started = Date.now();
-  const run = await deploy(context, next(context).image);
+  const run = await deploy(context, next(context));
   const seconds = (Date.now() - started) / 1000;
   check(run, 'the timed deploy');
   const phases: Record<string, number> = {};
@@ -202,11 +190,11 @@ export async function minimalSetup(context: Context): Promise<void> {
 
 export async function minimalWallTime(context: Context): Promise<{ seconds: number; sshLogins: number }> {
   const { host } = context;
-  const { image, body } = next(context);
+  const release = next(context);
   const logins = sshLogins(host);
   const started = Date.now();
   const args = [
-    image,
+    release.image,
     `minimal-${++minimalCount}`,
     'minimal.test',
     `127.0.0.1:${host.NGINX_PORT}`,
@@ -214,10 +202,11 @@ export async function minimalWallTime(context: Context): Promise<{ seconds: numb
     host.NGINX_TEST_COMMAND,
     host.NGINX_RELOAD_COMMAND,
     MINIMAL_DOCKER_CONFIG,
+    release.version,
   ];
   await ssh(host, ['sh', '-s', '--', ...args], resolve(__dirname, 'minimal-deploy.sh'));
   const seconds = (Date.now() - started) / 1000;
-  await waitForBody({ port: Number(host.NGINX_PORT), host: 'minimal.test' }, body);
+  await waitForBody({ port: Number(host.NGINX_PORT), host: 'minimal.test' }, release.body);
   return { seconds, sshLogins: sshLogins(host) - logins };
 }
 

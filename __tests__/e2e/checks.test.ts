@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAction } from './support/action';
-import { appContainers, engine, removeApp } from './support/docker';
+import { appContainers, removeApp } from './support/docker';
 import { hostInputs, readTestHost } from './support/host';
 import { startLoad } from './support/load';
 import { listeningAt, waitForBody } from './support/probe';

@@ -52,6 +52,7 @@ export async function listeningAt(host: TestHost, app: string, envMarker: string
     const logs = execFileSync('docker', ['logs', '--timestamps', info.Id], {
       env: { ...process.env, DOCKER_HOST: host.DOCKER_HOST },
       encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'], // the app's own log lines are on stdout; httpd's on stderr
     });
     const line = logs.split('\n').find((text) => text.includes(' listening on '));
     const stamp = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,3})?)\d*Z /.exec(line ?? '')?.[1];
