@@ -76264,8 +76264,9 @@ server {
 
 
 
-function planDeploy(config, context, now) {
-    const release = releaseId(now, context.sha);
+/** `attempt` > 1 gives the release id a suffix: see releaseId. */
+function planDeploy(config, context, now, attempt = 1) {
+    const release = releaseId(now, context.sha, attempt);
     const image = config.build.enabled
         ? imageReference({ ...config.image, tag: context.sha || release })
         : imageReference(config.image);
@@ -76340,10 +76341,14 @@ function planDeploy(config, context, now) {
         url: `http://${config.domain}`,
     };
 }
-/** Sortable and readable: UTC time to the second, then the short commit. */
-function releaseId(now, sha) {
+/**
+ * Sortable and readable: UTC time to the second, then the short commit. Two deploys of one commit in
+ * the same second would share it, so the later one (attempt 2, 3, …) gets `-2`, `-3`, ….
+ */
+function releaseId(now, sha, attempt = 1) {
     const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-    return sha ? `${stamp}-${sha.slice(0, 7)}` : stamp;
+    const id = sha ? `${stamp}-${sha.slice(0, 7)}` : stamp;
+    return attempt > 1 ? `${id}-${attempt}` : id;
 }
 function envFileText(values) {
     return Object.entries(values)
@@ -78291,20 +78296,22 @@ function phaseTimer() {
     return { phases, timed };
 }
 async function deploy(config, context, timer = phaseTimer()) {
-    const plan = planDeploy(config, context, new Date());
+    const now = new Date();
+    const first = planDeploy(config, context, now);
     const { phases, timed } = timer;
-    info(`Deploying ${plan.app} release ${plan.release} (${plan.image}) to ${plan.hosts.length} host(s)`);
+    info(`Deploying ${first.app} release ${first.release} (${first.image}) to ${first.hosts.length} host(s)`);
     const hosts = await timed('Connect', () => connect(config));
     try {
         if (config.preview)
             await timed('Capacity', () => checkCapacity(hosts, config));
-        const image = plan.build
-            ? await timed('Build', () => buildAndPush(plan, context.workspace, context.runnerTemp))
-            : plan.image;
-        const owner = { runUrl: plan.run.url, release: plan.release, since: new Date().toISOString() };
-        const locks = await timed('Lock', () => lockAll(hosts, plan.appDir, owner, plan.lockTimeoutSeconds));
+        const image = first.build
+            ? await timed('Build', () => buildAndPush(first, context.workspace, context.runnerTemp))
+            : first.image;
+        const owner = { runUrl: first.run.url, release: first.release, since: new Date().toISOString() };
+        const locks = await timed('Lock', () => lockAll(hosts, first.appDir, owner, first.lockTimeoutSeconds));
         try {
-            const previousRelease = await timed('Record', () => startRecord(hosts, plan, image));
+            const replan = (attempt) => planDeploy(config, context, now, attempt);
+            const { plan, previousRelease } = await timed('Record', () => startRecord(hosts, first, image, replan));
             const checks = await release(plan, hosts, timed, image);
             const retained = await keptReleases(hosts[0], plan);
             return { plan, commit: plan.run.commit, image, previousRelease, phases, checks, retained };
@@ -78317,19 +78324,28 @@ async function deploy(config, context, timer = phaseTimer()) {
         disconnect(hosts);
     }
 }
-/** Marks releases left "running" by a dead deploy as cancelled, records this one, returns the current one. */
-async function startRecord(hosts, plan, image) {
-    const currents = await onEachHost(hosts, async (host) => {
-        const history = await readHistory(host, plan.appDir);
+/**
+ * Marks releases left "running" by a dead deploy as cancelled, records this one, and returns its plan
+ * (renamed if its id is taken: same commit, same second) with the release serving until now.
+ */
+async function startRecord(hosts, first, image, replan) {
+    const histories = await onEachHost(hosts, (host) => readHistory(host, first.appDir));
+    const taken = new Set(histories.flatMap((history) => history.releases.map((record) => record.id)));
+    let plan = first;
+    for (let attempt = 2; taken.has(plan.release); attempt++)
+        plan = replan(attempt);
+    if (plan !== first)
+        info(`release ${first.release} exists already (same commit, same second): this one is ${plan.release}`);
+    await onEachHost(hosts, async (host) => {
+        const history = histories[hosts.indexOf(host)];
         for (const stale of history.releases.filter((record) => record.outcome === 'running')) {
             const note = 'the deploy ended without finishing (cancelled, or its runner died)';
             await writeRecord(host, plan.appDir, { ...stale, outcome: 'cancelled', error: note });
             info(`release ${stale.id} on ${host.label} was left running by a dead deploy: recorded as cancelled`);
         }
         await writeRecord(host, plan.appDir, record(plan, image, 'running'));
-        return history.current;
     });
-    return currents[0];
+    return { plan, previousRelease: histories[0]?.current };
 }
 function record(plan, image, outcome, error) {
     return {

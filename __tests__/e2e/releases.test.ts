@@ -152,6 +152,27 @@ describe('releases, history, lock, rollback, plan, destroy', () => {
     expect(readFileSync(siteFile, 'utf8')).toContain(`release ${b.outputs.release}`);
   });
 
+  it('two deploys of the same commit started together get release ids of their own', async () => {
+    const same = env();
+    const first = startAction(inputs({ 'build-args': 'VERSION=r4b' }), same);
+    const second = startAction(inputs({ 'build-args': 'VERSION=r4b' }), same);
+    const [a, b] = await Promise.all([first.done, second.done]);
+    expect(a.code, a.stdout).toBe(0);
+    expect(b.code, b.stdout).toBe(0);
+    const ids = [a.outputs.release, b.outputs.release] as string[];
+    expect(new Set(ids).size).toBe(2);
+    console.log(`same commit, started together: releases ${ids.join(' and ')}`);
+    // YYYYMMDD-HHMMSS-SHA7 is 23 characters; a renamed release adds -2.
+    if (ids[0]?.slice(0, 23) === ids[1]?.slice(0, 23)) {
+      // Started in the same second: whichever took the lock second is renamed, and says so.
+      const renamed = ids.find((id) => id.endsWith('-2'));
+      expect(renamed).toBeDefined();
+      expect(`${a.stdout}${b.stdout}`).toContain('exists already (same commit, same second)');
+    }
+    const { outcome } = history();
+    for (const id of ids) expect(outcome[id]).toBe('done');
+  });
+
   it('a deploy killed mid-check leaves the old release serving; the post step cleans up; the next deploy takes the lock', async () => {
     const before = history().current;
     const load = startLoad({ ...nginx, concurrency: 2, maxMs: 90_000, maxRequests: 100_000 });

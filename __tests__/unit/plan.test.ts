@@ -32,6 +32,12 @@ describe('releaseId', () => {
     ].map((time) => releaseId(new Date(time), SHA));
     expect([...ids].sort()).toEqual(ids);
   });
+
+  it('adds -2, -3 … for later deploys of the same commit in the same second', () => {
+    expect(releaseId(NOW, SHA, 1)).toBe(RELEASE);
+    expect(releaseId(NOW, SHA, 2)).toBe(`${RELEASE}-2`);
+    expect(releaseId(NOW, SHA, 3)).toBe(`${RELEASE}-3`);
+  });
 });
 
 describe('planDeploy', () => {

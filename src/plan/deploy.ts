@@ -38,8 +38,9 @@ export interface DeployPlan {
   run: { commit: string; ref: string; actor: string; url: string; startedAt: string };
 }
 
-export function planDeploy(config: Config, context: RunContext, now: Date): DeployPlan {
-  const release = releaseId(now, context.sha);
+/** `attempt` > 1 gives the release id a suffix: see releaseId. */
+export function planDeploy(config: Config, context: RunContext, now: Date, attempt = 1): DeployPlan {
+  const release = releaseId(now, context.sha, attempt);
   const image = config.build.enabled
     ? imageReference({ ...config.image, tag: context.sha || release })
     : imageReference(config.image);
@@ -116,10 +117,14 @@ export function planDeploy(config: Config, context: RunContext, now: Date): Depl
   };
 }
 
-/** Sortable and readable: UTC time to the second, then the short commit. */
-export function releaseId(now: Date, sha: string): string {
+/**
+ * Sortable and readable: UTC time to the second, then the short commit. Two deploys of one commit in
+ * the same second would share it, so the later one (attempt 2, 3, …) gets `-2`, `-3`, ….
+ */
+export function releaseId(now: Date, sha: string, attempt = 1): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return sha ? `${stamp}-${sha.slice(0, 7)}` : stamp;
+  const id = sha ? `${stamp}-${sha.slice(0, 7)}` : stamp;
+  return attempt > 1 ? `${id}-${attempt}` : id;
 }
 
 function envFileText(values: Record<string, string>): string {

@@ -9,7 +9,7 @@ import { type DeployPlan, planDeploy } from '../plan/deploy';
 import type { RemoteHost } from '../remote/ssh';
 import { finishOnCancel, isCancelled, onCancel } from './cancel';
 import { discardContainer, pullImage, retireOthers, startContainer } from './container';
-import { readHistory, type ReleaseRecord, retained, setCurrent, writeRecord } from './history';
+import { type History, readHistory, type ReleaseRecord, retained, setCurrent, writeRecord } from './history';
 import { markInFlight } from './post';
 import { checkCapacity } from './previews';
 import { prune } from './prune';
@@ -46,19 +46,23 @@ export async function deploy(
   context: RunContext,
   timer = phaseTimer(),
 ): Promise<DeployResult> {
-  const plan = planDeploy(config, context, new Date());
+  const now = new Date();
+  const first = planDeploy(config, context, now);
   const { phases, timed } = timer;
-  core.info(`Deploying ${plan.app} release ${plan.release} (${plan.image}) to ${plan.hosts.length} host(s)`);
+  core.info(
+    `Deploying ${first.app} release ${first.release} (${first.image}) to ${first.hosts.length} host(s)`,
+  );
   const hosts = await timed('Connect', () => connect(config));
   try {
     if (config.preview) await timed('Capacity', () => checkCapacity(hosts, config));
-    const image = plan.build
-      ? await timed('Build', () => buildAndPush(plan, context.workspace, context.runnerTemp))
-      : plan.image;
-    const owner = { runUrl: plan.run.url, release: plan.release, since: new Date().toISOString() };
-    const locks = await timed('Lock', () => lockAll(hosts, plan.appDir, owner, plan.lockTimeoutSeconds));
+    const image = first.build
+      ? await timed('Build', () => buildAndPush(first, context.workspace, context.runnerTemp))
+      : first.image;
+    const owner = { runUrl: first.run.url, release: first.release, since: new Date().toISOString() };
+    const locks = await timed('Lock', () => lockAll(hosts, first.appDir, owner, first.lockTimeoutSeconds));
     try {
-      const previousRelease = await timed('Record', () => startRecord(hosts, plan, image));
+      const replan = (attempt: number) => planDeploy(config, context, now, attempt);
+      const { plan, previousRelease } = await timed('Record', () => startRecord(hosts, first, image, replan));
       const checks = await release(plan, hosts, timed, image);
       const retained = await keptReleases(hosts[0], plan);
       return { plan, commit: plan.run.commit, image, previousRelease, phases, checks, retained };
@@ -70,14 +74,26 @@ export async function deploy(
   }
 }
 
-/** Marks releases left "running" by a dead deploy as cancelled, records this one, returns the current one. */
+/**
+ * Marks releases left "running" by a dead deploy as cancelled, records this one, and returns its plan
+ * (renamed if its id is taken: same commit, same second) with the release serving until now.
+ */
 async function startRecord(
   hosts: RemoteHost[],
-  plan: DeployPlan,
+  first: DeployPlan,
   image: string,
-): Promise<string | undefined> {
-  const currents = await onEachHost(hosts, async (host) => {
-    const history = await readHistory(host, plan.appDir);
+  replan: (attempt: number) => DeployPlan,
+): Promise<{ plan: DeployPlan; previousRelease?: string }> {
+  const histories = await onEachHost(hosts, (host) => readHistory(host, first.appDir));
+  const taken = new Set(histories.flatMap((history) => history.releases.map((record) => record.id)));
+  let plan = first;
+  for (let attempt = 2; taken.has(plan.release); attempt++) plan = replan(attempt);
+  if (plan !== first)
+    core.info(
+      `release ${first.release} exists already (same commit, same second): this one is ${plan.release}`,
+    );
+  await onEachHost(hosts, async (host) => {
+    const history = histories[hosts.indexOf(host)] as History;
     for (const stale of history.releases.filter((record) => record.outcome === 'running')) {
       const note = 'the deploy ended without finishing (cancelled, or its runner died)';
       await writeRecord(host, plan.appDir, { ...stale, outcome: 'cancelled', error: note });
@@ -86,9 +102,8 @@ async function startRecord(
       );
     }
     await writeRecord(host, plan.appDir, record(plan, image, 'running'));
-    return history.current;
   });
-  return currents[0];
+  return { plan, previousRelease: histories[0]?.current };
 }
 
 function record(
