@@ -1,10 +1,7 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ActionRun, runAction } from './support/action';
 import { removeApp } from './support/docker';
-import { writePayload } from './support/github-payloads';
+import { eventEnv } from './support/github-payloads';
 import { type StandIn, startStandIn } from './support/github-standin';
 import { hostInputs, readTestHost } from './support/host';
 
@@ -24,8 +21,6 @@ async function deploy(
 ) {
   commit++;
   const sha = String(commit).padStart(40, 'd');
-  const dir = mkdtempSync(join(tmpdir(), 'baton-event-'));
-  const eventPath = writePayload(dir, event, action, patch);
   const run = await runAction(
     {
       ...hostInputs(host, app),
@@ -37,12 +32,7 @@ async function deploy(
     },
     {
       DOCKER_HOST: host.DOCKER_HOST,
-      GITHUB_SHA: sha,
-      GITHUB_API_URL: standIn.url,
-      GITHUB_EVENT_NAME: event,
-      GITHUB_EVENT_PATH: eventPath,
-      GITHUB_REPOSITORY: 'acme/web',
-      GITHUB_RUN_ID: String(1000 + commit),
+      ...eventEnv({ api: standIn.url, event, action, patch, sha, runId: 1000 + commit }),
     },
   );
   runs.push(run);

@@ -1,10 +1,8 @@
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ActionRun, runAction } from './support/action';
 import { appContainers, engine, removeApp } from './support/docker';
-import { writePayload } from './support/github-payloads';
+import { eventEnv } from './support/github-payloads';
 import { type StandIn, startStandIn } from './support/github-standin';
 import { hostInputs, readTestHost } from './support/host';
 import { startLoad } from './support/load';
@@ -34,7 +32,6 @@ async function run(
   extra: Record<string, string>,
   sha: string,
 ): Promise<ActionRun> {
-  const dir = mkdtempSync(join(tmpdir(), 'baton-preview-'));
   const result = await runAction(
     {
       ...hostInputs(host, app),
@@ -49,12 +46,7 @@ async function run(
     },
     {
       DOCKER_HOST: host.DOCKER_HOST,
-      GITHUB_SHA: sha,
-      GITHUB_API_URL: standIn.url,
-      GITHUB_EVENT_NAME: event,
-      GITHUB_EVENT_PATH: writePayload(dir, event, action, patch),
-      GITHUB_REPOSITORY: 'acme/web',
-      GITHUB_RUN_ID: String(2000 + ++runId),
+      ...eventEnv({ api: standIn.url, event, action, patch, sha, runId: 2000 + ++runId }),
     },
   );
   runs.push(result);

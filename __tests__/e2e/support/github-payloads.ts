@@ -4,8 +4,9 @@
  * event, with several examples per event (e.g. pull_request has 29, two or three per action, some sent to an
  * app installation or an organization, some not).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 type Payload = Record<string, unknown>;
@@ -82,4 +83,27 @@ export function writePayload(dir: string, event: string, action?: string, patch:
   const file = join(dir, `event-${event}${action ? `-${action}` : ''}-${process.pid}-${++written}.json`);
   writeFileSync(file, JSON.stringify(deepMerge(payload(event, action), patch), null, 2));
   return file;
+}
+
+/**
+ * The runner's variables for a run started by a real event against the stand-in at `api`: the payload
+ * (with `patch`) in a temporary GITHUB_EVENT_PATH, the repository acme/web, the commit and run id.
+ */
+export function eventEnv(options: {
+  api: string;
+  event: string;
+  action?: string;
+  patch?: Payload;
+  sha: string;
+  runId: number;
+}): Record<string, string> {
+  const dir = mkdtempSync(join(tmpdir(), 'baton-event-'));
+  return {
+    GITHUB_SHA: options.sha,
+    GITHUB_API_URL: options.api,
+    GITHUB_EVENT_NAME: options.event,
+    GITHUB_EVENT_PATH: writePayload(dir, options.event, options.action, options.patch),
+    GITHUB_REPOSITORY: 'acme/web',
+    GITHUB_RUN_ID: String(options.runId),
+  };
 }
