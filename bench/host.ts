@@ -4,11 +4,8 @@ import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { TestHost } from '../__tests__/e2e/support/host';
 import { toShell } from '../src/remote/shell';
-
-const run = promisify(execFile);
 
 /** Builds the test app once per version (VERSION build arg) and pushes it: REGISTRY/bench:VERSION. */
 export function buildImages(host: TestHost, versions: string[]): string[] {
@@ -51,9 +48,8 @@ export async function ssh(host: TestHost, argv: string[], stdinFile?: string): P
     'LogLevel=ERROR',
     'root@127.0.0.1',
   ];
-  if (!stdinFile) return (await run('ssh', [...options, '--', ...args])).stdout;
   const child = execFile('ssh', [...options, '--', ...args]);
-  child.stdin?.end(readFileSync(stdinFile));
+  child.stdin?.end(stdinFile ? readFileSync(stdinFile) : '');
   let stdout = '';
   child.stdout?.on('data', (chunk) => (stdout += chunk));
   let stderr = '';

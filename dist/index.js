@@ -75381,11 +75381,43 @@ throttling.VERSION = plugin_throttling_dist_bundle_VERSION;
 throttling.triggersNotification = triggersNotification;
 
 
+;// CONCATENATED MODULE: ./src/secrets.ts
+
+const known = new Set();
+/** Masks a secret in the runner log and remembers it, so our own messages can be scrubbed too. */
+function registerSecret(value) {
+    if (!value)
+        return;
+    for (const part of [value, ...value.split(/\r?\n/)]) {
+        const trimmed = part.trim();
+        if (trimmed.length < 3 || known.has(trimmed))
+            continue;
+        known.add(trimmed);
+        core_setSecret(trimmed);
+    }
+}
+/** Replaces every registered secret in text: for error messages and remote output we pass on. */
+function redact(text) {
+    let out = text;
+    for (const secret of [...known].sort((a, b) => b.length - a.length)) {
+        out = out.split(secret).join('***');
+    }
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./src/github/client.ts
 
 
 
 
+
+
+/** The warning for a GitHub call that failed after its retries: the status, and the permission a 403/404 points to. */
+function failedCallWarning(what, permission, error, consequence) {
+    const status = error.status;
+    const hint = status === 403 || status === 404 ? ` The workflow needs \`permissions: ${permission}\`.` : '';
+    return redact(`Could not ${what} on GitHub (${status ?? 'no answer'}: ${errorMessage(error)}).${hint} ${consequence}`);
+}
 /**
  * An Octokit for GITHUB_API_URL with the retries and rate-limit handling GitHub recommends: server
  * errors are retried with back-off; on a rate limit it waits as told, once.
@@ -75826,30 +75858,6 @@ function sleep(ms) {
     return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }
 
-;// CONCATENATED MODULE: ./src/secrets.ts
-
-const known = new Set();
-/** Masks a secret in the runner log and remembers it, so our own messages can be scrubbed too. */
-function registerSecret(value) {
-    if (!value)
-        return;
-    for (const part of [value, ...value.split(/\r?\n/)]) {
-        const trimmed = part.trim();
-        if (trimmed.length < 3 || known.has(trimmed))
-            continue;
-        known.add(trimmed);
-        core_setSecret(trimmed);
-    }
-}
-/** Replaces every registered secret in text: for error messages and remote output we pass on. */
-function redact(text) {
-    let out = text;
-    for (const secret of [...known].sort((a, b) => b.length - a.length)) {
-        out = out.split(secret).join('***');
-    }
-    return out;
-}
-
 ;// CONCATENATED MODULE: ./src/github/comment.ts
 
 function marker(app) {
@@ -75892,6 +75900,7 @@ function oneLine(text) {
 }
 
 ;// CONCATENATED MODULE: ./src/github/reporter.ts
+
 
 
 
@@ -76047,9 +76056,7 @@ class Reporter {
             return await work(this.client);
         }
         catch (error) {
-            const status = error.status;
-            const hint = status === 403 || status === 404 ? ` The workflow needs \`permissions: ${permission}\`.` : '';
-            core_warning(redact(`Could not ${what} on GitHub (${status ?? 'no answer'}: ${errorMessage(error)}).${hint} The deploy itself is not affected.`));
+            core_warning(failedCallWarning(what, permission, error, 'The deploy itself is not affected.'));
             return undefined;
         }
     }
@@ -76059,7 +76066,6 @@ function description(app) {
 }
 
 ;// CONCATENATED MODULE: ./src/github/index.ts
-
 
 
 
@@ -76097,14 +76103,14 @@ async function pullState(context, number) {
         return data.state === 'closed' ? 'closed' : 'open';
     }
     catch (error) {
-        const status = error.status;
-        const hint = status === 403 ? ' The workflow needs `permissions: pull-requests: read`.' : '';
-        core_warning(`Could not read pull request #${number} (${status ?? 'no answer'}: ${errorMessage(error)}); its preview is kept.${hint}`);
+        const warning = failedCallWarning(`read pull request #${number}`, 'pull-requests: read', error, 'Its preview is kept.');
+        core_warning(warning);
         return 'unknown';
     }
 }
-function hasToken() {
-    return getInput('github-token') !== '';
+/** Whether GitHub can be asked anything in this run (a token and a repository). */
+function canAskGitHub(context) {
+    return client(context) !== undefined;
 }
 let clients;
 function client(context) {
@@ -78658,7 +78664,7 @@ async function reportSuccess(result) {
     setOutput('release', plan.release);
     setOutput('previous-release', result.previousRelease ?? '');
     info(`Deployed ${plan.app} release ${plan.release} to ${plan.url}`);
-    await summary_summary
+    const summary = summary_summary
         .addHeading(`Deployed ${plan.app}`, 3)
         .addTable([
         [
@@ -78678,9 +78684,8 @@ async function reportSuccess(result) {
         .addRaw(rollbackHint(result), true)
         .addHeading('Checks', 4)
         .addRaw(checksSummary(result), true)
-        .addList(plan.hosts.map((host) => `${host.user}@${host.host}:${host.port}`))
-        .write()
-        .catch((error) => core_warning(`could not write the job summary: ${errorMessage(error)}`));
+        .addList(plan.hosts.map((host) => `${host.user}@${host.host}:${host.port}`));
+    await write(summary);
 }
 function checksSummary({ plan, checks }) {
     const warnings = plan.checks.warnings.map((warning) => `> [!WARNING]\n> ${warning}\n`).join('\n');
@@ -78709,9 +78714,7 @@ async function reportStatus(hosts) {
             ...historyRows(history),
         ]);
     }
-    await summary
-        .write()
-        .catch((error) => core_warning(`could not write the job summary: ${errorMessage(error)}`));
+    await write(summary);
 }
 function rollbackHint({ previousRelease, retained }) {
     const lines = [];
@@ -78752,9 +78755,7 @@ async function reportFailure(app, error, phases) {
     }
     if (checks?.containerLog)
         summary.addDetails('Container output (last lines)', `<pre>${escapeHtml(redact(checks.containerLog.split('\n').slice(-50).join('\n')))}</pre>`);
-    await summary
-        .write()
-        .catch((writeError) => core_warning(`could not write the job summary: ${errorMessage(writeError)}`));
+    await write(summary);
 }
 function escapeHtml(text) {
     return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -78783,6 +78784,7 @@ async function reportPrune(app, found) {
         ]),
     ]));
 }
+/** Writes the job summary; a failure to write it is a warning, never a failed deploy. */
 async function write(summary) {
     await summary
         .write()
@@ -78832,7 +78834,7 @@ async function main_run() {
                 await reportRemoved(config.app, config.preview !== undefined);
                 break;
             case 'prune-previews':
-                await main_prune(config, context);
+                await removeClosedPreviews(config, context);
                 break;
             case 'plan':
                 await dryRun(config, context);
@@ -78849,8 +78851,8 @@ async function main_run() {
     }
 }
 /** Removes previews whose pull requests are closed (asking GitHub), reporting each removal there. */
-async function main_prune(config, context) {
-    if (!hasToken()) {
+async function removeClosedPreviews(config, context) {
+    if (!canAskGitHub(context)) {
         throw new ConfigError('prune-previews asks GitHub which pull requests are closed: it needs a token (the default github.token, with pull-requests: read)', { kind: 'input', name: 'github-token' });
     }
     const found = await prunePreviews(config, context, phaseTimer().timed, {

@@ -4,7 +4,7 @@ import * as core from '@actions/core';
 import { type Config, loadConfig } from './config';
 import { type RunContext, readRunContext } from './config/context';
 import { NothingToDo } from './config/preview';
-import { createReporter, currentEvent, hasToken, previewReporter, pullState } from './github';
+import { canAskGitHub, createReporter, currentEvent, previewReporter, pullState } from './github';
 import { ConfigError, errorMessage, findCause, PhaseError } from './errors';
 import { deploy, phaseTimer } from './release/deploy';
 import { destroy } from './release/destroy';
@@ -38,7 +38,7 @@ export async function run(): Promise<void> {
         await reportRemoved(config.app, config.preview !== undefined);
         break;
       case 'prune-previews':
-        await prune(config, context);
+        await removeClosedPreviews(config, context);
         break;
       case 'plan':
         await dryRun(config, context);
@@ -54,8 +54,8 @@ export async function run(): Promise<void> {
 }
 
 /** Removes previews whose pull requests are closed (asking GitHub), reporting each removal there. */
-async function prune(config: Config, context: RunContext): Promise<void> {
-  if (!hasToken()) {
+async function removeClosedPreviews(config: Config, context: RunContext): Promise<void> {
+  if (!canAskGitHub(context)) {
     throw new ConfigError(
       'prune-previews asks GitHub which pull requests are closed: it needs a token (the default github.token, with pull-requests: read)',
       { kind: 'input', name: 'github-token' },

@@ -2,8 +2,7 @@ import * as github from '@actions/github';
 import * as core from '@actions/core';
 import type { Config } from '../config';
 import type { RunContext } from '../config/context';
-import { errorMessage } from '../errors';
-import { createClient, type GitHubClient } from './client';
+import { createClient, failedCallWarning, type GitHubClient } from './client';
 import { type EventInfo, readEvent } from './event';
 import { Reporter } from './reporter';
 
@@ -46,17 +45,20 @@ export async function pullState(context: RunContext, number: number): Promise<'o
     });
     return data.state === 'closed' ? 'closed' : 'open';
   } catch (error) {
-    const status = (error as { status?: number }).status;
-    const hint = status === 403 ? ' The workflow needs `permissions: pull-requests: read`.' : '';
-    core.warning(
-      `Could not read pull request #${number} (${status ?? 'no answer'}: ${errorMessage(error)}); its preview is kept.${hint}`,
+    const warning = failedCallWarning(
+      `read pull request #${number}`,
+      'pull-requests: read',
+      error,
+      'Its preview is kept.',
     );
+    core.warning(warning);
     return 'unknown';
   }
 }
 
-export function hasToken(): boolean {
-  return core.getInput('github-token') !== '';
+/** Whether GitHub can be asked anything in this run (a token and a repository). */
+export function canAskGitHub(context: RunContext): boolean {
+  return client(context) !== undefined;
 }
 
 let clients: { token: string; client: GitHubClient } | undefined;

@@ -6,7 +6,7 @@ import { runUrl } from '../config/context';
 import { errorMessage, findCause, PhaseError } from '../errors';
 import type { DeployResult } from '../release/deploy';
 import { redact } from '../secrets';
-import type { GitHubClient } from './client';
+import { failedCallWarning, type GitHubClient } from './client';
 import { type CommentFacts, marker, renderComment } from './comment';
 import type { EventInfo } from './event';
 
@@ -179,14 +179,7 @@ export class Reporter {
     try {
       return await work(this.client);
     } catch (error) {
-      const status = (error as { status?: number }).status;
-      const hint =
-        status === 403 || status === 404 ? ` The workflow needs \`permissions: ${permission}\`.` : '';
-      core.warning(
-        redact(
-          `Could not ${what} on GitHub (${status ?? 'no answer'}: ${errorMessage(error)}).${hint} The deploy itself is not affected.`,
-        ),
-      );
+      core.warning(failedCallWarning(what, permission, error, 'The deploy itself is not affected.'));
       return undefined;
     }
   }

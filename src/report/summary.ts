@@ -15,7 +15,7 @@ export async function reportSuccess(result: DeployResult): Promise<void> {
   core.setOutput('release', plan.release);
   core.setOutput('previous-release', result.previousRelease ?? '');
   core.info(`Deployed ${plan.app} release ${plan.release} to ${plan.url}`);
-  await core.summary
+  const summary = core.summary
     .addHeading(`Deployed ${plan.app}`, 3)
     .addTable([
       [
@@ -35,9 +35,8 @@ export async function reportSuccess(result: DeployResult): Promise<void> {
     .addRaw(rollbackHint(result), true)
     .addHeading('Checks', 4)
     .addRaw(checksSummary(result), true)
-    .addList(plan.hosts.map((host) => `${host.user}@${host.host}:${host.port}`))
-    .write()
-    .catch((error) => core.warning(`could not write the job summary: ${errorMessage(error)}`));
+    .addList(plan.hosts.map((host) => `${host.user}@${host.host}:${host.port}`));
+  await write(summary);
 }
 
 function checksSummary({ plan, checks }: DeployResult): string {
@@ -68,9 +67,7 @@ export async function reportStatus(hosts: HostStatus[]): Promise<void> {
       ...historyRows(history),
     ]);
   }
-  await summary
-    .write()
-    .catch((error) => core.warning(`could not write the job summary: ${errorMessage(error)}`));
+  await write(summary);
 }
 
 function rollbackHint({ previousRelease, retained }: DeployResult): string {
@@ -119,9 +116,7 @@ export async function reportFailure(
       'Container output (last lines)',
       `<pre>${escapeHtml(redact(checks.containerLog.split('\n').slice(-50).join('\n')))}</pre>`,
     );
-  await summary
-    .write()
-    .catch((writeError) => core.warning(`could not write the job summary: ${errorMessage(writeError)}`));
+  await write(summary);
 }
 
 function escapeHtml(text: string): string {
@@ -161,6 +156,7 @@ export async function reportPrune(app: string, found: PreviewFound[]): Promise<v
   );
 }
 
+/** Writes the job summary; a failure to write it is a warning, never a failed deploy. */
 async function write(summary: typeof core.summary): Promise<void> {
   await summary
     .write()
