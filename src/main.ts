@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFileSync, realpathSync } from 'node:fs';
+import { isAbsolute, relative, resolve } from 'node:path';
 import * as core from '@actions/core';
 import { type Config, loadConfig } from './config';
 import { type RunContext, readRunContext } from './config/context';
@@ -115,7 +115,7 @@ function readSettings(): { context: RunContext; config: Config } {
   const context = readRunContext(process.env);
   const config = loadConfig({
     getInput: (name) => core.getInput(name),
-    readFile: (path) => readOptional(resolve(context.workspace, path)),
+    readFile: (path) => readInWorkspace(context.workspace, path),
     context,
     event: currentEvent(context),
   });
@@ -132,11 +132,21 @@ function maskSecretInputs(): void {
   }
 }
 
-function readOptional(path: string): string | undefined {
+/**
+ * Reads a file of the checkout, or undefined when it does not exist. A path (or symlink) that leads out
+ * of the workspace is refused: baton.yml and check files come from commits a pull request can write.
+ */
+function readInWorkspace(workspace: string, path: string): string | undefined {
+  let real: string;
   try {
-    return readFileSync(path, 'utf8');
+    real = realpathSync(resolve(workspace, path));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
+  const inside = relative(realpathSync(workspace), real);
+  if (inside.startsWith('..') || isAbsolute(inside)) {
+    throw new ConfigError(`"${path}" leads outside the workspace; Baton reads only files of the checkout`);
+  }
+  return readFileSync(real, 'utf8');
 }

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { isSettingName, SETTINGS } from '../../src/config/settings';
+import { renderActionYml } from '../../src/config/action-yml';
+import { declaredDefault, fileRefusal, isSettingName, OUTPUTS, SETTINGS } from '../../src/config/settings';
 
 interface ActionInput {
   description?: string;
@@ -10,23 +11,32 @@ interface ActionInput {
   required?: boolean;
 }
 
-const action = parse(readFileSync(fileURLToPath(new URL('../../action.yml', import.meta.url)), 'utf8')) as {
+const text = readFileSync(fileURLToPath(new URL('../../action.yml', import.meta.url)), 'utf8');
+const action = parse(text) as {
   inputs: Record<string, ActionInput>;
   outputs: Record<string, { description?: string }>;
 };
+const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
 
 describe('action.yml', () => {
+  it('is exactly what `npm run action-yml` writes from SETTINGS', () => {
+    expect(text).toBe(renderActionYml());
+  });
+
   it('declares exactly the settings Baton reads', () => {
     expect(Object.keys(action.inputs).sort()).toEqual(Object.keys(SETTINGS).sort());
   });
 
-  it.each(Object.keys(SETTINGS))('gives %s the same default as SETTINGS', (name) => {
+  // The runner passes every declared default as INPUT_*: a default there would hide baton.yml's value.
+  it.each(Object.keys(SETTINGS))('declares no default for %s when baton.yml may set it', (name) => {
     const input = action.inputs[name];
-    expect(input, `action.yml has no input "${name}"`).toBeDefined();
-    const expected =
-      name === 'github-token' ? '${{ github.token }}' : SETTINGS[name as keyof typeof SETTINGS].default;
-    // GitHub passes defaults as strings; an absent default reads as ''.
-    expect(input?.default === undefined ? '' : String(input.default)).toBe(expected);
+    const key = name as keyof typeof SETTINGS;
+    if (fileRefusal(key) === undefined) expect(input?.default).toBeUndefined();
+    expect(input?.default === undefined ? '' : String(input.default)).toBe(declaredDefault(key));
+  });
+
+  it('declares no default for config: an explicitly named file must exist', () => {
+    expect(action.inputs.config?.default).toBeUndefined();
   });
 
   it('describes every input and marks none required (Baton validates them itself)', () => {
@@ -37,18 +47,20 @@ describe('action.yml', () => {
   });
 
   it('declares the outputs main sets', () => {
-    expect(Object.keys(action.outputs).sort()).toEqual([
-      'deployment-id',
-      'image',
-      'previous-release',
-      'release',
-      'url',
-    ]);
+    expect(Object.keys(action.outputs).sort()).toEqual(Object.keys(OUTPUTS).sort());
   });
 
   it('agrees with isSettingName', () => {
     for (const name of Object.keys(action.inputs)) expect(isSettingName(name)).toBe(true);
     expect(isSettingName('toString')).toBe(false);
     expect(isSettingName('constructor')).toBe(false);
+  });
+
+  it.each(Object.keys(SETTINGS))('README documents the input %s', (name) => {
+    expect(readme).toContain(`| \`${name}\``);
+  });
+
+  it.each(Object.keys(OUTPUTS))('README documents the output %s', (name) => {
+    expect(readme).toContain(`| \`${name}\``);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
 import { ConfigError } from '../../src/errors';
-import { CONTEXT, configError, fakeSources, MINIMAL, SSH_KEY } from './support';
+import { CONTEXT, configError, fakeSources, MINIMAL, runnerInputs, SSH_KEY } from './support';
 
 const load = (inputs: Record<string, string>, files: Record<string, string> = {}) =>
   loadConfig(fakeSources({ ...MINIMAL, ...inputs }, files));
@@ -23,10 +23,19 @@ describe('loadConfig defaults', () => {
       command: 'deploy',
       app: 'web',
       image: { registry: 'ghcr.io', repository: 'ghcr.io/acme/web' },
-      build: { enabled: true, context: '.', dockerfile: './Dockerfile', args: {} },
+      build: {
+        enabled: true,
+        context: '.',
+        dockerfile: './Dockerfile',
+        args: {},
+        target: '',
+        cacheFrom: [],
+        cacheTo: [],
+        secrets: {},
+      },
       registry: { server: 'ghcr.io', username: 'octocat', password: '' },
       hosts: [{ user: 'deploy', host: '203.0.113.10', port: 22 }],
-      ssh: { privateKey: SSH_KEY.trim(), knownHosts: '', trustFirstUse: false },
+      ssh: { privateKey: SSH_KEY.trim(), passphrase: '', knownHosts: '', trustFirstUse: false },
       appPort: 80,
       domain: 'web.example.com',
       env: {},
@@ -162,25 +171,24 @@ describe('loadConfig sources', () => {
 
   it('uses baton.yml for settings not given as inputs', () => {
     const config = loadConfig(
-      fakeSources({ 'ssh-key': SSH_KEY }, { 'baton.yml': 'hosts: deploy@h1\ndomain: file.example.com\n' }),
+      fakeSources(
+        { 'ssh-key': SSH_KEY, hosts: 'deploy@h1' },
+        { 'baton.yml': 'app-port: 3000\ndomain: file.example.com\n' },
+      ),
     );
-    expect(config.hosts).toEqual([{ user: 'deploy', host: 'h1', port: 22 }]);
+    expect(config.appPort).toBe(3000);
     expect(config.domain).toBe('file.example.com');
   });
 
   it('accepts YAML types in baton.yml: numbers, booleans, lists and mappings', () => {
     const file = [
       'app: shop',
-      'hosts:',
-      '  - deploy@10.0.0.1',
-      '  - deploy@10.0.0.2:2222',
       'domain: shop.example.com',
       'build: false',
       'image: registry.example.com:5000/shop/api:1.2.3',
       'app-port: 3000',
       'ready-timeout: 120',
       'retire-after: 0',
-      'trust-first-use: true',
       'ready-path: /healthz',
       'env:',
       '  NODE_ENV: production',
@@ -188,20 +196,13 @@ describe('loadConfig sources', () => {
       '  DEBUG: false',
       'build-args:',
       '  - A=1',
-      'nginx-test-command: [sudo, nginx, -t]',
       'nginx-listen: 127.0.0.1:8080',
-      'known-hosts: |',
-      '  10.0.0.1 ssh-ed25519 AAAA',
       'registry-username: bot',
       '',
     ].join('\n');
-    const config = loadConfig(fakeSources({ 'ssh-key': SSH_KEY }, { 'baton.yml': file }));
+    const config = loadConfig(fakeSources({ 'ssh-key': SSH_KEY, hosts: 'deploy@h1' }, { 'baton.yml': file }));
     expect(config).toMatchObject({
       app: 'shop',
-      hosts: [
-        { user: 'deploy', host: '10.0.0.1', port: 22 },
-        { user: 'deploy', host: '10.0.0.2', port: 2222 },
-      ],
       domain: 'shop.example.com',
       build: { enabled: false, args: { A: '1' } },
       image: {
@@ -213,10 +214,53 @@ describe('loadConfig sources', () => {
       appPort: 3000,
       readiness: { path: '/healthz', timeoutSeconds: 120 },
       retireAfterSeconds: 0,
-      ssh: { trustFirstUse: true, knownHosts: '10.0.0.1 ssh-ed25519 AAAA' },
       env: { NODE_ENV: 'production', WORKERS: '4', DEBUG: 'false' },
-      proxy: { listen: '127.0.0.1:8080', testCommand: ['sudo', 'nginx', '-t'] },
+      proxy: { listen: '127.0.0.1:8080' },
     });
+  });
+
+  // The runner sets INPUT_* for every default action.yml declares: those must not hide baton.yml.
+  it('lets baton.yml set every setting that has a default, with the runner passing action.yml defaults', () => {
+    const file = [
+      'environment: staging',
+      'build: false',
+      'image: registry.example.com/shop:1.0',
+      'context: app',
+      'app-port: 3000',
+      'skip-checks: true',
+      'checks-timing: dokku',
+      'default-checks-wait: 3',
+      'ready-path: /up',
+      'ready-timeout: 90',
+      'retire-after: 5',
+      'nginx-listen: 8080',
+      'keep-releases: 2',
+      'lock-timeout: 30',
+      'preview: false',
+      'max-previews: 3',
+    ].join('\n');
+    const config = loadConfig(fakeSources(runnerInputs(MINIMAL), { 'baton.yml': file }));
+    expect(config).toMatchObject({
+      environment: 'staging',
+      build: { enabled: false, context: 'app' },
+      image: { tag: '1.0' },
+      appPort: 3000,
+      readiness: { path: '/up', timeoutSeconds: 90 },
+      retireAfterSeconds: 5,
+      proxy: { listen: '8080' },
+      keepReleases: 2,
+      lockTimeoutSeconds: 30,
+      previews: { mode: 'false', max: 3 },
+      checks: { timing: 'dokku', suite: { source: 'skipped' } },
+    });
+  });
+
+  it('with the runner passing action.yml defaults: no baton.yml is fine, inputs win over the file', () => {
+    expect(loadConfig(fakeSources(runnerInputs(MINIMAL))).command).toBe('deploy');
+    const config = loadConfig(
+      fakeSources(runnerInputs({ ...MINIMAL, 'app-port': '4000' }), { 'baton.yml': 'app-port: 3000\n' }),
+    );
+    expect(config.appPort).toBe(4000);
   });
 
   it('treats an empty key in baton.yml as not set', () => {
@@ -274,9 +318,9 @@ describe('loadConfig errors name the input or file:line', () => {
       'input "hosts": "a b" is not a host; expected user@host or user@host:port',
     );
     expect(badInput({ hosts: 'deploy@h1:70000' })).toMatch(/^input "hosts": "deploy@h1:70000": port must be/);
-    expect(
-      badInput({ hosts: '' }, { 'baton.yml': 'domain: a.example.com\nhosts:\n  - ok@h1\n  - "bad host"\n' }),
-    ).toMatch(/^baton\.yml:2 \(hosts\): "bad host" is not a host/);
+    expect(badInput({ 'preview-hosts': 'ok@h1, bad host' })).toMatch(
+      /^input "preview-hosts": "bad host" is not a host/,
+    );
   });
 
   it('requires hosts', () => {
@@ -361,16 +405,45 @@ describe('loadConfig errors name the input or file:line', () => {
     );
   });
 
-  it.each(['ssh-key', 'registry-password', 'secrets', 'github-token', 'command', 'config'])(
-    'refuses %s in baton.yml',
-    (key) => {
-      const message = badInput({}, { 'baton.yml': `app: web\n${key}: top-secret-value\n` });
-      expect(message).toBe(
-        `baton.yml:2 (${key}): "${key}" cannot be set in a file; pass it as an input (from a secret)`,
-      );
-      expect(message).not.toContain('top-secret-value');
-    },
-  );
+  it.each([
+    'ssh-key',
+    'ssh-key-passphrase',
+    'registry-password',
+    'secrets',
+    'preview-secrets',
+    'build-secrets',
+    'github-token',
+  ])('refuses the secret %s in baton.yml', (key) => {
+    const message = badInput({}, { 'baton.yml': `app: web\n${key}: top-secret-value\n` });
+    expect(message).toBe(
+      `baton.yml:2 (${key}): "${key}" cannot be set in baton.yml: it is secret: pass it as an input from a GitHub secret`,
+    );
+    expect(message).not.toContain('top-secret-value');
+  });
+
+  it.each(['command', 'config', 'release', 'confirm'])('refuses %s in baton.yml', (key) => {
+    expect(badInput({}, { 'baton.yml': `app: web\n${key}: x\n` })).toBe(
+      `baton.yml:2 (${key}): "${key}" cannot be set in baton.yml: it says what this run does: set it as an input in the workflow`,
+    );
+  });
+
+  // baton.yml comes from the checked-out commit: a pull request could otherwise widen what is trusted.
+  it.each([
+    ['preview-allow-forks', 'true'],
+    ['preview-inherit-secrets', 'true'],
+    ['trust-first-use', 'true'],
+    ['known-hosts', '"evil.example.com ssh-ed25519 AAAA"'],
+    ['hosts', 'root@evil.example.com'],
+    ['preview-hosts', 'root@evil.example.com'],
+    ['nginx-test-command', 'curl evil.example.com'],
+    ['nginx-reload-command', '[sh, -c, "id"]'],
+    ['nginx-conf-dir', '/etc/cron.d'],
+    ['state-dir', '/root/.ssh'],
+  ])('refuses %s in baton.yml: it decides trust', (key, value) => {
+    expect(badInput({}, { 'baton.yml': `app: web\n\n${key}: ${value}\n` })).toBe(
+      `baton.yml:3 (${key}): "${key}" cannot be set in baton.yml: it decides what the workflow trusts, and baton.yml comes from the checked-out commit (a pull request can change it): set it as an input in the workflow`,
+    );
+  });
 
   it('reports invalid YAML with its line', () => {
     expect(badInput({}, { 'baton.yml': 'app: web\ndomain: a.example.com\napp: other\n' })).toBe(
@@ -471,8 +544,8 @@ describe('loadConfig errors name the input or file:line', () => {
   });
 
   it('refuses an empty nginx command list', () => {
-    expect(badInput({}, { 'baton.yml': 'app: web\nnginx-reload-command: []\n' })).toBe(
-      'baton.yml:2 (nginx-reload-command): expected a command, got nothing',
+    expect(badInput({ 'nginx-reload-command': '  ' })).toBe(
+      'input "nginx-reload-command": expected a command, got nothing',
     );
   });
 

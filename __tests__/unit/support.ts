@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import type { ConfigSources } from '../../src/config';
 import type { RunContext } from '../../src/config/context';
+import { declaredDefault, SETTINGS, type SettingName } from '../../src/config/settings';
 import { ConfigError } from '../../src/errors';
 
 export const SHA = '0123456789abcdef0123456789abcdef01234567';
@@ -54,4 +55,12 @@ export function configError(fn: () => unknown): ConfigError {
   }
   expect(thrown, 'expected a ConfigError to be thrown').toBeInstanceOf(ConfigError);
   return thrown as ConfigError;
+}
+
+/** Inputs as the runner passes them: every default action.yml declares, then what the workflow wrote. */
+export function runnerInputs(written: Record<string, string>): Record<string, string> {
+  const defaults = (Object.keys(SETTINGS) as SettingName[])
+    .map((name) => [name, declaredDefault(name).replace('${{ github.token }}', 'ghs_runner_token')])
+    .filter(([, value]) => value !== '');
+  return { ...Object.fromEntries(defaults), ...written };
 }

@@ -15,8 +15,8 @@ import {
   readPreviewSettings,
 } from './preview';
 import { cpuLimit, memoryLimit, type Resources } from './resources';
-import { isSettingName, SETTINGS, type SettingName } from './settings';
-import { asBoolean, asCommand, asInteger, asKeyValues, asList, asString } from './values';
+import { fileRefusal, isSettingName, SETTINGS, type SettingName } from './settings';
+import { asBoolean, asCommand, asInteger, asKeyValues, asLines, asList, asString } from './values';
 
 export type { HostSpec } from './hosts';
 export type { ImageName } from './image';
@@ -32,10 +32,22 @@ export interface Config {
   /** GitHub environment the deploy is reported to. */
   environment: string;
   image: ImageName;
-  build: { enabled: boolean; context: string; dockerfile: string; args: Record<string, string> };
+  build: {
+    enabled: boolean;
+    context: string;
+    dockerfile: string;
+    args: Record<string, string>;
+    /** docker build --target ('' = the last stage). */
+    target: string;
+    /** buildx --cache-from / --cache-to entries, as docker/build-push-action spells them. */
+    cacheFrom: string[];
+    cacheTo: string[];
+    /** Build secrets (RUN --mount=type=secret,id=NAME): never given to the running app. */
+    secrets: Record<string, string>;
+  };
   registry: { server: string; username: string; password: string };
   hosts: HostSpec[];
-  ssh: { privateKey: string; knownHosts: string; trustFirstUse: boolean };
+  ssh: { privateKey: string; passphrase: string; knownHosts: string; trustFirstUse: boolean };
   appPort: number;
   domain: string;
   env: Record<string, string>;
@@ -143,6 +155,10 @@ export function loadConfig(sources: ConfigSources): Config {
       context: context_,
       dockerfile: str('dockerfile') || `${context_.replace(/\/+$/, '')}/Dockerfile`,
       args: asKeyValues(get('build-args').value, get('build-args').source),
+      target: str('target'),
+      cacheFrom: asLines(get('cache-from').value, get('cache-from').source),
+      cacheTo: asLines(get('cache-to').value, get('cache-to').source),
+      secrets: asKeyValues(get('build-secrets').value, get('build-secrets').source, true),
     },
     registry: resolveRegistry(
       image,
@@ -154,6 +170,7 @@ export function loadConfig(sources: ConfigSources): Config {
     hosts,
     ssh: {
       privateKey,
+      passphrase: str('ssh-key-passphrase'),
       knownHosts: str('known-hosts'),
       trustFirstUse: asBoolean(get('trust-first-use').value, get('trust-first-use').source),
     },
@@ -165,7 +182,7 @@ export function loadConfig(sources: ConfigSources): Config {
     checks: {
       ...resolveChecks(
         {
-          file: str('checks'),
+          file: workspacePath(str('checks'), get('checks').source),
           fileSource: get('checks').source,
           healthcheckPath: checkPath(str('healthcheck-path'), get('healthcheck-path').source),
           healthcheckSource: get('healthcheck-path').source,
@@ -200,7 +217,7 @@ export function loadConfig(sources: ConfigSources): Config {
 
 function readConfigFile(sources: ConfigSources): Map<string, FileEntry> {
   const given = sources.getInput('config');
-  const path = given || SETTINGS.config.default;
+  const path = workspacePath(given || SETTINGS.config.default, { kind: 'input', name: 'config' });
   const text = sources.readFile(path);
   if (text === undefined) {
     if (given)
@@ -210,12 +227,8 @@ function readConfigFile(sources: ConfigSources): Map<string, FileEntry> {
   const entries = parseConfigFile(text, path);
   for (const [key, entry] of entries) {
     if (!isSettingName(key)) throw new ConfigError(`unknown setting "${key}"`, entry.source);
-    if (!SETTINGS[key].file) {
-      throw new ConfigError(
-        `"${key}" cannot be set in a file; pass it as an input (from a secret)`,
-        entry.source,
-      );
-    }
+    const refusal = fileRefusal(key);
+    if (refusal) throw new ConfigError(`"${key}" cannot be set in ${path}: it ${refusal}`, entry.source);
   }
   return entries;
 }
@@ -262,6 +275,15 @@ function defaultAppName(repository: string): string {
 
 function defaultImage(repository: string): string {
   return repository ? `ghcr.io/${repository.toLowerCase()}` : '';
+}
+
+/** A path the workflow reads from the checkout: relative, and never leaving the workspace. */
+export function workspacePath(path: string, source: Source): string {
+  const parts = path.split(/[\\/]+/);
+  if (path.startsWith('/') || /^[A-Za-z]:/.test(path) || parts.includes('..')) {
+    throw new ConfigError(`"${path}" must be a path inside the workspace (relative, without ..)`, source);
+  }
+  return path;
 }
 
 function absolutePath(path: string, source: Source): string {

@@ -1,60 +1,238 @@
-// Every setting Baton reads, with its default. Each is an action input of the same name and, except
-// the secret ones, a top-level key of baton.yml. action.yml lists the same names (a test checks it).
+// Every setting Baton reads: the one source of truth for its default, where it may be set, whether it
+// is secret, and its line in action.yml (which `npm run action-yml` writes from this table; a test keeps
+// the two in sync).
+//
+// Kinds:
+// - setting: an input, or a top-level key of baton.yml. Precedence: input > baton.yml > default.
+// - input:   what this run does (command, release...): inputs only.
+// - trust:   decides what the workflow trusts or runs on the hosts. Inputs only, because baton.yml is read
+//            from the checked-out commit, which a pull request can change.
+// - secret:  inputs only, masked.
+//
+// The runner passes every `default:` of action.yml as an INPUT_* variable, so Baton cannot tell a
+// default from a value the user wrote. Settings that baton.yml may set therefore declare no default in
+// action.yml (their description says it); Baton applies `default` itself.
+
+export type SettingKind = 'setting' | 'input' | 'trust' | 'secret';
+
+export interface SettingSpec {
+  kind: SettingKind;
+  /** What Baton uses when neither an input nor baton.yml gives a value. */
+  default: string;
+  /** action.yml's description. */
+  doc: string;
+  /** What action.yml declares as default, when it is not `default` (e.g. an expression). */
+  declared?: string;
+}
+
+const setting = (value: string, doc: string): SettingSpec => ({ kind: 'setting', default: value, doc });
+const input = (value: string, doc: string, declared?: string): SettingSpec => ({
+  kind: 'input',
+  default: value,
+  doc,
+  ...(declared === undefined ? {} : { declared }),
+});
+const trust = (value: string, doc: string): SettingSpec => ({ kind: 'trust', default: value, doc });
+const secret = (doc: string, declared?: string): SettingSpec => ({
+  kind: 'secret',
+  default: '',
+  doc,
+  ...(declared === undefined ? {} : { declared }),
+});
 
 export const SETTINGS = {
-  command: { default: 'deploy', file: false },
-  release: { default: '', file: false },
-  confirm: { default: '', file: false },
-  config: { default: 'baton.yml', file: false },
-  app: { default: '', file: true },
-  environment: { default: 'production', file: true },
-  image: { default: '', file: true },
-  build: { default: 'true', file: true },
-  context: { default: '.', file: true },
-  dockerfile: { default: '', file: true },
-  'build-args': { default: '', file: true },
-  'registry-username': { default: '', file: true },
-  'registry-password': { default: '', file: false },
-  'github-token': { default: '', file: false },
-  hosts: { default: '', file: true },
-  'ssh-key': { default: '', file: false },
-  'known-hosts': { default: '', file: true },
-  'trust-first-use': { default: 'false', file: true },
-  'app-port': { default: '80', file: true },
-  domain: { default: '', file: true },
-  env: { default: '', file: true },
-  secrets: { default: '', file: false },
-  checks: { default: '', file: true },
-  'healthcheck-path': { default: '', file: true },
-  'skip-checks': { default: 'false', file: true },
-  'checks-timing': { default: 'fast', file: true },
-  'default-checks-wait': { default: '10', file: true },
-  'ready-path': { default: '/', file: true },
-  'ready-timeout': { default: '60', file: true },
-  'retire-after': { default: '60', file: true },
-  'nginx-listen': { default: '80', file: true },
-  'nginx-conf-dir': { default: '/etc/nginx/conf.d', file: true },
-  'nginx-test-command': { default: 'nginx -t', file: true },
-  'nginx-reload-command': { default: 'nginx -s reload', file: true },
-  'state-dir': { default: '/var/lib/baton', file: true },
-  'keep-releases': { default: '5', file: true },
-  'lock-timeout': { default: '600', file: true },
-  memory: { default: '', file: true },
-  cpus: { default: '', file: true },
-  preview: { default: 'auto', file: true },
-  'preview-domain': { default: '', file: true },
-  'preview-hosts': { default: '', file: true },
-  'preview-env': { default: '', file: true },
-  'preview-secrets': { default: '', file: false },
-  'preview-inherit-secrets': { default: 'false', file: true },
-  'preview-allow-forks': { default: 'false', file: true },
-  'preview-memory': { default: '', file: true },
-  'preview-cpus': { default: '', file: true },
-  'max-previews': { default: '10', file: true },
-} as const;
+  command: input(
+    'deploy',
+    'What to do - deploy, rollback, destroy, plan (dry run), status or prune-previews (remove previews whose pull requests are closed).',
+  ),
+  release: input(
+    '',
+    'With rollback, the release id to go back to (default - the previous successful release).',
+  ),
+  confirm: input('', 'With destroy, the app name, to confirm.'),
+  // No declared default: an explicitly named config file must exist, baton.yml is read when it exists.
+  config: input(
+    'baton.yml',
+    'Path of a YAML file with more settings, inside the workspace (inputs win over it). Default - baton.yml, read when it exists.',
+    '',
+  ),
+  app: setting(
+    '',
+    'App name (a-z, 0-9, -). Names containers, the nginx file and the state dir. Default - the repository name.',
+  ),
+  environment: setting(
+    'production',
+    'GitHub environment of the deployment (production_environment when it is `production`). Default - production.',
+  ),
+  image: setting(
+    '',
+    'Image repository to push to, e.g. ghcr.io/acme/web (default ghcr.io/OWNER/REPO). Baton tags it with the commit SHA. With build - false, the full reference to deploy (with tag or digest).',
+  ),
+  build: setting(
+    'true',
+    'Build the image in the runner (true) or deploy an existing image (false). Default - true.',
+  ),
+  context: setting('.', 'Docker build context, relative to the workspace. Default - the workspace (.).'),
+  dockerfile: setting('', 'Dockerfile path relative to the workspace. Default - CONTEXT/Dockerfile.'),
+  'build-args': setting('', 'Build arguments, one KEY=VALUE per line.'),
+  target: setting('', 'Build stage to build (docker build --target). Default - the last stage.'),
+  'cache-from': setting(
+    '',
+    'External cache sources for buildx, one per line, as docker/build-push-action spells them (e.g. type=gha, type=registry,ref=IMAGE:cache).',
+  ),
+  'cache-to': setting(
+    '',
+    'Cache export destinations for buildx, one per line (e.g. type=gha,mode=max, type=registry,ref=IMAGE:cache).',
+  ),
+  'build-secrets': secret(
+    'Secrets for the build (RUN --mount=type=secret,id=NAME), one NAME=VALUE per line. Masked; never given to the running app.',
+  ),
+  'registry-username': setting('', 'Registry user. For ghcr.io the default is the workflow actor.'),
+  'registry-password': secret('Registry password or token. For ghcr.io the default is github-token.'),
+  'github-token': secret(
+    'Token for GitHub (and ghcr.io when no registry password is given).',
+    '${{ github.token }}',
+  ),
+  hosts: trust('', 'Target hosts, one per line or comma-separated, as user@host or user@host:port.'),
+  'ssh-key': secret(
+    'Private SSH key (PEM or OpenSSH format) that can log in to every host. Pass it from a secret.',
+  ),
+  'ssh-key-passphrase': secret('Passphrase of ssh-key, when the key is encrypted.'),
+  'known-hosts': trust(
+    '',
+    'known_hosts lines for the hosts (ssh-keyscan output). Unknown or changed keys are refused.',
+  ),
+  'trust-first-use': trust(
+    'false',
+    'Accept a host whose key is not in known-hosts (its fingerprint is logged). A changed key is always refused.',
+  ),
+  'app-port': setting(
+    '80',
+    'Port the app listens on inside the container. Also passed to the app as PORT. Default - 80.',
+  ),
+  domain: setting('', 'Host name nginx routes to the app (server_name).'),
+  env: setting('', 'Plain environment variables for the app, one KEY=VALUE per line.'),
+  secrets: secret(
+    'Secret environment variables, one KEY=VALUE per line. Masked, and sent to hosts in a file of mode 600.',
+  ),
+  checks: setting(
+    '',
+    'A Dokku CHECKS file or an app.json with healthchecks, relative to the workspace. Default - CONTEXT/app.json (when it declares healthchecks.web), else CONTEXT/CHECKS, else the default checks.',
+  ),
+  'healthcheck-path': setting(
+    '',
+    'Kamal-style check - this path must answer 2xx within ready-timeout. Replaces CHECKS/app.json.',
+  ),
+  'skip-checks': setting(
+    'false',
+    'Move traffic without any check (as DOKKU_SKIP_ALL_CHECKS). Warned in the log and summary. Default - false.',
+  ),
+  'checks-timing': setting(
+    'fast',
+    "fast (poll, traffic moves as soon as checks pass, within Dokku's budget) or dokku (Dokku's exact timing). Default - fast.",
+  ),
+  'default-checks-wait': setting(
+    '10',
+    'Without declared checks, seconds the new container must stay up (as DOKKU_DEFAULT_CHECKS_WAIT). Default - 10.',
+  ),
+  'ready-path': setting('/', 'Path polled until the app answers HTTP with a status below 500. Default - /.'),
+  'ready-timeout': setting(
+    '60',
+    'Seconds the new container has to become ready before the deploy fails. Default - 60.',
+  ),
+  'retire-after': setting(
+    '60',
+    'Seconds the old container keeps running after the hand-over (in-flight requests finish). Default - 60.',
+  ),
+  'nginx-listen': setting(
+    '80',
+    "What the app's nginx server listens on (nginx `listen` value), e.g. 80 or 127.0.0.1:8080. Default - 80.",
+  ),
+  'nginx-conf-dir': trust(
+    '/etc/nginx/conf.d',
+    "Directory on the hosts where nginx includes the app's server file.",
+  ),
+  'nginx-test-command': trust('nginx -t', 'Command that checks the nginx configuration on the hosts.'),
+  'nginx-reload-command': trust('nginx -s reload', 'Command that reloads nginx gracefully on the hosts.'),
+  'state-dir': trust(
+    '/var/lib/baton',
+    "Directory on the hosts for Baton's files (env files, release records).",
+  ),
+  'keep-releases': setting(
+    '5',
+    'Successful releases whose containers and images stay on the hosts for rollbacks. Default - 5.',
+  ),
+  'lock-timeout': setting(
+    '600',
+    'Seconds a deploy waits for another deploy of the app on the same host to finish. Default - 600.',
+  ),
+  memory: setting(
+    '',
+    'Memory limit of the app container (docker run --memory), e.g. 512m or 1g. Default - none.',
+  ),
+  cpus: setting('', 'CPU limit of the app container (docker run --cpus), e.g. 0.5 or 2. Default - none.'),
+  preview: setting(
+    'auto',
+    'PR previews - auto (on for pull_request events when preview-domain is set), true (the same, and preview-domain is required) or false (pull_request events deploy like any other). Default - auto.',
+  ),
+  'preview-domain': setting(
+    '',
+    'Host name template of PR previews, e.g. pr-{number}.preview.example.com. Placeholders - {number}, {app}, {branch} (made DNS-safe).',
+  ),
+  'preview-hosts': trust('', 'Hosts for previews (user@host[:port], one per line). Default - hosts.'),
+  'preview-env': setting('', 'Environment of previews, KEY=VALUE per line, set over env.'),
+  'preview-secrets': secret(
+    'Secret environment of previews, KEY=VALUE per line. Previews never get secrets unless preview-inherit-secrets is true.',
+  ),
+  'preview-inherit-secrets': trust(
+    'false',
+    'Give previews the production secrets too (preview-secrets win over them).',
+  ),
+  'preview-allow-forks': trust(
+    'false',
+    'Deploy pull requests from forks (previews only). Their code then runs on your servers - read the README before turning this on.',
+  ),
+  'preview-memory': setting('', 'Memory limit of preview containers. Default - memory.'),
+  'preview-cpus': setting('', 'CPU limit of preview containers. Default - cpus.'),
+  'max-previews': setting(
+    '10',
+    'Most live previews of the app per host; a new one beyond it fails. 0 - no limit. Default - 10.',
+  ),
+} as const satisfies Record<string, SettingSpec>;
 
 export type SettingName = keyof typeof SETTINGS;
 
+/** The outputs main sets, with action.yml's descriptions. */
+export const OUTPUTS = {
+  url: "The app's URL.",
+  image: 'The deployed image, with its digest when Baton pushed it.',
+  digest: 'The digest of the image Baton built and pushed (sha256:...), or of the image deployed when known.',
+  release: 'The release id of this deploy (with status, the current release).',
+  'previous-release': 'The release that served before this deploy or rollback.',
+  'deployment-id': 'The id of the GitHub deployment Baton created.',
+} as const;
+
 export function isSettingName(name: string): name is SettingName {
   return Object.hasOwn(SETTINGS, name);
+}
+
+/** The default action.yml declares for a setting ('' = none; see the comment at the top). */
+export function declaredDefault(name: SettingName): string {
+  const spec: SettingSpec = SETTINGS[name];
+  if (spec.declared !== undefined) return spec.declared;
+  return spec.kind === 'setting' ? '' : spec.default;
+}
+
+/** Whether baton.yml may set it; when not, why (for the error that names the file:line). */
+export function fileRefusal(name: SettingName): string | undefined {
+  switch (SETTINGS[name].kind) {
+    case 'setting':
+      return undefined;
+    case 'secret':
+      return 'is secret: pass it as an input from a GitHub secret';
+    case 'trust':
+      return 'decides what the workflow trusts, and baton.yml comes from the checked-out commit (a pull request can change it): set it as an input in the workflow';
+    case 'input':
+      return 'says what this run does: set it as an input in the workflow';
+  }
 }

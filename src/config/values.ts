@@ -34,6 +34,15 @@ export function asList(value: unknown, source: Source): string[] {
     .filter((item) => item && !item.startsWith('#'));
 }
 
+/** A list of one item per line (commas belong to the items, as in type=registry,ref=...). */
+export function asLines(value: unknown, source: Source): string[] {
+  if (Array.isArray(value)) return value.map((item) => asString(item, source)).filter(Boolean);
+  return asString(value, source)
+    .split(/\r?\n/)
+    .map((item) => item.trim())
+    .filter((item) => item && !item.startsWith('#'));
+}
+
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
