@@ -9,6 +9,7 @@ export default defineConfig({
           name: 'e2e',
           include: ['__tests__/e2e/**/*.test.ts'],
           globalSetup: ['__tests__/e2e/support/global-setup.ts'],
+          setupFiles: ['__tests__/e2e/support/github-setup.ts'],
           fileParallelism: false,
           testTimeout: 180_000,
           hookTimeout: 180_000,

@@ -14,7 +14,6 @@ function deploy(version: string, inputs: Record<string, string>, files: Record<s
   return runAction(
     {
       ...hostInputs(host, app),
-      context: host.TEST_APP_CONTEXT,
       'build-args': `VERSION=${version}`,
       ...inputs,
     },

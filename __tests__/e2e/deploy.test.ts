@@ -18,7 +18,6 @@ function deployVersion(
   return runAction(
     {
       ...hostInputs(host, app),
-      context: host.TEST_APP_CONTEXT,
       'build-args': `VERSION=${version}`,
       secrets: `API_TOKEN=${SECRET}`,
       ...extra,

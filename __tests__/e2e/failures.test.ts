@@ -17,7 +17,6 @@ const siteFile = `${host.NGINX_CONF_DIR}/baton-${app}.conf`;
 async function deploy(extra: Record<string, string> = {}, files: Record<string, string> = {}) {
   const inputs = {
     ...hostInputs(host, app),
-    context: host.TEST_APP_CONTEXT,
     secrets: `DB_PASSWORD=${SECRET}`,
     ...extra,
   };

@@ -24,7 +24,6 @@ async function deploy(
   const run = await runAction(
     {
       ...hostInputs(host, app),
-      context: host.TEST_APP_CONTEXT,
       'github-token': TOKEN,
       secrets: `API_KEY=${SECRET}`,
       'default-checks-wait': '0',

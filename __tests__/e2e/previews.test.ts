@@ -35,7 +35,6 @@ async function run(
   const result = await runAction(
     {
       ...hostInputs(host, app),
-      context: host.TEST_APP_CONTEXT,
       'github-token': TOKEN,
       secrets: `API_KEY=${PROD_SECRET}`,
       'preview-domain': 'pr-{number}.{app}.test',

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ActionRun, postEnv, runAction, startAction } from './support/action';
+import { type ActionRun, runAction, runPost, startAction } from './support/action';
 import { appContainers, removeApp } from './support/docker';
 import { hostInputs, readTestHost } from './support/host';
 import { startLoad } from './support/load';
@@ -16,7 +16,7 @@ const releases: string[] = [];
 let commit = 0;
 
 function inputs(extra: Record<string, string> = {}) {
-  return { ...hostInputs(host, app), context: host.TEST_APP_CONTEXT, 'retire-after': '1', ...extra };
+  return { ...hostInputs(host, app), 'retire-after': '1', ...extra };
 }
 
 function env() {
@@ -176,9 +176,12 @@ describe('releases, history, lock, rollback, plan, destroy', () => {
   it('a deploy killed mid-check leaves the old release serving; the post step cleans up; the next deploy takes the lock', async () => {
     const before = history().current;
     const load = startLoad({ ...nginx, concurrency: 2, maxMs: 90_000, maxRequests: 100_000 });
+    // The post step is run by hand below, to look at the host between the kill and the clean-up.
     const killed = startAction(
       inputs({ 'build-args': 'VERSION=r6', env: 'BOOT_DELAY=60', 'ready-timeout': '120' }),
       env(),
+      {},
+      { post: false },
     );
     await killed.waitFor(/::group::Checks/);
     killed.child.kill('SIGKILL');
@@ -189,10 +192,7 @@ describe('releases, history, lock, rollback, plan, destroy', () => {
       release: string;
     };
     expect((await appContainers(host, app)).map((container) => container.name)).toContain(inFlight.container);
-    const post = await runAction(inputs({ 'build-args': 'VERSION=r6' }), {
-      ...env(),
-      ...postEnv(dead.state),
-    });
+    const post = await runPost(inputs({ 'build-args': 'VERSION=r6' }), env(), dead.state);
     expect(post.code, post.stdout).toBe(0);
     expect(post.stdout).toContain(`removed ${inFlight.container}`);
     expect((await appContainers(host, app)).map((container) => container.name)).not.toContain(
@@ -210,6 +210,8 @@ describe('releases, history, lock, rollback, plan, destroy', () => {
     const killed = startAction(
       inputs({ 'build-args': 'VERSION=r8', env: 'BOOT_DELAY=60', 'ready-timeout': '120' }),
       env(),
+      {},
+      { post: false }, // the runner died with the step: no post step
     );
     await killed.waitFor(/::group::Checks/);
     killed.child.kill('SIGKILL');

@@ -1,74 +1,165 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { ROOT } from './host';
+import { dirname, join, resolve } from 'node:path';
+import { writePayload } from './github-payloads';
+import { readTestHost, ROOT } from './host';
+import { ACTION, inputVariables, parseFileCommands, postRuns } from './runner';
 
-export interface ActionRun {
+export interface StepRun {
   code: number;
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
+}
+
+export interface ActionRun extends StepRun {
   outputs: Record<string, string>;
   /** What the step saved with core.saveState, as the runner hands it to the post step (STATE_*). */
   state: Record<string, string>;
   summary: string;
-  /** Everything the run wrote that a person could see (stdout without ::add-mask:: commands, stderr, summary, outputs). */
+  /** The post step, when the runner ran it (post-if), after main. */
+  post?: StepRun;
+  /** Everything the run wrote that a person could see (stdout without ::add-mask:: commands, stderr, summary, outputs), post step included. */
   visible: string;
 }
 
 export interface StartedAction {
   child: ChildProcess;
-  /** Resolves when the output so far matches. */
+  /** Resolves when the main step's output so far matches. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  /** Resolves when main (and, unless told otherwise, the post step) has ended. */
   done: Promise<ActionRun>;
 }
 
-/** Runs the bundle the way the runner does: node dist/index.js with INPUT_*, GITHUB_* and the command files. */
+export interface RunOptions {
+  /** false: the runner died with the main step (its VM is gone), so no post step runs. */
+  post?: boolean;
+  /** false: the job has no actions/checkout step; the workspace is empty (except `files`). */
+  checkout?: boolean;
+  /** The value of ${{ github.token }}. */
+  githubToken?: string;
+}
+
+/** The token of the runner's GitHub (the stand-in from the e2e setup) when a test names no other. */
+export const RUNNER_TOKEN = 'ghs_runner_job_token_5c1e7a';
+
+/**
+ * Runs the step the way actions/runner does: `node dist/index.js` with every action.yml default as
+ * INPUT_* (then the inputs given), the GITHUB_* variables and files, in a workspace holding a checkout
+ * of the test app (plus `files`), against the GitHub stand-in; then the post step (post-if), with the
+ * state main saved.
+ */
 export function runAction(
   inputs: Record<string, string>,
   env: Record<string, string> = {},
   files: Record<string, string> = {},
+  options: RunOptions = {},
 ): Promise<ActionRun> {
-  return startAction(inputs, env, files).done;
+  return startAction(inputs, env, files, options).done;
 }
 
 export function startAction(
   inputs: Record<string, string>,
   env: Record<string, string> = {},
   files: Record<string, string> = {},
+  options: RunOptions = {},
 ): StartedAction {
-  const dir = mkdtempSync(join(tmpdir(), 'baton-run-'));
-  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
-  const outputFile = join(dir, 'output');
-  const summaryFile = join(dir, 'summary');
-  const stateFile = join(dir, 'state');
-  for (const file of [outputFile, summaryFile, stateFile]) writeFileSync(file, '');
-  const inputEnv = Object.fromEntries(
-    Object.entries(inputs).map(([key, value]) => [`INPUT_${key.toUpperCase()}`, value]),
-  );
-  const child = spawn(process.execPath, [resolve(ROOT, 'dist/index.js')], {
-    cwd: dir,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      DOCKER_HOST: process.env.DOCKER_HOST,
-      GITHUB_ACTIONS: 'true',
-      GITHUB_REPOSITORY: 'acme/web',
-      GITHUB_SHA: 'a'.repeat(40),
-      GITHUB_REF: 'refs/heads/main',
-      GITHUB_ACTOR: 'octocat',
-      GITHUB_RUN_ID: '1',
-      GITHUB_SERVER_URL: 'https://github.com',
-      GITHUB_WORKSPACE: dir,
-      RUNNER_TEMP: dir,
-      GITHUB_OUTPUT: outputFile,
-      GITHUB_STEP_SUMMARY: summaryFile,
-      GITHUB_STATE: stateFile,
-      ...inputEnv,
-      ...env,
-    },
+  const job = createJob(files, options);
+  const stepEnv = {
+    ...job.env,
+    ...inputVariables(inputs, { 'github.token': options.githubToken ?? RUNNER_TOKEN }),
+    ...env,
+  };
+  const main = spawnStep(ACTION.runs.main, stepEnv);
+  const done = main.done.then(async (result) => {
+    const outputs = parseFileCommands(readFileSync(job.files.output, 'utf8'));
+    const state = parseFileCommands(readFileSync(job.files.state, 'utf8'));
+    const summary = readFileSync(job.files.summary, 'utf8');
+    const post =
+      options.post !== false && postRuns(result.code === 0)
+        ? await spawnStep(ACTION.runs.post as string, { ...stepEnv, ...postEnv(state) }).done
+        : undefined;
+    const shown = [result, ...(post ? [post] : [])].flatMap((step) => [unmasked(step.stdout), step.stderr]);
+    const visible = [...shown, summary, JSON.stringify(outputs)].join('\n');
+    return { ...result, outputs, state, summary, post, visible };
   });
+  return { child: main.child, waitFor: main.waitFor, done };
+}
+
+/** Runs only the post step, as the runner would after a main step that saved `state`. */
+export function runPost(
+  inputs: Record<string, string>,
+  env: Record<string, string>,
+  state: Record<string, string>,
+  options: RunOptions = {},
+): Promise<StepRun> {
+  const job = createJob({}, options);
+  const stepEnv = {
+    ...job.env,
+    ...inputVariables(inputs, { 'github.token': options.githubToken ?? RUNNER_TOKEN }),
+    ...env,
+    ...postEnv(state),
+  };
+  return spawnStep(ACTION.runs.post as string, stepEnv).done;
+}
+
+/** The runner's post step gets the saved state as STATE_<name> variables. */
+export function postEnv(state: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(state).map(([name, value]) => [`STATE_${name}`, value]));
+}
+
+/** A job's directories, file commands and GITHUB_* variables (a push to main of acme/web by default). */
+function createJob(files: Record<string, string>, options: RunOptions) {
+  const dir = mkdtempSync(join(tmpdir(), 'baton-run-'));
+  const workspace = join(dir, 'workspace');
+  const temp = join(dir, 'temp');
+  mkdirSync(temp, { recursive: true });
+  mkdirSync(workspace, { recursive: true });
+  if (options.checkout !== false) cpSync(readTestHost().TEST_APP_CONTEXT, workspace, { recursive: true });
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(workspace, name)), { recursive: true });
+    writeFileSync(join(workspace, name), content);
+  }
+  const commands = { output: 'output', summary: 'summary', state: 'state', env: 'env', path: 'path' };
+  const paths = Object.fromEntries(
+    Object.entries(commands).map(([key, name]) => [key, join(temp, `_runner_file_commands_${name}`)]),
+  ) as Record<keyof typeof commands, string>;
+  for (const file of Object.values(paths)) writeFileSync(file, '');
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    DOCKER_HOST: process.env.DOCKER_HOST ?? '',
+    CI: 'true',
+    GITHUB_ACTIONS: 'true',
+    GITHUB_REPOSITORY: 'acme/web',
+    GITHUB_REPOSITORY_OWNER: 'acme',
+    GITHUB_SHA: 'a'.repeat(40),
+    GITHUB_REF: 'refs/heads/main',
+    GITHUB_REF_NAME: 'main',
+    GITHUB_ACTOR: 'octocat',
+    GITHUB_RUN_ID: '1',
+    GITHUB_RUN_ATTEMPT: '1',
+    GITHUB_JOB: 'deploy',
+    GITHUB_WORKFLOW: 'deploy',
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_API_URL: process.env.BATON_TEST_GITHUB_API ?? 'http://127.0.0.1:9',
+    GITHUB_EVENT_NAME: 'push',
+    GITHUB_EVENT_PATH: writePayload(temp, 'push'),
+    GITHUB_WORKSPACE: workspace,
+    RUNNER_TEMP: temp,
+    RUNNER_OS: 'Linux',
+    GITHUB_OUTPUT: paths.output,
+    GITHUB_STEP_SUMMARY: paths.summary,
+    GITHUB_STATE: paths.state,
+    GITHUB_ENV: paths.env,
+    GITHUB_PATH: paths.path,
+  };
+  return { dir, workspace, files: paths, env };
+}
+
+function spawnStep(script: string, env: Record<string, string>) {
+  const child = spawn(process.execPath, [resolve(ROOT, script)], { cwd: env.GITHUB_WORKSPACE, env });
   let stdout = '';
   let stderr = '';
   const watchers: { pattern: RegExp; resolve: () => void }[] = [];
@@ -82,18 +173,8 @@ export function startAction(
   child.stderr?.on('data', (chunk) => {
     stderr += chunk;
   });
-  const done = new Promise<ActionRun>((finish) =>
-    child.on('close', (exitCode, signal) => {
-      const outputs = parseFileCommands(readFileSync(outputFile, 'utf8'));
-      const state = parseFileCommands(readFileSync(stateFile, 'utf8'));
-      const summary = readFileSync(summaryFile, 'utf8');
-      const shown = stdout
-        .split('\n')
-        .filter((line) => !line.startsWith('::add-mask::'))
-        .join('\n');
-      const visible = [shown, stderr, summary, JSON.stringify(outputs)].join('\n');
-      finish({ code: exitCode ?? -1, signal, stdout, stderr, outputs, state, summary, visible });
-    }),
+  const done = new Promise<StepRun>((finish) =>
+    child.on('close', (exitCode, signal) => finish({ code: exitCode ?? -1, signal, stdout, stderr })),
   );
   const waitFor = (pattern: RegExp, timeoutMs = 60_000) =>
     new Promise<void>((resolveWait, reject) => {
@@ -101,17 +182,12 @@ export function startAction(
       const timer = setTimeout(() => reject(new Error(`no ${pattern} in output:\n${stdout}`)), timeoutMs);
       watchers.push({ pattern, resolve: () => (clearTimeout(timer), resolveWait()) });
     });
-  return { child, waitFor, done };
+  return { child, done, waitFor };
 }
 
-/** The runner's post step gets the saved state as STATE_<name> variables. */
-export function postEnv(state: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(state).map(([name, value]) => [`STATE_${name}`, value]));
-}
-
-function parseFileCommands(text: string): Record<string, string> {
-  const values: Record<string, string> = {};
-  const pattern = /^(.+?)<<(\S+)\n([\s\S]*?)\n?\2$/gm;
-  for (const match of text.matchAll(pattern)) values[match[1] as string] = match[3] as string;
-  return values;
+function unmasked(stdout: string): string {
+  return stdout
+    .split('\n')
+    .filter((line) => !line.startsWith('::add-mask::'))
+    .join('\n');
 }
