@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { removeApp } from '../__tests__/e2e/support/docker';
 import { readTestHost, ROOT, startTestHost } from '../__tests__/e2e/support/host';
 import { buildImages, machine } from './host';
+import { startStandIn } from '../__tests__/e2e/support/github-standin';
 import * as scenario from './scenarios';
 import { type Figure, figure, repeat } from './stats';
 
@@ -21,6 +22,9 @@ interface Row {
 
 async function main(): Promise<void> {
   const host = readTestHost(startTestHost());
+  // As on a runner, every deploy has a GitHub to report to (the stand-in, checked with the OpenAPI description).
+  const github = await startStandIn();
+  process.env.BATON_TEST_GITHUB_API = github.url;
   const started = Date.now();
   log(`building ${IMAGES} versions of the test app`);
   const images = buildImages(
@@ -123,6 +127,7 @@ async function main(): Promise<void> {
     await scenario.naiveCleanup(context);
     await scenario.minimalCleanup(context);
     await removeApp(host, scenario.APP);
+    await github.close();
   }
   const results = {
     date: new Date().toISOString(),

@@ -186,7 +186,9 @@ describe('the step as the runner runs it', () => {
       { githubToken: TOKEN },
     );
     expect(opened.code, opened.stdout).toBe(0);
-    expect(await getBody({ port: Number(host.NGINX_PORT), host: 'pr-31.previews.test' })).toMatch(/^version /);
+    expect(await getBody({ port: Number(host.NGINX_PORT), host: 'pr-31.previews.test' })).toMatch(
+      /^version /,
+    );
 
     const closed = await runAction(
       inputs,
