@@ -16,7 +16,7 @@ import { prunePreviews } from './release/previews';
 import { reportFailure, reportPrune, reportRemoved, reportStatus, reportSuccess } from './report/summary';
 import { redact, registerSecret } from './secrets';
 
-const SECRET_INPUTS = ['registry-password', 'github-token', 'ssh-key'];
+const SECRET_INPUTS = ['registry-password', 'github-token', 'ssh-key', 'ssh-key-passphrase'];
 const SECRET_LISTS = ['secrets', 'preview-secrets'];
 
 export async function run(): Promise<void> {
@@ -26,7 +26,7 @@ export async function run(): Promise<void> {
     const { context, config } = readSettings();
     for (const value of Object.values(config.secrets)) registerSecret(value);
     registerSecret(config.registry.password);
-    for (const warning of config.checks.warnings) core.warning(warning);
+    for (const warning of [...config.warnings, ...config.checks.warnings]) core.warning(warning);
     switch (config.command) {
       case 'deploy':
       case 'rollback':

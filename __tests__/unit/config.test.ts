@@ -56,6 +56,7 @@ describe('loadConfig defaults', () => {
       confirm: '',
       resources: { memory: '', cpus: '' },
       previews: expect.objectContaining({ mode: 'auto', domain: '', max: 10, allowForks: false }),
+      warnings: [],
     });
     expect(config.preview).toBeUndefined();
     expect(config.image.tag).toBeUndefined();

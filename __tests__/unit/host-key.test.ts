@@ -86,6 +86,44 @@ describe('hostKeyCheck', () => {
     expect(check.outcome?.message).toContain('offered ssh-rsa');
   });
 
+  it('compares host names case-insensitively: a pinned host in other case is never trusted on first use', () => {
+    const check = hostKeyCheck('Web1.Example.com', 22, {
+      knownHosts: line('web1.example.COM', key),
+      trustFirstUse: true,
+    });
+    expect(check.verify(key)).toBe(true);
+    expect(check.verify(other)).toBe(false);
+    expect(check.outcome?.message).toContain('does not match');
+  });
+
+  it.each([
+    ['a key type Baton cannot check', `web1 ssh-ed25519-cert-v01@openssh.com ${key.toString('base64')}`],
+    ['an @cert-authority line', `@cert-authority web* ssh-ed25519 ${key.toString('base64')}`],
+    ['a wildcard pattern', line('web?', key).replace('ssh-ed25519', 'ssh-ed25519-cert-v01@openssh.com')],
+  ])('never trusts on first use a host pinned by %s', (_, pinned) => {
+    const check = hostKeyCheck('web1', 22, { knownHosts: `# web1\n${pinned}\n`, trustFirstUse: true });
+    expect(check.verify(other)).toBe(false);
+    expect(check.outcome?.refused).toBe(true);
+    expect(check.outcome?.message).toContain(
+      'host key verification failed for web1: known-hosts names it (line 2) but lists no key Baton can compare',
+    );
+    expect(check.outcome?.message).toContain(
+      'trust-first-use applies only to hosts known-hosts does not name',
+    );
+    expect(check.outcome?.message).toContain(line('web1', other));
+  });
+
+  it('refuses a key pinned under a wildcard that does not match, even with trust-first-use', () => {
+    const check = hostKeyCheck('web1.example.com', 22, {
+      knownHosts: line('*.example.com', key),
+      trustFirstUse: true,
+    });
+    expect(check.algorithms).toEqual(['ssh-ed25519']);
+    expect(check.verify(key)).toBe(true);
+    expect(check.verify(other)).toBe(false);
+    expect(check.outcome?.message).toContain('does not match');
+  });
+
   it('refuses a key with the same type and length but one different byte', () => {
     const tampered = Buffer.from(key);
     tampered.writeUInt8(tampered.readUInt8(tampered.length - 1) ^ 1, tampered.length - 1);

@@ -4,7 +4,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fingerprint, hostKeyAlgorithms, keysForHost, knownHostsName } from '../../src/remote/known-hosts';
+import {
+  fingerprint,
+  hostKeyAlgorithms,
+  keysForHost,
+  knownHostsName,
+  linesForHost,
+} from '../../src/remote/known-hosts';
 
 const ED = 'AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
 const RSA = 'AAAAB3NzaC1yc2EAAAADAQABAAABAQC7';
@@ -87,8 +93,46 @@ describe('keysForHost', () => {
     ]);
   });
 
+  it('compares host names case-insensitively, as OpenSSH does (plain and hashed)', () => {
+    const text = `Web1.Example.COM ssh-ed25519 ${ED}\n${hashedName('[web2.example.com]:2222')} ssh-rsa ${RSA}\n`;
+    expect(keysForHost(text, 'web1.example.com', 22)).toEqual([{ type: 'ssh-ed25519', key: ED }]);
+    expect(keysForHost(text, 'WEB1.example.com', 22)).toEqual([{ type: 'ssh-ed25519', key: ED }]);
+    expect(keysForHost(text, 'Web2.Example.Com', 2222)).toEqual([{ type: 'ssh-rsa', key: RSA }]);
+  });
+
+  it('matches * and ? wildcards, and a !negated pattern excludes a host', () => {
+    const text = `*.example.com,!db.example.com ssh-ed25519 ${ED}\n[web?]:2222 ssh-rsa ${RSA}\n`;
+    expect(keysForHost(text, 'web1.example.com', 22)).toEqual([{ type: 'ssh-ed25519', key: ED }]);
+    expect(keysForHost(text, 'db.example.com', 22)).toEqual([]);
+    expect(keysForHost(text, 'example.com', 22)).toEqual([]);
+    expect(keysForHost(text, 'web1.example.org', 22)).toEqual([]);
+    expect(keysForHost(text, 'web7', 2222)).toEqual([{ type: 'ssh-rsa', key: RSA }]);
+    expect(keysForHost(text, 'web17', 2222)).toEqual([]);
+    expect(keysForHost(text, 'web7', 22)).toEqual([]);
+  });
+
+  it('treats other regex characters in a pattern literally', () => {
+    const text = `web1.example.com ssh-ed25519 ${ED}\n`;
+    expect(keysForHost(text, 'web1xexample.com', 22)).toEqual([]);
+  });
+
   it('returns nothing for empty text', () => {
     expect(keysForHost('', 'web1', 22)).toEqual([]);
+  });
+});
+
+describe('linesForHost', () => {
+  it('lists every line naming the host, whatever its type or marker, except @revoked', () => {
+    const text = [
+      `web1 ssh-ed25519-cert-v01@openssh.com ${ED}`,
+      `@cert-authority *.example.com ssh-rsa ${RSA}`,
+      `@revoked web1 ssh-rsa ${RSA}`,
+      `WEB1 ecdsa-sha2-nistp256 ${ECDSA}`,
+      `web2 ssh-ed25519 ${ED}`,
+    ].join('\n');
+    expect(linesForHost(text, 'web1', 22).map((entry) => entry.line)).toEqual([1, 4]);
+    expect(linesForHost(text, 'web1.example.com', 22).map((entry) => entry.line)).toEqual([2]);
+    expect(keysForHost(text, 'web1', 22)).toEqual([{ type: 'ecdsa-sha2-nistp256', key: ECDSA }]);
   });
 });
 

@@ -17,8 +17,20 @@ export const CONTEXT: RunContext = {
   runnerTemp: '/home/runner/work/_temp',
 };
 
-export const SSH_KEY =
-  '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n';
+/**
+ * A real, unencrypted ed25519 private key (ssh-keygen -t ed25519 -C baton-unit-test-only), so config
+ * validation accepts it. TEST ONLY: it is public and logs in nowhere.
+ */
+export const SSH_KEY = [
+  '-----BEGIN OPENSSH PRIVATE KEY-----',
+  'b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW',
+  'QyNTUxOQAAACB/m/9kCPTpwAGyLkTg+5fx22YLjyErVVDdVR0cHEbb+AAAAJh3+abCd/mm',
+  'wgAAAAtzc2gtZWQyNTUxOQAAACB/m/9kCPTpwAGyLkTg+5fx22YLjyErVVDdVR0cHEbb+A',
+  'AAAEAtdWd1t6syhmXLZGRMVSPv31mEIW0ZAd1BrUsFAIOaM3+b/2QI9OnAAbIuROD7l/Hb',
+  'ZguPIStVUN1VHRwcRtv4AAAAFGJhdG9uLXVuaXQtdGVzdC1vbmx5AQ==',
+  '-----END OPENSSH PRIVATE KEY-----',
+  '',
+].join('\n');
 
 /** The three settings without a usable default. */
 export const MINIMAL: Record<string, string> = {

@@ -16,6 +16,7 @@ import {
 } from './preview';
 import { cpuLimit, memoryLimit, type Resources } from './resources';
 import { fileRefusal, isSettingName, SETTINGS, type SettingName } from './settings';
+import { checkKnownHosts, checkPrivateKey } from './ssh';
 import { asBoolean, asCommand, asInteger, asKeyValues, asLines, asList, asString } from './values';
 
 export type { HostSpec } from './hosts';
@@ -61,6 +62,8 @@ export interface Config {
   lockTimeoutSeconds: number;
   resources: Resources;
   previews: PreviewSettings;
+  /** Problems that do not stop the run, each naming its input; logged as warnings. */
+  warnings: string[];
   /** Set when this run deploys or removes a pull request's preview (app, domain etc. are the preview's). */
   preview?: PreviewTarget;
 }
@@ -125,6 +128,12 @@ export function loadConfig(sources: ConfigSources): Config {
     throw new ConfigError('at least one host is required (user@host[:port])', hostsRaw.source);
   const privateKey = str('ssh-key');
   if (!privateKey) throw new ConfigError('an SSH private key is required', get('ssh-key').source);
+  const passphrase = str('ssh-key-passphrase');
+  const knownHosts = str('known-hosts');
+  const warnings = [
+    ...checkPrivateKey(privateKey, get('ssh-key').source, passphrase, get('ssh-key-passphrase').source),
+    ...checkKnownHosts(knownHosts, get('known-hosts').source),
+  ];
   const domain = str('domain');
   const needsDomain = !preview && (command === 'deploy' || command === 'rollback' || command === 'plan');
   if (!isDomain(domain) && (needsDomain || domain)) {
@@ -170,8 +179,8 @@ export function loadConfig(sources: ConfigSources): Config {
     hosts,
     ssh: {
       privateKey,
-      passphrase: str('ssh-key-passphrase'),
-      knownHosts: str('known-hosts'),
+      passphrase,
+      knownHosts,
       trustFirstUse: asBoolean(get('trust-first-use').value, get('trust-first-use').source),
     },
     appPort: int('app-port', 1, 65535),
@@ -211,6 +220,7 @@ export function loadConfig(sources: ConfigSources): Config {
       cpus: cpuLimit(str('cpus'), get('cpus').source),
     },
     previews,
+    warnings,
   };
   return preview ? applyPreview(config, preview) : config;
 }

@@ -19,7 +19,7 @@ export async function connectAll(config: Config): Promise<RemoteHost[]> {
   const policy = { knownHosts: config.ssh.knownHosts, trustFirstUse: config.ssh.trustFirstUse };
   const results = await Promise.allSettled(
     config.hosts.map((spec) =>
-      RemoteHost.connect(spec, config.ssh.privateKey, policy).catch(tagWithHost(hostLabel(spec))),
+      RemoteHost.connect(spec, config.ssh, policy).catch(tagWithHost(hostLabel(spec))),
     ),
   );
   const hosts = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));

@@ -4,6 +4,7 @@ import {
   type KnownKey,
   keysForHost,
   knownHostsName,
+  linesForHost,
   revokedKeys,
 } from './known-hosts';
 
@@ -23,6 +24,7 @@ export interface HostKeyCheck {
 /** Decides whether to accept the key a host presents: it must be in known-hosts, unless first use is allowed. */
 export function hostKeyCheck(host: string, port: number, policy: HostKeyPolicy): HostKeyCheck {
   const known = keysForHost(policy.knownHosts, host, port);
+  const pinned = linesForHost(policy.knownHosts, host, port).map((entry) => entry.line);
   const revoked = revokedKeys(policy.knownHosts);
   const name = knownHostsName(host, port);
   const check: HostKeyCheck = {
@@ -38,23 +40,42 @@ export function hostKeyCheck(host: string, port: number, policy: HostKeyPolicy):
         return false;
       }
       if (known.some((entry) => entry.key === offered.key)) return true;
-      check.outcome = decide(name, offered, known, policy.trustFirstUse);
+      check.outcome = decide(name, offered, { known, pinned }, policy.trustFirstUse);
       return !check.outcome.refused;
     },
   };
   return check;
 }
 
-function decide(name: string, offered: KnownKey, known: KnownKey[], trustFirstUse: boolean) {
+interface Listed {
+  known: KnownKey[];
+  /** Numbers of every line that names the host, whether or not Baton can use its key. */
+  pinned: number[];
+}
+
+function decide(name: string, offered: KnownKey, listed: Listed, trustFirstUse: boolean) {
   const line = `${name} ${offered.type} ${offered.key}`;
   const print = fingerprint(offered.key);
-  if (known.length > 0) {
+  if (listed.known.length > 0) {
+    const known = listed.known.map((entry) => `${entry.type} ${fingerprint(entry.key)}`).join(', ');
     return {
       refused: true,
       message:
         `host key verification failed for ${name}: it offered ${offered.type} ${print}, which does not match ` +
-        `known-hosts (${known.map((entry) => `${entry.type} ${fingerprint(entry.key)}`).join(', ')}). ` +
+        `known-hosts (${known}). ` +
         'The host key changed or someone is intercepting the connection; refusing to connect.',
+    };
+  }
+  if (listed.pinned.length > 0) {
+    // A pinned host is never trusted on first use, even when no listed key is one Baton can compare.
+    const lines = listed.pinned.join(', ');
+    return {
+      refused: true,
+      message:
+        `host key verification failed for ${name}: known-hosts names it (line ${lines}) but lists no key ` +
+        `Baton can compare with the one it offered, ${offered.type} ${print}; refusing to connect` +
+        `${trustFirstUse ? ' (trust-first-use applies only to hosts known-hosts does not name)' : ''}. ` +
+        `If the key is right, pin it: ${line}`,
     };
   }
   if (trustFirstUse) {

@@ -37,6 +37,12 @@ export class RemoteCommandError extends Error {
   }
 }
 
+/** The private key to log in with, and its passphrase ('' when it is not encrypted). */
+export interface SshKey {
+  privateKey: string;
+  passphrase: string;
+}
+
 /** One SSH connection to one target host; every remote action goes through it. */
 export class RemoteHost {
   private constructor(
@@ -49,7 +55,7 @@ export class RemoteHost {
     return hostLabel(this.spec);
   }
 
-  static async connect(spec: HostSpec, privateKey: string, policy: HostKeyPolicy): Promise<RemoteHost> {
+  static async connect(spec: HostSpec, key: SshKey, policy: HostKeyPolicy): Promise<RemoteHost> {
     const check = hostKeyCheck(spec.host, spec.port, policy);
     const ssh = new NodeSSH();
     try {
@@ -57,7 +63,8 @@ export class RemoteHost {
         host: spec.host,
         port: spec.port,
         username: spec.user,
-        privateKey,
+        privateKey: key.privateKey,
+        ...(key.passphrase ? { passphrase: key.passphrase } : {}),
         readyTimeout: 20_000,
         keepaliveInterval: 10_000,
         hostVerifier: (key: Buffer) => check.verify(key),
