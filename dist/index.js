@@ -69906,212 +69906,7 @@ function fileRefusal(name) {
     }
 }
 
-// EXTERNAL MODULE: ../main/node_modules/ssh2/lib/index.js
-var lib = __nccwpck_require__(3328);
-;// CONCATENATED MODULE: ./src/remote/known-hosts.ts
-
-
-/** Host key types ssh2 can verify (its SUPPORTED_SERVER_HOST_KEY, by key type). */
-const HOST_KEY_TYPES = [
-    'ssh-ed25519',
-    'ecdsa-sha2-nistp256',
-    'ecdsa-sha2-nistp384',
-    'ecdsa-sha2-nistp521',
-    'ssh-rsa',
-    'ssh-dss',
-];
-/** SHA256 fingerprint as OpenSSH prints it. */
-function fingerprint(keyBase64) {
-    const digest = (0,external_node_crypto_.createHash)('sha256').update(Buffer.from(keyBase64, 'base64')).digest('base64');
-    return `SHA256:${digest.replace(/=+$/, '')}`;
-}
-/** The name known_hosts uses for a host: `host` on port 22, `[host]:port` elsewhere; lower case, as OpenSSH. */
-function knownHostsName(host, port) {
-    const name = host.toLowerCase();
-    return port === 22 ? name : `[${name}]:${port}`;
-}
-/** The lines of known_hosts text that have a host pattern, a key type and a key (others are problems). */
-function parseKnownHosts(text) {
-    const lines = [];
-    text.split(/\r?\n/).forEach((raw, index) => {
-        const fields = raw.trim().split(/\s+/);
-        if (!fields[0] || fields[0].startsWith('#'))
-            return;
-        const marker = fields[0].startsWith('@') ? fields.shift() : '';
-        const [names, type, key] = fields;
-        if (names && type && key)
-            lines.push({ line: index + 1, marker, patterns: names.split(','), type, key });
-    });
-    return lines;
-}
-/** Keys that known_hosts text lists for a host (plain, hashed or wildcard names), of types ssh2 can check. */
-function keysForHost(text, host, port) {
-    return linesForHost(text, host, port)
-        .filter((entry) => entry.marker === '' && HOST_KEY_TYPES.includes(entry.type))
-        .map(({ type, key }) => ({ type, key }));
-}
-/** Every line that names the host (any marker but @revoked, any key type): the host is pinned by them. */
-function linesForHost(text, host, port) {
-    const name = knownHostsName(host, port);
-    return parseKnownHosts(text).filter((entry) => entry.marker !== '@revoked' && lineMatches(entry.patterns, name));
-}
-/** Keys marked @revoked: refused for every host, whatever else is configured (as OpenSSH does). */
-function revokedKeys(text) {
-    return parseKnownHosts(text)
-        .filter((entry) => entry.marker === '@revoked')
-        .map((entry) => entry.key);
-}
-/** OpenSSH semantics: some pattern matches and no negated (!) pattern does. */
-function lineMatches(patterns, name) {
-    let matched = false;
-    for (const pattern of patterns) {
-        const negated = pattern.startsWith('!');
-        if (!patternMatches(negated ? pattern.slice(1) : pattern, name))
-            continue;
-        if (negated)
-            return false;
-        matched = true;
-    }
-    return matched;
-}
-function patternMatches(pattern, name) {
-    if (pattern.startsWith('|'))
-        return hashMatches(pattern, name);
-    const regex = pattern
-        .toLowerCase()
-        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-        .replace(/\*/g, '.*')
-        .replace(/\?/g, '.');
-    return new RegExp(`^${regex}$`).test(name);
-}
-function hashMatches(entry, name) {
-    const [, , salt, hash] = entry.split('|');
-    if (!salt || !hash)
-        return false;
-    return (0,external_node_crypto_.createHmac)('sha1', Buffer.from(salt, 'base64')).update(name).digest('base64') === hash;
-}
-/** What is wrong with each line of known_hosts text, in line order. */
-function knownHostsProblems(text) {
-    const problems = [];
-    text.split(/\r?\n/).forEach((raw, index) => {
-        const fields = raw.trim().split(/\s+/);
-        if (!fields[0] || fields[0].startsWith('#'))
-            return;
-        const line = index + 1;
-        const report = (message, warning = false) => problems.push({ line, message, warning });
-        const marker = fields[0].startsWith('@') ? fields.shift() : '';
-        const [names, type, key] = fields;
-        if (!names || !type || !key)
-            return report('expected "host[,host…] key-type base64-key"');
-        if (marker && marker !== '@revoked' && marker !== '@cert-authority')
-            return report(`unknown marker ${marker}; known_hosts has @revoked and @cert-authority`);
-        const patternProblem = names.split(',').map(patternError).find(Boolean);
-        if (patternProblem && marker !== '@revoked')
-            return report(patternProblem);
-        if (marker === '@cert-authority')
-            return report(CERT_AUTHORITY, true);
-        const keyProblem = keyError(type, key);
-        if (keyProblem)
-            report(keyProblem.message, keyProblem.warning);
-    });
-    return problems;
-}
-const CERT_AUTHORITY = 'Baton checks host keys, not host certificates: this @cert-authority line is ignored, and the hosts ' +
-    'it names are never trusted on first use. Pin their keys instead (ssh-keyscan -t ed25519 HOST)';
-/** Why Baton cannot match a host pattern, if it cannot. */
-function patternError(pattern) {
-    const shown = `host name "${pattern}"`;
-    if (!pattern || pattern === '!')
-        return 'empty host name in the comma-separated list';
-    if (pattern.startsWith('|')) {
-        const [, version, salt, hash, ...rest] = pattern.split('|');
-        const sized = (text = '', bytes = 20) => Buffer.from(text, 'base64').length === bytes;
-        if (version !== '1' || !sized(salt) || !sized(hash) || rest.length > 0)
-            return `hashed ${shown} is malformed; expected |1|salt|hash as ssh-keygen -H writes it`;
-        return undefined;
-    }
-    const bare = pattern.replace(/^!/, '');
-    if (/^[^:[\]]+:\d+$/.test(bare))
-        return `${shown} never matches: write a port as [host]:port, e.g. [${bare.replace(/:(\d+)$/, ']:$1')}`;
-    const port = /^\[[^\]]+\](?::(\d+))?$/.exec(bare);
-    if (port && (!port[1] || port[1] === '22'))
-        return `${shown} never matches: on port 22 write the host without brackets or port`;
-    if (bare.startsWith('[') && !port)
-        return `${shown} is malformed; expected [host]:port`;
-    return undefined;
-}
-/** Why a line's key cannot be used: an unknown type or a damaged key (error), a type ssh2 lacks (warning). */
-function keyError(type, key) {
-    if (!HOST_KEY_TYPES.includes(type)) {
-        if (/^sk-|-cert-v01@openssh\.com$/.test(type)) {
-            const message = `Baton cannot check ${type} host keys: this line is ignored (its hosts are never trusted on first use)`;
-            return { message, warning: true };
-        }
-        return {
-            message: `"${type}" is not a host key type; expected one of ${HOST_KEY_TYPES.join(', ')}`,
-            warning: false,
-        };
-    }
-    const parsed = lib.utils.parseKey(`${type} ${key}`);
-    if (parsed instanceof Error || parsed.type !== type || parsed.getPublicSSH().toString('base64') !== key) {
-        const message = `the ${type} key is not a valid ${type} public key (cut short or changed when copied?)`;
-        return { message, warning: false };
-    }
-    return undefined;
-}
-/** Host key algorithms to offer for the key types we know, so the server presents a key we can compare. */
-function hostKeyAlgorithms(keys) {
-    const algorithms = new Set();
-    for (const { type } of keys) {
-        if (type === 'ssh-rsa')
-            for (const alg of ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'])
-                algorithms.add(alg);
-        else
-            algorithms.add(type);
-    }
-    return [...algorithms];
-}
-
-;// CONCATENATED MODULE: ./src/config/ssh.ts
-
-
-
-/**
- * Checks that ssh-key is a private key ssh2 can use, decrypting it with the passphrase when it is
- * encrypted, so a wrong key fails before any connection. Returns warnings.
- */
-function checkPrivateKey(key, keySource, passphrase, passSource) {
-    const plain = lib.utils.parseKey(key);
-    if (!(plain instanceof Error)) {
-        if (!plain.isPrivateKey()) {
-            throw new ConfigError(`this is a ${plain.type} public key; give the private key (the file without .pub, e.g. ~/.ssh/id_ed25519)`, keySource);
-        }
-        return passphrase
-            ? [`${describeSource(passSource)}: ssh-key is not encrypted; the passphrase is not used`]
-            : [];
-    }
-    if (!/no passphrase given/.test(plain.message)) {
-        throw new ConfigError(`not a private key Baton can read (${plain.message}): give the whole OpenSSH or PEM private key, ` +
-            'from its -----BEGIN line to its -----END line', keySource);
-    }
-    if (!passphrase) {
-        throw new ConfigError('the key is encrypted: give its passphrase in the ssh-key-passphrase input (from a secret)', keySource);
-    }
-    if (lib.utils.parseKey(key, passphrase) instanceof Error)
-        throw new ConfigError('does not decrypt ssh-key: wrong passphrase?', passSource);
-    return [];
-}
-/** Refuses known-hosts lines Baton cannot use safely, naming each; returns warnings for the ones it ignores. */
-function checkKnownHosts(text, source) {
-    const problems = knownHostsProblems(text);
-    const errors = problems.filter((problem) => !problem.warning);
-    if (errors.length > 0)
-        throw new ConfigError(errors.map((problem) => `line ${problem.line}: ${problem.message}`).join('; '), source);
-    return problems.map((problem) => `${describeSource(source)}: line ${problem.line}: ${problem.message}`);
-}
-
 ;// CONCATENATED MODULE: ./src/config/index.ts
-
 
 
 
@@ -70160,12 +69955,6 @@ function loadConfig(sources) {
     const privateKey = str('ssh-key');
     if (!privateKey)
         throw new ConfigError('an SSH private key is required', get('ssh-key').source);
-    const passphrase = str('ssh-key-passphrase');
-    const knownHosts = str('known-hosts');
-    const warnings = [
-        ...checkPrivateKey(privateKey, get('ssh-key').source, passphrase, get('ssh-key-passphrase').source),
-        ...checkKnownHosts(knownHosts, get('known-hosts').source),
-    ];
     const domain = str('domain');
     const needsDomain = !preview && (command === 'deploy' || command === 'rollback' || command === 'plan');
     if (!isDomain(domain) && (needsDomain || domain)) {
@@ -70203,8 +69992,8 @@ function loadConfig(sources) {
         hosts,
         ssh: {
             privateKey,
-            passphrase,
-            knownHosts,
+            passphrase: str('ssh-key-passphrase'),
+            knownHosts: str('known-hosts'),
             trustFirstUse: asBoolean(get('trust-first-use').value, get('trust-first-use').source),
         },
         appPort: int('app-port', 1, 65535),
@@ -70241,7 +70030,6 @@ function loadConfig(sources) {
             cpus: cpuLimit(str('cpus'), get('cpus').source),
         },
         previews,
-        warnings,
     };
     return preview ? applyPreview(config, preview) : config;
 }
@@ -70405,7 +70193,7 @@ class Context {
 }
 //# sourceMappingURL=context.js.map
 // EXTERNAL MODULE: ../main/node_modules/@actions/github/node_modules/@actions/http-client/lib/index.js
-var http_client_lib = __nccwpck_require__(1947);
+var lib = __nccwpck_require__(1947);
 ;// CONCATENATED MODULE: ../main/node_modules/@actions/github/lib/internal/utils.js
 var utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
@@ -70428,11 +70216,11 @@ function getAuthString(token, options) {
     return typeof options.auth === 'string' ? options.auth : `token ${token}`;
 }
 function getProxyAgent(destinationUrl) {
-    const hc = new http_client_lib.HttpClient();
+    const hc = new lib.HttpClient();
     return hc.getAgent(destinationUrl);
 }
 function getProxyAgentDispatcher(destinationUrl) {
-    const hc = new http_client_lib.HttpClient();
+    const hc = new lib.HttpClient();
     return hc.getAgentDispatcher(destinationUrl);
 }
 function getProxyFetch(destinationUrl) {
@@ -76533,6 +76321,10 @@ async function pushedDigest(docker, image) {
 function siteFile(confDir, app) {
     return `${confDir}/baton-${app}.conf`;
 }
+/** The release a site file routes to, from its first line (see renderSite); undefined for a foreign file. */
+function siteRelease(text) {
+    return /^# Managed by Baton: app \S+, release (\S+)\. /.exec(text ?? '')?.[1];
+}
 function renderSite(site) {
     const upgrade = `$baton_${site.app.replace(/-/g, '_')}_connection`;
     return `# Managed by Baton: app ${site.app}, release ${site.release}. Rewritten at every deploy.
@@ -76659,52 +76451,51 @@ function envFileText(values) {
 
 ;// CONCATENATED MODULE: ./src/release/cancel.ts
 
-let cleanup;
-let finishing = false;
-let cancelled = false;
-let installed = false;
-function isCancelled() {
-    return cancelled;
+class CancelledError extends Error {
 }
-/** Until the returned function is called, a cancellation runs `work` and exits. */
-function onCancel(work) {
-    install();
-    cleanup = work;
-    finishing = false;
-    return () => {
-        if (cleanup === work)
-            cleanup = undefined;
+/** Listens for SIGINT and SIGTERM for one run. `what` names it in the log: "deploy", "rollback". */
+function watchCancellation(what, cleanup) {
+    let cancelled = false;
+    let handingOver = false;
+    const handle = async (signal) => {
+        if (cancelled)
+            return;
+        cancelled = true;
+        if (handingOver) {
+            core_warning(`${signal}: traffic is moving to the new release; finishing the ${what} before stopping`);
+            return;
+        }
+        core_warning(`${signal}: the ${what} was cancelled before the hand-over; removing the new release`);
+        try {
+            await cleanup();
+        }
+        catch (error) {
+            core_warning(`cleanup after cancellation failed: ${error}`);
+        }
+        setFailed(`${capital(what)} cancelled (${signal}) before the hand-over; the previous release keeps serving`);
+        process.exit(1);
+    };
+    const signals = ['SIGINT', 'SIGTERM'];
+    const listener = (signal) => void handle(signal);
+    for (const signal of signals)
+        process.on(signal, listener);
+    return {
+        get cancelled() {
+            return cancelled;
+        },
+        beginHandOver() {
+            if (cancelled)
+                throw new CancelledError(`the ${what} was cancelled before the hand-over`);
+            handingOver = true;
+        },
+        dispose() {
+            for (const signal of signals)
+                process.off(signal, listener);
+        },
     };
 }
-/** From now on a cancellation lets the deploy finish (traffic has moved). */
-function finishOnCancel() {
-    finishing = true;
-}
-function install() {
-    if (installed)
-        return;
-    installed = true;
-    for (const signal of ['SIGINT', 'SIGTERM']) {
-        process.on(signal, () => void handle(signal));
-    }
-}
-async function handle(signal) {
-    if (cancelled)
-        return;
-    cancelled = true;
-    if (finishing || !cleanup) {
-        core_warning(`${signal}: the hand-over is done; finishing the deploy before stopping`);
-        return;
-    }
-    core_warning(`${signal}: the deploy was cancelled before the hand-over; removing the new release`);
-    try {
-        await cleanup();
-    }
-    catch (error) {
-        core_warning(`cleanup after cancellation failed: ${error}`);
-    }
-    setFailed(`Deploy cancelled (${signal}) before the hand-over; the previous release keeps serving`);
-    process.exit(1);
+function capital(text) {
+    return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 ;// CONCATENATED MODULE: ./src/release/container.ts
@@ -76989,6 +76780,8 @@ async function scanDirectory(path, { recursive = true, validate = null, concurre
 
 // EXTERNAL MODULE: ../main/node_modules/shell-escape/shell-escape.js
 var shell_escape = __nccwpck_require__(9830);
+// EXTERNAL MODULE: ../main/node_modules/ssh2/lib/index.js
+var ssh2_lib = __nccwpck_require__(3328);
 ;// CONCATENATED MODULE: ../main/node_modules/node-ssh/lib/esm/index.mjs
 
 
@@ -77141,7 +76934,7 @@ class NodeSSH {
                 };
             }
         }
-        const connection = new lib.Client();
+        const connection = new ssh2_lib.Client();
         this.connection = connection;
         await new Promise((resolve, reject) => {
             connection.on('error', reject);
@@ -77695,12 +77488,70 @@ class NodeSSH {
     }
 }
 
+;// CONCATENATED MODULE: ./src/remote/known-hosts.ts
+
+/** SHA256 fingerprint as OpenSSH prints it. */
+function fingerprint(keyBase64) {
+    const digest = (0,external_node_crypto_.createHash)('sha256').update(Buffer.from(keyBase64, 'base64')).digest('base64');
+    return `SHA256:${digest.replace(/=+$/, '')}`;
+}
+/** The name known_hosts uses for a host: `host` on port 22, `[host]:port` elsewhere. */
+function knownHostsName(host, port) {
+    return port === 22 ? host : `[${host}]:${port}`;
+}
+/** Keys that known_hosts text lists for a host (plain or hashed names, wildcards not supported). */
+function keysForHost(text, host, port) {
+    const name = knownHostsName(host, port);
+    const keys = [];
+    for (const raw of text.split(/\r?\n/)) {
+        const line = raw.trim();
+        if (!line || line.startsWith('#'))
+            continue;
+        const fields = line.split(/\s+/);
+        if (fields[0]?.startsWith('@'))
+            continue; // @revoked: see revokedKeys; @cert-authority: not supported
+        const [names, type, key] = fields;
+        if (!names || !type || !key)
+            continue;
+        if (names.split(',').some((entry) => nameMatches(entry, name)))
+            keys.push({ type, key });
+    }
+    return keys;
+}
+/** Keys marked @revoked: refused for every host, whatever else is configured (as OpenSSH does). */
+function revokedKeys(text) {
+    return text
+        .split(/\r?\n/)
+        .map((line) => line.trim().split(/\s+/))
+        .filter((fields) => fields[0] === '@revoked' && fields[3])
+        .map((fields) => fields[3]);
+}
+function nameMatches(entry, name) {
+    if (!entry.startsWith('|1|'))
+        return entry === name;
+    const [, , salt, hash] = entry.split('|');
+    if (!salt || !hash)
+        return false;
+    return (0,external_node_crypto_.createHmac)('sha1', Buffer.from(salt, 'base64')).update(name).digest('base64') === hash;
+}
+/** Host key algorithms to offer for the key types we know, so the server presents a key we can compare. */
+function hostKeyAlgorithms(keys) {
+    const algorithms = new Set();
+    for (const { type } of keys) {
+        if (type === 'ssh-rsa')
+            for (const alg of ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'])
+                algorithms.add(alg);
+        else
+            algorithms.add(type);
+    }
+    return [...algorithms];
+}
+
 ;// CONCATENATED MODULE: ./src/remote/host-key.ts
 
 /** Decides whether to accept the key a host presents: it must be in known-hosts, unless first use is allowed. */
 function hostKeyCheck(host, port, policy) {
     const known = keysForHost(policy.knownHosts, host, port);
-    const pinned = linesForHost(policy.knownHosts, host, port).map((entry) => entry.line);
     const revoked = revokedKeys(policy.knownHosts);
     const name = knownHostsName(host, port);
     const check = {
@@ -77717,33 +77568,21 @@ function hostKeyCheck(host, port, policy) {
             }
             if (known.some((entry) => entry.key === offered.key))
                 return true;
-            check.outcome = decide(name, offered, { known, pinned }, policy.trustFirstUse);
+            check.outcome = decide(name, offered, known, policy.trustFirstUse);
             return !check.outcome.refused;
         },
     };
     return check;
 }
-function decide(name, offered, listed, trustFirstUse) {
+function decide(name, offered, known, trustFirstUse) {
     const line = `${name} ${offered.type} ${offered.key}`;
     const print = fingerprint(offered.key);
-    if (listed.known.length > 0) {
-        const known = listed.known.map((entry) => `${entry.type} ${fingerprint(entry.key)}`).join(', ');
+    if (known.length > 0) {
         return {
             refused: true,
             message: `host key verification failed for ${name}: it offered ${offered.type} ${print}, which does not match ` +
-                `known-hosts (${known}). ` +
+                `known-hosts (${known.map((entry) => `${entry.type} ${fingerprint(entry.key)}`).join(', ')}). ` +
                 'The host key changed or someone is intercepting the connection; refusing to connect.',
-        };
-    }
-    if (listed.pinned.length > 0) {
-        // A pinned host is never trusted on first use, even when no listed key is one Baton can compare.
-        const lines = listed.pinned.join(', ');
-        return {
-            refused: true,
-            message: `host key verification failed for ${name}: known-hosts names it (line ${lines}) but lists no key ` +
-                `Baton can compare with the one it offered, ${offered.type} ${print}; refusing to connect` +
-                `${trustFirstUse ? ' (trust-first-use applies only to hosts known-hosts does not name)' : ''}. ` +
-                `If the key is right, pin it: ${line}`,
         };
     }
     if (trustFirstUse) {
@@ -77887,7 +77726,7 @@ class RemoteHost {
     get label() {
         return hostLabel(this.spec);
     }
-    static async connect(spec, key, policy) {
+    static async connect(spec, privateKey, policy) {
         const check = hostKeyCheck(spec.host, spec.port, policy);
         const ssh = new NodeSSH();
         try {
@@ -77895,8 +77734,7 @@ class RemoteHost {
                 host: spec.host,
                 port: spec.port,
                 username: spec.user,
-                privateKey: key.privateKey,
-                ...(key.passphrase ? { passphrase: key.passphrase } : {}),
+                privateKey,
                 readyTimeout: 20_000,
                 keepaliveInterval: 10_000,
                 hostVerifier: (key) => check.verify(key),
@@ -77998,7 +77836,7 @@ async function onEachHost(hosts, work) {
 /** Opens one SSH connection per host; if any fails, closes the others. */
 async function connectAll(config) {
     const policy = { knownHosts: config.ssh.knownHosts, trustFirstUse: config.ssh.trustFirstUse };
-    const results = await Promise.allSettled(config.hosts.map((spec) => RemoteHost.connect(spec, config.ssh, policy).catch(tagWithHost(hostLabel(spec)))));
+    const results = await Promise.allSettled(config.hosts.map((spec) => RemoteHost.connect(spec, config.ssh.privateKey, policy).catch(tagWithHost(hostLabel(spec)))));
     const hosts = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
     const failure = results.find((result) => result.status === 'rejected');
     if (failure) {
@@ -78124,7 +77962,46 @@ async function lockedSession(config, plan, what, timed, work) {
 }
 
 
+;// CONCATENATED MODULE: ./src/release/unfinished.ts
+
+
+
+
+/**
+ * Settles what a dead deploy left on a host, under the app's lock. The live nginx file says whether the
+ * hand-over happened: if it routes to the release, the release is kept, made current and recorded done
+ * (nginx is reloaded, in case the deploy died between the swap and the reload). Otherwise its container,
+ * env file and staged site file are removed and it is recorded cancelled. Never removes what serves.
+ */
+async function settleUnfinished(host, unfinished, history, why) {
+    const { appDir, release, container, proxy } = unfinished;
+    const record = history.releases.find((entry) => entry.id === release);
+    const finishedAt = new Date().toISOString();
+    const live = siteRelease(await host.readFile(proxy.file));
+    if (live === release || history.current === release) {
+        const test = await host.run(proxy.testCommand, { allowFailure: true });
+        if (test.code === 0)
+            await host.run(proxy.reloadCommand, { allowFailure: true });
+        else
+            core_warning(`nginx on ${host.label} rejects its configuration: ${test.stderr.trim()}`);
+        await setCurrent(host, appDir, release);
+        if (record && record.outcome !== 'done')
+            await writeRecord(host, appDir, { ...record, outcome: 'done', finishedAt });
+        info(`release ${release} on ${host.label} took traffic before ${why}: kept it as the current release`);
+        return 'finished';
+    }
+    await host.run(remove(container), { allowFailure: true });
+    await host.run(['rm', '-f', `${appDir}/${release}.env`, `${proxy.file}.next`], { allowFailure: true });
+    if (record?.outcome === 'running') {
+        const error = `the deploy ended before the hand-over (${why})`;
+        await writeRecord(host, appDir, { ...record, outcome: 'cancelled', error, finishedAt });
+    }
+    info(`release ${release} on ${host.label} never took traffic (${why}): removed ${container}, recorded as cancelled`);
+    return 'removed';
+}
+
 ;// CONCATENATED MODULE: ./src/release/post.ts
+
 
 
 
@@ -78134,36 +78011,41 @@ function markInFlight(value) {
     saveState(KEY, value ? JSON.stringify(value) : '');
 }
 /**
- * The post step: if the main step was killed (SIGKILL, runner crash) between starting the new container
- * and the hand-over, remove that container and record the release as cancelled. The deploy lock needs
- * nothing: it died with the killed step's SSH session.
+ * The post step: if the main step was killed (SIGKILL, runner crash) before it finished, settle what it
+ * left on each host (see settleUnfinished): a container nginx routes to stays and becomes current, one
+ * that never took traffic is removed. Under the deploy lock (the killed step's lock died with its SSH
+ * session); when another deploy holds it, that deploy settles the release itself.
  */
-async function cleanUpAfterKill(config) {
+async function cleanUpAfterKill(config, context) {
     const state = getState(KEY);
     if (!state)
         return;
     const inFlight = JSON.parse(state);
-    core_warning(`The deploy of ${inFlight.release} did not finish; removing its container if it never took traffic`);
+    const when = inFlight.handingOver ? 'during the hand-over' : 'before the hand-over';
+    core_warning(`The deploy of ${inFlight.release} was killed ${when}; settling what it left`);
+    const plan = planDeploy(config, context, new Date());
     const hosts = await connect(config);
     try {
-        await onEachHost(hosts, async (host) => {
-            const history = await readHistory(host, inFlight.appDir);
-            if (history.current === inFlight.release)
-                return;
-            await host.run(remove(inFlight.container), { allowFailure: true });
-            await host.run(['rm', '-f', `${inFlight.appDir}/${inFlight.release}.env`], { allowFailure: true });
-            const record = history.releases.find((release) => release.id === inFlight.release);
-            if (record?.outcome === 'running') {
-                const error = 'the deploy step was killed before the hand-over';
-                await writeRecord(host, inFlight.appDir, {
-                    ...record,
-                    outcome: 'cancelled',
-                    error,
-                    finishedAt: new Date().toISOString(),
-                });
-            }
-            info(`removed ${inFlight.container} from ${host.label}`);
+        const owner = {
+            runUrl: plan.run.url,
+            release: `post step of ${inFlight.release}`,
+            since: new Date().toISOString(),
+        };
+        const locks = await lockAll(hosts, inFlight.appDir, owner, 0).catch((error) => {
+            info(`not settling ${inFlight.release} now: ${error}; the next deploy settles it`);
         });
+        if (!locks)
+            return;
+        try {
+            const unfinished = { ...inFlight, proxy: plan.proxy };
+            await onEachHost(hosts, async (host) => {
+                const history = await readHistory(host, inFlight.appDir);
+                await settleUnfinished(host, unfinished, history, 'the deploy step was killed');
+            });
+        }
+        finally {
+            await locks.release();
+        }
     }
     finally {
         disconnect(hosts);
@@ -78466,6 +78348,7 @@ async function rollOut(plan, hosts, timed, launch) {
         staging.catch(() => undefined);
         const checks = await timed('Checks', () => checkAll(plan, hosts, starts));
         const staged = await staging;
+        launch.handingOver();
         await timed('Hand-over', () => onEachHost(hosts, async (host) => {
             const entry = staged[hosts.indexOf(host)];
             const port = starts[hosts.indexOf(host)]?.port;
@@ -78539,6 +78422,7 @@ async function undo(plan, started, switched, launch) {
 
 
 
+
 function phaseTimer() {
     const phases = [];
     const timed = async (name, work) => {
@@ -78579,8 +78463,8 @@ async function deploy(config, context, timer = phaseTimer()) {
     }
 }
 /**
- * Marks releases left "running" by a dead deploy as cancelled, records this one, and returns its plan
- * (renamed if its id is taken: same commit, same second) with the release serving until now.
+ * Settles releases left "running" by a dead deploy (see settleUnfinished), records this one, and returns
+ * its plan (renamed if its id is taken: same commit, same second) with the release serving until now.
  */
 async function startRecord(hosts, first, image, replan) {
     const histories = await onEachHost(hosts, (host) => readHistory(host, first.appDir));
@@ -78590,16 +78474,24 @@ async function startRecord(hosts, first, image, replan) {
         plan = replan(attempt);
     if (plan !== first)
         info(`release ${first.release} exists already (same commit, same second): this one is ${plan.release}`);
-    await onEachHost(hosts, async (host) => {
+    const serving = await onEachHost(hosts, async (host) => {
         const history = histories[hosts.indexOf(host)];
+        let current = history.current;
         for (const stale of history.releases.filter((record) => record.outcome === 'running')) {
-            const note = 'the deploy ended without finishing (cancelled, or its runner died)';
-            await writeRecord(host, plan.appDir, { ...stale, outcome: 'cancelled', error: note });
-            info(`release ${stale.id} on ${host.label} was left running by a dead deploy: recorded as cancelled`);
+            const unfinished = {
+                appDir: plan.appDir,
+                release: stale.id,
+                container: stale.container,
+                proxy: plan.proxy,
+            };
+            const how = await settleUnfinished(host, unfinished, history, 'its deploy ended: cancelled, or its runner died');
+            if (how === 'finished')
+                current = stale.id;
         }
         await writeRecord(host, plan.appDir, record(plan, image, 'running'));
+        return current;
     });
-    return { plan, previousRelease: histories[0]?.current };
+    return { plan, previousRelease: serving[0] };
 }
 function record(plan, image, outcome, error) {
     return {
@@ -78620,6 +78512,16 @@ function record(plan, image, outcome, error) {
 /** Pull, start, check, hand over, retire, prune; records the outcome on every host either way. */
 async function release(plan, hosts, timed, image) {
     const started = new Set();
+    const inFlight = {
+        app: plan.app,
+        appDir: plan.appDir,
+        release: plan.release,
+        container: plan.container.name,
+    };
+    const cancellation = watchCancellation('deploy', async () => {
+        await onEachHost([...started], (host) => discardContainer(host, plan)).catch(() => undefined);
+        await finish(hosts, plan, image, 'cancelled', 'cancelled before the hand-over').catch(() => undefined);
+    });
     const launch = {
         verb: 'started',
         start: (host) => {
@@ -78627,16 +78529,16 @@ async function release(plan, hosts, timed, image) {
             return startContainer(host, plan);
         },
         discard: (host) => discardContainer(host, plan),
+        handingOver: () => {
+            cancellation.beginHandOver();
+            // Saved before the first swap: from here on, the post step looks at nginx before removing anything.
+            markInFlight({ ...inFlight, handingOver: true });
+        },
     };
-    const stopCleanup = onCancel(async () => {
-        await onEachHost([...started], (host) => discardContainer(host, plan)).catch(() => undefined);
-        await finish(hosts, plan, image, 'cancelled', 'cancelled before the hand-over').catch(() => undefined);
-    });
-    markInFlight({ app: plan.app, appDir: plan.appDir, release: plan.release, container: plan.container.name });
+    markInFlight(inFlight);
     try {
         await timed('Pull', () => onEachHost(hosts, (host) => step(`pulled ${plan.image}`, () => pullImage(host, plan), host.label)));
         const checks = await rollOut(plan, hosts, timed, launch);
-        finishOnCancel();
         await onEachHost(hosts, (host) => setCurrent(host, plan.appDir, plan.release));
         markInFlight(undefined);
         await finish(hosts, plan, image, 'done');
@@ -78645,13 +78547,13 @@ async function release(plan, hosts, timed, image) {
     }
     catch (error) {
         markInFlight(undefined);
-        const outcome = isCancelled() ? 'cancelled' : 'error';
+        const outcome = cancellation.cancelled ? 'cancelled' : 'error';
         await finish(hosts, plan, image, outcome, errorMessage(error)).catch(() => undefined);
         await onEachHost(hosts, (host) => prune(host, plan.app, plan.appDir, plan.keepReleases)).catch(() => undefined);
         throw error;
     }
     finally {
-        stopCleanup();
+        cancellation.dispose();
     }
 }
 async function finish(hosts, plan, image, outcome, error) {
@@ -78741,6 +78643,7 @@ async function describeHost(host, plan) {
 
 
 
+
 /**
  * Brings back an earlier release (the previous successful one, or `release`): its stopped container is
  * started again with the env it had, checked, and given the traffic, as in a deploy. Nothing is built.
@@ -78751,7 +78654,7 @@ async function rollback(config, context, timer = phaseTimer()) {
     return lockedSession(config, base, `rollback of ${base.app}`, timed, async (hosts) => {
         const histories = await onEachHost(hosts, (host) => readHistory(host, base.appDir));
         const target = chooseTarget(histories, config.release, hosts);
-        const plan = rollbackPlan(base, target);
+        const plan = rollbackPlan(base, target, config);
         const current = histories[0]?.current;
         info(`Rolling ${plan.app} back from ${current ?? '(none)'} to release ${target.id} (${target.image})`);
         const checks = await bringBack(plan, hosts, timed, target, histories);
@@ -78789,9 +78692,12 @@ function chooseTarget(histories, requested, hosts) {
     });
     return target;
 }
-function rollbackPlan(base, target) {
+function rollbackPlan(base, target, config) {
+    // The site file names the release it routes to: the one brought back (what the next deploy reads).
+    const site = { app: base.app, release: target.id, domain: config.domain, listen: config.proxy.listen };
     return {
         ...base,
+        proxy: { ...base.proxy, content: (upstreamPort) => renderSite({ ...site, upstreamPort }) },
         release: target.id,
         image: target.image,
         build: undefined,
@@ -78800,19 +78706,20 @@ function rollbackPlan(base, target) {
     };
 }
 async function bringBack(plan, hosts, timed, target, histories) {
+    const discard = async (host) => {
+        await host.run(stop(target.container), { allowFailure: true });
+    };
+    const cancellation = watchCancellation('rollback', async () => {
+        await onEachHost(hosts, discard).catch(() => undefined);
+    });
     const launch = {
         verb: 'restarted',
         start: (host) => restart(host, target.container, plan.container.appPort),
-        discard: async (host) => {
-            await host.run(stop(target.container), { allowFailure: true });
-        },
+        discard,
+        handingOver: () => cancellation.beginHandOver(),
     };
-    const stopCleanup = onCancel(async () => {
-        await onEachHost(hosts, (host) => launch.discard(host)).catch(() => undefined);
-    });
     try {
         const checks = await rollOut(plan, hosts, timed, launch);
-        finishOnCancel();
         await onEachHost(hosts, async (host) => {
             const history = histories[hosts.indexOf(host)];
             const replaced = history.releases.find((release) => release.id === history.current);
@@ -78836,7 +78743,7 @@ async function bringBack(plan, hosts, timed, target, histories) {
         throw new Error(`rollback to ${target.id} failed: ${errorMessage(error)}`, { cause: error });
     }
     finally {
-        stopCleanup();
+        cancellation.dispose();
     }
 }
 async function restart(host, container, appPort) {
@@ -79057,7 +78964,7 @@ async function write(summary) {
 
 
 
-const SECRET_INPUTS = ['registry-password', 'github-token', 'ssh-key', 'ssh-key-passphrase'];
+const SECRET_INPUTS = ['registry-password', 'github-token', 'ssh-key'];
 const SECRET_LISTS = ['secrets', 'preview-secrets'];
 async function main_run() {
     if (getState('baton-post') === 'true')
@@ -79068,7 +78975,7 @@ async function main_run() {
         for (const value of Object.values(config.secrets))
             registerSecret(value);
         registerSecret(config.registry.password);
-        for (const warning of [...config.warnings, ...config.checks.warnings])
+        for (const warning of config.checks.warnings)
             core_warning(warning);
         switch (config.command) {
             case 'deploy':
@@ -79144,9 +79051,9 @@ function fail(error) {
 /** The post step: only cleans up after a killed deploy; it never fails the job on its own. */
 async function runPost() {
     try {
-        const { config } = readSettings();
+        const { config, context } = readSettings();
         if (config.command === 'deploy')
-            await cleanUpAfterKill(config);
+            await cleanUpAfterKill(config, context);
     }
     catch (error) {
         if (error instanceof NothingToDo)

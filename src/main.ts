@@ -101,8 +101,8 @@ function fail(error: unknown): void {
 /** The post step: only cleans up after a killed deploy; it never fails the job on its own. */
 async function runPost(): Promise<void> {
   try {
-    const { config } = readSettings();
-    if (config.command === 'deploy') await cleanUpAfterKill(config);
+    const { config, context } = readSettings();
+    if (config.command === 'deploy') await cleanUpAfterKill(config, context);
   } catch (error) {
     if (error instanceof NothingToDo) return;
     core.warning(redact(`post-step cleanup: ${errorMessage(error)}`));

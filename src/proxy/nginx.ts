@@ -12,6 +12,11 @@ export function siteFile(confDir: string, app: string): string {
   return `${confDir}/baton-${app}.conf`;
 }
 
+/** The release a site file routes to, from its first line (see renderSite); undefined for a foreign file. */
+export function siteRelease(text: string | undefined): string | undefined {
+  return /^# Managed by Baton: app \S+, release (\S+)\. /.exec(text ?? '')?.[1];
+}
+
 export function renderSite(site: NginxSite): string {
   const upgrade = `$baton_${site.app.replace(/-/g, '_')}_connection`;
   return `# Managed by Baton: app ${site.app}, release ${site.release}. Rewritten at every deploy.

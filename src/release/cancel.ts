@@ -1,57 +1,63 @@
 import * as core from '@actions/core';
 
 /**
- * What to do when the job is cancelled or times out (the runner sends SIGINT, then SIGTERM). Before the
- * hand-over, the registered cleanup removes the new container and lets go of the lock; after it, the
- * deploy is left to finish retiring the old release.
+ * What a deploy or rollback does when the job is cancelled or times out (the runner sends SIGINT, then
+ * SIGTERM, then SIGKILL). Until the hand-over begins, a cancellation runs `cleanup` (the new container
+ * goes, the previous release keeps serving) and exits. From the moment the hand-over begins (before the
+ * first nginx swap, since a swap cannot be interrupted halfway from here), it lets the run finish.
  */
-type Cleanup = () => Promise<void>;
-
-let cleanup: Cleanup | undefined;
-let finishing = false;
-let cancelled = false;
-let installed = false;
-
-export function isCancelled(): boolean {
-  return cancelled;
+export interface Cancellation {
+  readonly cancelled: boolean;
+  /**
+   * Called right before traffic starts to move. Throws when the run was cancelled already (its cleanup
+   * is removing the container); otherwise a later cancellation lets the run finish.
+   */
+  beginHandOver(): void;
+  /** Stops listening for the signals. */
+  dispose(): void;
 }
 
-/** Until the returned function is called, a cancellation runs `work` and exits. */
-export function onCancel(work: Cleanup): () => void {
-  install();
-  cleanup = work;
-  finishing = false;
-  return () => {
-    if (cleanup === work) cleanup = undefined;
+export class CancelledError extends Error {}
+
+/** Listens for SIGINT and SIGTERM for one run. `what` names it in the log: "deploy", "rollback". */
+export function watchCancellation(what: string, cleanup: () => Promise<void>): Cancellation {
+  let cancelled = false;
+  let handingOver = false;
+  const handle = async (signal: NodeJS.Signals) => {
+    if (cancelled) return;
+    cancelled = true;
+    if (handingOver) {
+      core.warning(`${signal}: traffic is moving to the new release; finishing the ${what} before stopping`);
+      return;
+    }
+    core.warning(`${signal}: the ${what} was cancelled before the hand-over; removing the new release`);
+    try {
+      await cleanup();
+    } catch (error) {
+      core.warning(`cleanup after cancellation failed: ${error}`);
+    }
+    core.setFailed(
+      `${capital(what)} cancelled (${signal}) before the hand-over; the previous release keeps serving`,
+    );
+    process.exit(1);
+  };
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  const listener = (signal: NodeJS.Signals) => void handle(signal);
+  for (const signal of signals) process.on(signal, listener);
+  return {
+    get cancelled() {
+      return cancelled;
+    },
+    beginHandOver() {
+      if (cancelled) throw new CancelledError(`the ${what} was cancelled before the hand-over`);
+      handingOver = true;
+    },
+    dispose() {
+      for (const signal of signals) process.off(signal, listener);
+    },
   };
 }
 
-/** From now on a cancellation lets the deploy finish (traffic has moved). */
-export function finishOnCancel(): void {
-  finishing = true;
-}
-
-function install(): void {
-  if (installed) return;
-  installed = true;
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => void handle(signal));
-  }
-}
-
-async function handle(signal: string): Promise<void> {
-  if (cancelled) return;
-  cancelled = true;
-  if (finishing || !cleanup) {
-    core.warning(`${signal}: the hand-over is done; finishing the deploy before stopping`);
-    return;
-  }
-  core.warning(`${signal}: the deploy was cancelled before the hand-over; removing the new release`);
-  try {
-    await cleanup();
-  } catch (error) {
-    core.warning(`cleanup after cancellation failed: ${error}`);
-  }
-  core.setFailed(`Deploy cancelled (${signal}) before the hand-over; the previous release keeps serving`);
-  process.exit(1);
+function capital(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -7,14 +7,15 @@ import { errorMessage } from '../errors';
 import { phase, step } from '../log';
 import { type DeployPlan, planDeploy } from '../plan/deploy';
 import type { RemoteHost } from '../remote/ssh';
-import { finishOnCancel, isCancelled, onCancel } from './cancel';
+import { watchCancellation } from './cancel';
 import { discardContainer, pullImage, retireOthers, startContainer } from './container';
 import { type History, readHistory, type ReleaseRecord, retained, setCurrent, writeRecord } from './history';
-import { markInFlight } from './post';
+import { type InFlight, markInFlight } from './post';
 import { checkCapacity } from './previews';
 import { prune } from './prune';
 import { type Launch, rollOut, type Timed } from './rollout';
 import { connect, disconnect, lockAll, onEachHost } from './session';
+import { settleUnfinished } from './unfinished';
 
 export interface DeployResult {
   plan: DeployPlan;
@@ -75,8 +76,8 @@ export async function deploy(
 }
 
 /**
- * Marks releases left "running" by a dead deploy as cancelled, records this one, and returns its plan
- * (renamed if its id is taken: same commit, same second) with the release serving until now.
+ * Settles releases left "running" by a dead deploy (see settleUnfinished), records this one, and returns
+ * its plan (renamed if its id is taken: same commit, same second) with the release serving until now.
  */
 async function startRecord(
   hosts: RemoteHost[],
@@ -92,18 +93,28 @@ async function startRecord(
     core.info(
       `release ${first.release} exists already (same commit, same second): this one is ${plan.release}`,
     );
-  await onEachHost(hosts, async (host) => {
+  const serving = await onEachHost(hosts, async (host) => {
     const history = histories[hosts.indexOf(host)] as History;
+    let current = history.current;
     for (const stale of history.releases.filter((record) => record.outcome === 'running')) {
-      const note = 'the deploy ended without finishing (cancelled, or its runner died)';
-      await writeRecord(host, plan.appDir, { ...stale, outcome: 'cancelled', error: note });
-      core.info(
-        `release ${stale.id} on ${host.label} was left running by a dead deploy: recorded as cancelled`,
+      const unfinished = {
+        appDir: plan.appDir,
+        release: stale.id,
+        container: stale.container,
+        proxy: plan.proxy,
+      };
+      const how = await settleUnfinished(
+        host,
+        unfinished,
+        history,
+        'its deploy ended: cancelled, or its runner died',
       );
+      if (how === 'finished') current = stale.id;
     }
     await writeRecord(host, plan.appDir, record(plan, image, 'running'));
+    return current;
   });
-  return { plan, previousRelease: histories[0]?.current };
+  return { plan, previousRelease: serving[0] };
 }
 
 function record(
@@ -136,6 +147,16 @@ async function release(
   image: string,
 ): Promise<CheckResult[]> {
   const started = new Set<RemoteHost>();
+  const inFlight: InFlight = {
+    app: plan.app,
+    appDir: plan.appDir,
+    release: plan.release,
+    container: plan.container.name,
+  };
+  const cancellation = watchCancellation('deploy', async () => {
+    await onEachHost([...started], (host) => discardContainer(host, plan)).catch(() => undefined);
+    await finish(hosts, plan, image, 'cancelled', 'cancelled before the hand-over').catch(() => undefined);
+  });
   const launch: Launch = {
     verb: 'started',
     start: (host) => {
@@ -143,18 +164,18 @@ async function release(
       return startContainer(host, plan);
     },
     discard: (host) => discardContainer(host, plan),
+    handingOver: () => {
+      cancellation.beginHandOver();
+      // Saved before the first swap: from here on, the post step looks at nginx before removing anything.
+      markInFlight({ ...inFlight, handingOver: true });
+    },
   };
-  const stopCleanup = onCancel(async () => {
-    await onEachHost([...started], (host) => discardContainer(host, plan)).catch(() => undefined);
-    await finish(hosts, plan, image, 'cancelled', 'cancelled before the hand-over').catch(() => undefined);
-  });
-  markInFlight({ app: plan.app, appDir: plan.appDir, release: plan.release, container: plan.container.name });
+  markInFlight(inFlight);
   try {
     await timed('Pull', () =>
       onEachHost(hosts, (host) => step(`pulled ${plan.image}`, () => pullImage(host, plan), host.label)),
     );
     const checks = await rollOut(plan, hosts, timed, launch);
-    finishOnCancel();
     await onEachHost(hosts, (host) => setCurrent(host, plan.appDir, plan.release));
     markInFlight(undefined);
     await finish(hosts, plan, image, 'done');
@@ -162,14 +183,14 @@ async function release(
     return checks;
   } catch (error) {
     markInFlight(undefined);
-    const outcome = isCancelled() ? 'cancelled' : 'error';
+    const outcome = cancellation.cancelled ? 'cancelled' : 'error';
     await finish(hosts, plan, image, outcome, errorMessage(error)).catch(() => undefined);
     await onEachHost(hosts, (host) => prune(host, plan.app, plan.appDir, plan.keepReleases)).catch(
       () => undefined,
     );
     throw error;
   } finally {
-    stopCleanup();
+    cancellation.dispose();
   }
 }
 

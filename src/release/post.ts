@@ -1,15 +1,19 @@
 import * as core from '@actions/core';
-import * as docker from '../commands/docker';
 import type { Config } from '../config';
-import { readHistory, writeRecord } from './history';
-import { connect, disconnect, onEachHost } from './session';
+import type { RunContext } from '../config/context';
+import { planDeploy } from '../plan/deploy';
+import { readHistory } from './history';
+import { connect, disconnect, lockAll, onEachHost } from './session';
+import { settleUnfinished } from './unfinished';
 
-/** What a deploy has started on the hosts but not yet handed over; kept in the step's state. */
+/** What a deploy has started on the hosts but not yet finished; kept in the step's state. */
 export interface InFlight {
   app: string;
   appDir: string;
   release: string;
   container: string;
+  /** Saved right before the first nginx swap: traffic may have moved to the container. */
+  handingOver?: boolean;
 }
 
 const KEY = 'baton-in-flight';
@@ -19,36 +23,38 @@ export function markInFlight(value: InFlight | undefined): void {
 }
 
 /**
- * The post step: if the main step was killed (SIGKILL, runner crash) between starting the new container
- * and the hand-over, remove that container and record the release as cancelled. The deploy lock needs
- * nothing: it died with the killed step's SSH session.
+ * The post step: if the main step was killed (SIGKILL, runner crash) before it finished, settle what it
+ * left on each host (see settleUnfinished): a container nginx routes to stays and becomes current, one
+ * that never took traffic is removed. Under the deploy lock (the killed step's lock died with its SSH
+ * session); when another deploy holds it, that deploy settles the release itself.
  */
-export async function cleanUpAfterKill(config: Config): Promise<void> {
+export async function cleanUpAfterKill(config: Config, context: RunContext): Promise<void> {
   const state = core.getState(KEY);
   if (!state) return;
   const inFlight = JSON.parse(state) as InFlight;
-  core.warning(
-    `The deploy of ${inFlight.release} did not finish; removing its container if it never took traffic`,
-  );
+  const when = inFlight.handingOver ? 'during the hand-over' : 'before the hand-over';
+  core.warning(`The deploy of ${inFlight.release} was killed ${when}; settling what it left`);
+  const plan = planDeploy(config, context, new Date());
   const hosts = await connect(config);
   try {
-    await onEachHost(hosts, async (host) => {
-      const history = await readHistory(host, inFlight.appDir);
-      if (history.current === inFlight.release) return;
-      await host.run(docker.remove(inFlight.container), { allowFailure: true });
-      await host.run(['rm', '-f', `${inFlight.appDir}/${inFlight.release}.env`], { allowFailure: true });
-      const record = history.releases.find((release) => release.id === inFlight.release);
-      if (record?.outcome === 'running') {
-        const error = 'the deploy step was killed before the hand-over';
-        await writeRecord(host, inFlight.appDir, {
-          ...record,
-          outcome: 'cancelled',
-          error,
-          finishedAt: new Date().toISOString(),
-        });
-      }
-      core.info(`removed ${inFlight.container} from ${host.label}`);
+    const owner = {
+      runUrl: plan.run.url,
+      release: `post step of ${inFlight.release}`,
+      since: new Date().toISOString(),
+    };
+    const locks = await lockAll(hosts, inFlight.appDir, owner, 0).catch((error: unknown) => {
+      core.info(`not settling ${inFlight.release} now: ${error}; the next deploy settles it`);
     });
+    if (!locks) return;
+    try {
+      const unfinished = { ...inFlight, proxy: plan.proxy };
+      await onEachHost(hosts, async (host) => {
+        const history = await readHistory(host, inFlight.appDir);
+        await settleUnfinished(host, unfinished, history, 'the deploy step was killed');
+      });
+    } finally {
+      await locks.release();
+    }
   } finally {
     disconnect(hosts);
   }

@@ -4,8 +4,9 @@ import type { Config } from '../config';
 import type { RunContext } from '../config/context';
 import { errorMessage } from '../errors';
 import { type DeployPlan, planDeploy } from '../plan/deploy';
+import { renderSite } from '../proxy/nginx';
 import type { RemoteHost } from '../remote/ssh';
-import { finishOnCancel, onCancel } from './cancel';
+import { watchCancellation } from './cancel';
 import { retireOthers } from './container';
 import { type DeployResult, keptReleases, phaseTimer } from './deploy';
 import {
@@ -34,7 +35,7 @@ export async function rollback(
   return lockedSession(config, base, `rollback of ${base.app}`, timed, async (hosts) => {
     const histories = await onEachHost(hosts, (host) => readHistory(host, base.appDir));
     const target = chooseTarget(histories, config.release, hosts);
-    const plan = rollbackPlan(base, target);
+    const plan = rollbackPlan(base, target, config);
     const current = histories[0]?.current;
     core.info(
       `Rolling ${plan.app} back from ${current ?? '(none)'} to release ${target.id} (${target.image})`,
@@ -78,9 +79,12 @@ function chooseTarget(histories: History[], requested: string, hosts: RemoteHost
   return target;
 }
 
-function rollbackPlan(base: DeployPlan, target: ReleaseRecord): DeployPlan {
+function rollbackPlan(base: DeployPlan, target: ReleaseRecord, config: Config): DeployPlan {
+  // The site file names the release it routes to: the one brought back (what the next deploy reads).
+  const site = { app: base.app, release: target.id, domain: config.domain, listen: config.proxy.listen };
   return {
     ...base,
+    proxy: { ...base.proxy, content: (upstreamPort) => renderSite({ ...site, upstreamPort }) },
     release: target.id,
     image: target.image,
     build: undefined,
@@ -96,19 +100,20 @@ async function bringBack(
   target: ReleaseRecord,
   histories: History[],
 ) {
+  const discard = async (host: RemoteHost) => {
+    await host.run(docker.stop(target.container), { allowFailure: true });
+  };
+  const cancellation = watchCancellation('rollback', async () => {
+    await onEachHost(hosts, discard).catch(() => undefined);
+  });
   const launch: Launch = {
     verb: 'restarted',
     start: (host) => restart(host, target.container, plan.container.appPort),
-    discard: async (host) => {
-      await host.run(docker.stop(target.container), { allowFailure: true });
-    },
+    discard,
+    handingOver: () => cancellation.beginHandOver(),
   };
-  const stopCleanup = onCancel(async () => {
-    await onEachHost(hosts, (host) => launch.discard(host)).catch(() => undefined);
-  });
   try {
     const checks = await rollOut(plan, hosts, timed, launch);
-    finishOnCancel();
     await onEachHost(hosts, async (host) => {
       const history = histories[hosts.indexOf(host)] as History;
       const replaced = history.releases.find((release) => release.id === history.current);
@@ -134,7 +139,7 @@ async function bringBack(
   } catch (error) {
     throw new Error(`rollback to ${target.id} failed: ${errorMessage(error)}`, { cause: error });
   } finally {
-    stopCleanup();
+    cancellation.dispose();
   }
 }
 

@@ -18,6 +18,8 @@ export interface Launch {
   verb: string;
   start(host: RemoteHost): Promise<{ port: number; startedAt: number }>;
   discard(host: RemoteHost): Promise<void>;
+  /** Called once, right before the first nginx swap; throws to stop the release before traffic moves. */
+  handingOver(): void;
 }
 
 /** Start, run the checks, hand over. Until traffic has moved everywhere, a failure undoes it all. */
@@ -42,6 +44,7 @@ export async function rollOut(
     staging.catch(() => undefined);
     const checks = await timed('Checks', () => checkAll(plan, hosts, starts));
     const staged = await staging;
+    launch.handingOver();
     await timed('Hand-over', () =>
       onEachHost(hosts, async (host) => {
         const entry = staged[hosts.indexOf(host)] as Staged;
