@@ -17,14 +17,14 @@ import { reportFailure, reportPrune, reportRemoved, reportStatus, reportSuccess 
 import { redact, registerSecret } from './secrets';
 
 const SECRET_INPUTS = ['registry-password', 'github-token', 'ssh-key'];
-const SECRET_LISTS = ['secrets', 'preview-secrets'];
+const SECRET_LISTS = ['secrets', 'preview-secrets', 'build-secrets'];
 
 export async function run(): Promise<void> {
   if (core.getState('baton-post') === 'true') return runPost();
   core.saveState('baton-post', 'true');
   try {
     const { context, config } = readSettings();
-    for (const value of Object.values(config.secrets)) registerSecret(value);
+    for (const value of Object.values({ ...config.secrets, ...config.build.secrets })) registerSecret(value);
     registerSecret(config.registry.password);
     for (const warning of config.checks.warnings) core.warning(warning);
     switch (config.command) {
@@ -114,7 +114,7 @@ function readSettings(): { context: RunContext; config: Config } {
   maskSecretInputs();
   const context = readRunContext(process.env);
   const config = loadConfig({
-    getInput: (name) => core.getInput(name),
+    getInput: (name) => readInput(name),
     readFile: (path) => readInWorkspace(context.workspace, path),
     context,
     event: currentEvent(context),
@@ -122,10 +122,15 @@ function readSettings(): { context: RunContext; config: Config } {
   return { context, config };
 }
 
+/** An input, trimmed, except KEY=VALUE secret lists: a secret's trailing spaces are part of it. */
+function readInput(name: string): string {
+  return core.getInput(name, { trimWhitespace: !SECRET_LISTS.includes(name) });
+}
+
 function maskSecretInputs(): void {
   for (const name of SECRET_INPUTS) registerSecret(core.getInput(name));
   for (const name of SECRET_LISTS) {
-    for (const line of core.getInput(name).split(/\r?\n/)) {
+    for (const line of readInput(name).split(/\r?\n/)) {
       registerSecret(line);
       registerSecret(line.slice(line.indexOf('=') + 1));
     }
