@@ -69578,24 +69578,28 @@ function asLines(value, source) {
 }
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /**
- * KEY=VALUE pairs: a YAML mapping, or lines of KEY=VALUE (blank lines and # comments ignored). With
+ * KEY=VALUE pairs: a YAML mapping, or lines of KEY=VALUE (blank lines and # comments ignored); values are
+ * kept as written (only the \r of a CRLF line end goes). With
  * `secret`, errors never quote any part of a line: a mistyped separator could put the value in the key.
  */
 function asKeyValues(value, source, secret = false) {
     const pairs = [];
     if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-        for (const [key, item] of Object.entries(value))
-            pairs.push([key, asString(item, source), undefined]);
+        for (const [key, item] of Object.entries(value)) {
+            pairs.push([key, typeof item === 'string' ? item : asString(item, source), undefined]);
+        }
     }
     else {
         const lines = typeof value === 'string' ? value.split(/\r?\n/) : asList(value, source);
-        lines.forEach((raw, index) => {
-            const line = raw.trim();
-            if (!line || line.startsWith('#'))
+        lines.forEach((line, index) => {
+            const trimmed = line.trim();
+            if (!trimmed || trimmed.startsWith('#'))
                 return;
             const eq = line.indexOf('=');
-            if (eq <= 0)
+            if (eq < 0 || !line.slice(0, eq).trim()) {
                 throw new ConfigError(`line ${index + 1}: expected KEY=VALUE`, source);
+            }
+            // The value is kept verbatim, trailing spaces too: a secret may end in one.
             pairs.push([line.slice(0, eq).trim(), line.slice(eq + 1), index + 1]);
         });
     }
@@ -69652,14 +69656,22 @@ const LABEL_MAX = 63;
 function previewApp(base, number) {
     return `${base}-pr-${number}`;
 }
+/** Refuses an app name ending in -pr-<digits>: prune-previews would take it for a preview of another app. */
+function checkAppName(app, source) {
+    const reserved = /^(.+)-pr-[0-9]+$/.exec(app);
+    if (!reserved)
+        return;
+    throw new ConfigError(`"${app}" ends in -pr-<number>, which names previews of pull requests (of ${reserved[1]}): choose another app name`, source);
+}
 /** The number of the PR an app name belongs to, when it is a preview of `base`. */
 function previewNumber(base, app) {
     const match = new RegExp(`^${base}-pr-([1-9][0-9]{0,9})$`).exec(app);
     return match ? Number(match[1]) : undefined;
 }
 /**
- * Whether this event deploys (or removes) a preview. Refuses a fork's PR unless forks are allowed; a
- * closed fork PR that could not have a preview is NothingToDo.
+ * Whether this event deploys (or removes) a preview. Refuses a fork's PR for every command unless forks
+ * are allowed (with previews off it would deploy the PR's code as production, with production secrets);
+ * a closed fork PR is NothingToDo: nothing was deployed for it.
  */
 function decidePreview(settings, event, base, baseSource) {
     const pr = event.pullRequest;
@@ -69669,22 +69681,31 @@ function decidePreview(settings, event, base, baseSource) {
             name: 'preview-domain',
         });
     }
+    if (pr?.fork && !settings.allowForks)
+        refuseFork(pr, event.action === 'closed', settings.allowForksSource);
     if (!pr || settings.mode === 'false' || !settings.domain)
         return undefined;
     const remove = event.action === 'closed';
-    if (pr.fork && !settings.allowForks) {
-        if (remove)
-            throw new NothingToDo(`pull request #${pr.number} comes from a fork: it had no preview`);
-        throw new ConfigError(`pull request #${pr.number} comes from a fork (${pr.headRepo || 'a deleted repository'}): its code would ` +
-            'run on your servers, so Baton does not deploy it. Set preview-allow-forks: true to allow this ' +
-            '(read "Previews of pull requests from forks" in the README first)', settings.allowForksSource);
-    }
     const app = previewApp(base, pr.number);
     if (app.length > LABEL_MAX) {
         throw new ConfigError(`the preview app name ${app} is longer than ${LABEL_MAX} characters: choose a shorter app name`, baseSource);
     }
     const domain = previewDomain(settings.domain, { number: pr.number, app: base, branch: pr.headRef });
     return { number: pr.number, base, app, domain, remove };
+}
+function refuseFork(pr, closed, source) {
+    if (closed)
+        throw new NothingToDo(`pull request #${pr.number} comes from a fork: nothing was deployed for it`);
+    throw new ConfigError(`pull request #${pr.number} comes from a fork (${pr.headRepo || 'a deleted repository'}): its code would ` +
+        'run on your servers, so Baton does nothing for it (whatever the command and preview setting). Set ' +
+        'preview-allow-forks: true to allow this (read "Previews of pull requests from forks" in the README first)', source);
+}
+/** Refuses a preview host name that is the production domain (e.g. {branch}.example.com and branch www). */
+function checkPreviewHost(target, domain, settings) {
+    if (target.remove || !target.domain || target.domain !== domain.toLowerCase())
+        return;
+    throw new ConfigError(`the preview of pull request #${target.number} would be served at ${target.domain}, the production ` +
+        'domain (input "domain"): Baton does not deploy it. Rename the branch or change preview-domain', settings.domainSource);
 }
 /** Checks a preview-domain template: known placeholders, one that tells PRs apart, a valid result. */
 function checkPreviewDomain(template, source) {
@@ -69703,7 +69724,10 @@ function checkPreviewDomain(template, source) {
         throw new ConfigError(`"${template}" does not make a valid host name (e.g. ${sample})`, source);
     }
 }
-/** Fills the template; {branch} becomes a DNS label, shortened with a hash when the label is too long. */
+/**
+ * Fills the template. {branch} becomes a DNS label; one that is not the branch name verbatim gets a short
+ * hash of the name (Feature/X and feature_x get different labels), and a label too long is shortened.
+ */
 function previewDomain(template, values) {
     const slug = branchSlug(values.branch);
     const fill = (branch) => template
@@ -69713,19 +69737,30 @@ function previewDomain(template, values) {
     const excess = Math.max(...domain.split('.').map((label) => label.length)) - LABEL_MAX;
     if (excess <= 0 || !template.includes('{branch}'))
         return domain;
-    const hash = (0,external_node_crypto_.createHash)('sha256').update(values.branch).digest('hex').slice(0, 6);
-    const kept = slug.slice(0, Math.max(0, slug.length - excess - hash.length - 1)).replace(/-+$/, '');
+    const hash = branchHash(values.branch);
+    const kept = dnsLabel(values.branch)
+        .slice(0, Math.max(0, slug.length - excess - hash.length - 1))
+        .replace(/-+$/, '');
     return fill(kept ? `${kept}-${hash}` : hash);
 }
-/** A branch name as a DNS label: a-z, 0-9 and single dashes, e.g. Feature/Login_Page -> feature-login-page. */
+/**
+ * A branch name as a DNS label: a-z, 0-9 and single dashes. A name that had to change gets a hash of it,
+ * so two branches never share a label: feature-x stays, Feature/X becomes feature-x-<hash>.
+ */
 function branchSlug(branch) {
-    const slug = branch
+    const label = dnsLabel(branch);
+    if (label && label === branch)
+        return label;
+    return `${label || 'b'}-${branchHash(branch)}`;
+}
+function dnsLabel(branch) {
+    return branch
         .toLowerCase()
         .replace(/[^a-z0-9]+/g, '-')
         .replace(/^-+|-+$/g, '');
-    if (slug)
-        return slug;
-    return `b-${(0,external_node_crypto_.createHash)('sha256').update(branch).digest('hex').slice(0, 6)}`;
+}
+function branchHash(branch) {
+    return (0,external_node_crypto_.createHash)('sha256').update(branch).digest('hex').slice(0, 6);
 }
 function isDomain(text) {
     return /^(?=.{1,253}$)(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i.test(text);
@@ -69822,7 +69857,7 @@ const SETTINGS = {
     confirm: input('', 'With destroy, the app name, to confirm.'),
     // No declared default: an explicitly named config file must exist, baton.yml is read when it exists.
     config: input('baton.yml', 'Path of a YAML file with more settings, inside the workspace (inputs win over it). Default - baton.yml, read when it exists.', ''),
-    app: setting('', 'App name (a-z, 0-9, -). Names containers, the nginx file and the state dir. Default - the repository name.'),
+    app: setting('', 'App name (a-z, 0-9, -; not ending in -pr-NUMBER, kept for previews). Names containers, the nginx file and the state dir. Default - the repository name.'),
     environment: setting('production', 'GitHub environment of the deployment (production_environment when it is `production`). Default - production.'),
     image: setting('', 'Image repository to push to, e.g. ghcr.io/acme/web (default ghcr.io/OWNER/REPO). Baton tags it with the commit SHA. With build - false, the full reference to deploy (with tag or digest).'),
     build: setting('true', 'Build the image in the runner (true) or deploy an existing image (false). Default - true.'),
@@ -69844,7 +69879,7 @@ const SETTINGS = {
     'app-port': setting('80', 'Port the app listens on inside the container. Also passed to the app as PORT. Default - 80.'),
     domain: setting('', 'Host name nginx routes to the app (server_name).'),
     env: setting('', 'Plain environment variables for the app, one KEY=VALUE per line.'),
-    secrets: secret('Secret environment variables, one KEY=VALUE per line. Masked, and sent to hosts in a file of mode 600.'),
+    secrets: secret('Secret environment variables, one KEY=VALUE per line, values verbatim. Masked, and sent to hosts in a file of mode 600.'),
     checks: setting('', 'A Dokku CHECKS file or an app.json with healthchecks, relative to the workspace. Default - CONTEXT/app.json (when it declares healthchecks.web), else CONTEXT/CHECKS, else the default checks.'),
     'healthcheck-path': setting('', 'Kamal-style check - this path must answer 2xx within ready-timeout. Replaces CHECKS/app.json.'),
     'skip-checks': setting('false', 'Move traffic without any check (as DOKKU_SKIP_ALL_CHECKS). Warned in the log and summary. Default - false.'),
@@ -69868,7 +69903,7 @@ const SETTINGS = {
     'preview-env': setting('', 'Environment of previews, KEY=VALUE per line, set over env.'),
     'preview-secrets': secret('Secret environment of previews, KEY=VALUE per line. Previews never get secrets unless preview-inherit-secrets is true.'),
     'preview-inherit-secrets': trust('false', 'Give previews the production secrets too (preview-secrets win over them).'),
-    'preview-allow-forks': trust('false', 'Deploy pull requests from forks (previews only). Their code then runs on your servers - read the README before turning this on.'),
+    'preview-allow-forks': trust('false', 'Act on pull requests from forks at all (any command; refused by default). Their code then runs on your servers - read the README before turning this on.'),
     'preview-memory': setting('', 'Memory limit of preview containers. Default - memory.'),
     'preview-cpus': setting('', 'CPU limit of preview containers. Default - cpus.'),
     'max-previews': setting('10', 'Most live previews of the app per host; a new one beyond it fails. 0 - no limit. Default - 10.'),
@@ -69941,6 +69976,7 @@ function loadConfig(sources) {
     if (!APP_NAME.test(app)) {
         throw new ConfigError(`"${app}" is not a valid app name: use a-z, 0-9 and -, at most 63 characters`, get('app').source);
     }
+    checkAppName(app, get('app').source);
     const previews = readPreviewSettings(get);
     const event = sources.event ?? { name: '', action: '', sha: context.sha };
     const preview = decidePreview(previews, event, app, get('app').source);
@@ -69960,6 +69996,8 @@ function loadConfig(sources) {
     if (!isDomain(domain) && (needsDomain || domain)) {
         throw new ConfigError(domain ? `"${domain}" is not a domain name` : 'a domain is required: nginx routes it to the app', get('domain').source);
     }
+    if (preview)
+        checkPreviewHost(preview, domain, previews);
     const readyPath = checkPath(str('ready-path'), get('ready-path').source);
     const env = asKeyValues(get('env').value, get('env').source);
     const secrets = asKeyValues(get('secrets').value, get('secrets').source, true);
@@ -75467,25 +75505,38 @@ throttling.triggersNotification = triggersNotification;
 ;// CONCATENATED MODULE: ./src/secrets.ts
 
 const known = new Set();
-/** Masks a secret in the runner log and remembers it, so our own messages can be scrubbed too. */
+/** Shorter secrets are scrubbed from our messages only where they stand alone, not inside other words. */
+const SHORT = 3;
+/**
+ * Masks a secret in the runner log (every non-blank value, however short: the runner must hide it) and
+ * remembers it, so our own messages can be scrubbed too. Each line of a multi-line value is masked as well,
+ * verbatim and without its surrounding whitespace.
+ */
 function registerSecret(value) {
     if (!value)
         return;
     for (const part of [value, ...value.split(/\r?\n/)]) {
-        const trimmed = part.trim();
-        if (trimmed.length < 3 || known.has(trimmed))
-            continue;
-        known.add(trimmed);
-        core_setSecret(trimmed);
+        for (const secret of new Set([part, part.trim()])) {
+            if (!secret.trim() || known.has(secret))
+                continue;
+            known.add(secret);
+            core_setSecret(secret);
+        }
     }
 }
 /** Replaces every registered secret in text: for error messages and remote output we pass on. */
 function redact(text) {
     let out = text;
     for (const secret of [...known].sort((a, b) => b.length - a.length)) {
-        out = out.split(secret).join('***');
+        out =
+            secret.length >= SHORT
+                ? out.split(secret).join('***')
+                : out.replace(new RegExp(`(?<![\\p{L}\\p{N}])${secrets_escape(secret)}(?![\\p{L}\\p{N}])`, 'gu'), '***');
     }
     return out;
+}
+function secrets_escape(text) {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 ;// CONCATENATED MODULE: ./src/github/client.ts
@@ -75604,16 +75655,31 @@ function logs(container, lines) {
 function remove(container) {
     return ['docker', 'rm', '--force', '--volumes', container];
 }
-/** Names of the app's containers (all, or only the running ones). */
-function appContainers(app, only = 'all') {
+/** Names of the app's containers (all, or only the running ones; only previews of `previewOf` if given). */
+function appContainers(app, only = 'all', previewOf) {
     const filter = only === 'running' ? ['--filter', 'status=running'] : ['--all'];
-    return ['docker', 'ps', ...filter, '--filter', `label=baton.app=${app}`, '--format', '{{.Names}}'];
+    const preview = previewOf ? ['--filter', `label=baton.preview-of=${previewOf}`] : [];
+    return [
+        'docker',
+        'ps',
+        ...filter,
+        '--filter',
+        `label=baton.app=${app}`,
+        ...preview,
+        '--format',
+        '{{.Names}}',
+    ];
 }
 /** The app label of every container previewing `base`, one per line (all, or only the running ones). */
 function previewContainers(base, only) {
     const filter = only === 'running' ? ['--filter', 'status=running'] : ['--all'];
     const format = '{{.Label "baton.app"}}';
     return ['docker', 'ps', ...filter, '--filter', `label=baton.preview-of=${base}`, '--format', format];
+}
+/** "<baton.app> <baton.preview-of>" of every container Baton started; the second is empty for an app's own. */
+function batonContainers() {
+    const format = '{{.Label "baton.app"}} {{.Label "baton.preview-of"}}';
+    return ['docker', 'ps', '--all', '--filter', 'label=baton.app', '--format', format];
 }
 /** Prints "<name> <release label> <image id> <running>" per container. */
 function describeContainers(names) {
@@ -76114,7 +76180,10 @@ class Reporter {
             auto_inactive: !this.settings.transient,
         }));
     }
-    /** Creates or updates this app's sticky comment on the pull request (found again by its marker). */
+    /**
+     * Creates or updates this app's sticky comment on the pull request: the one with its marker that the
+     * token's own user wrote (anyone can paste the marker into a comment of theirs).
+     */
     async comment(facts) {
         const pr = this.event.pullRequest;
         if (!pr)
@@ -76126,7 +76195,8 @@ class Reporter {
                 issue_number: pr.number,
                 per_page: 100,
             });
-            const mine = comments.find((comment) => comment.body?.includes(marker(this.settings.app)));
+            const author = await commentAuthor(client);
+            const mine = comments.find((comment) => comment.user?.login === author && comment.body?.includes(marker(this.settings.app)));
             if (mine)
                 return client.rest.issues.updateComment({ ...this.repo, comment_id: mine.id, body });
             return client.rest.issues.createComment({ ...this.repo, issue_number: pr.number, body });
@@ -76144,6 +76214,19 @@ class Reporter {
         }
     }
 }
+/**
+ * Who the token comments as: its user (GET /user) for a personal token; an installation token such as
+ * GITHUB_TOKEN cannot ask (403) and comments as github-actions[bot].
+ */
+async function commentAuthor(client) {
+    try {
+        return (await client.rest.users.getAuthenticated()).data.login;
+    }
+    catch {
+        return ACTIONS_BOT;
+    }
+}
+const ACTIONS_BOT = 'github-actions[bot]';
 function description(app) {
     return `Baton: ${app}`.slice(0, 140);
 }
@@ -78052,7 +78135,65 @@ async function cleanUpAfterKill(config, context) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/release/preview-guards.ts
+
+
+/**
+ * Fails when another site in the nginx conf dir already serves the preview's host name: a branch could
+ * otherwise name a preview after production or another app ({branch}.example.com with branch www).
+ */
+async function checkHostName(host, confDir, preview) {
+    const own = siteFile(confDir, preview.app).split('/').pop();
+    const result = await host.run([
+        'find',
+        confDir,
+        '-maxdepth',
+        '1',
+        '-name',
+        '*.conf',
+        '!',
+        '-name',
+        own,
+        '-exec',
+        'grep',
+        '-Hs',
+        'server_name',
+        '{}',
+        '+',
+    ], { allowFailure: true });
+    const taken = serverNames(result.stdout).find(({ names }) => names.includes(preview.domain));
+    if (!taken)
+        return;
+    throw new Error(`the preview host name ${preview.domain} is already served by ${taken.file}: Baton does not take it ` +
+        'over. Rename the branch or change preview-domain');
+}
+/** The server names of grep -H server_name output, per file ("file:  server_name a b;"). */
+function serverNames(grepOutput) {
+    return grepOutput.split('\n').flatMap((line) => {
+        const match = /^(.*?):\s*server_name\s+([^;#]*)/.exec(line);
+        if (!match)
+            return [];
+        return [
+            { file: match[1], names: match[2].toLowerCase().split(/\s+/).filter(Boolean) },
+        ];
+    });
+}
+/** The names of apps on the host with containers that are not previews of `base`. */
+async function notPreviewsOf(host, base) {
+    const lines = (await host.run(batonContainers())).stdout.split('\n');
+    const apps = lines.map((line) => line.trim().split(' ')).filter(([app, of]) => app && of !== base);
+    return new Set(apps.map(([app]) => app));
+}
+/** Fails when the app a preview would use or remove is, on the host, an app of its own. */
+async function checkIsPreview(host, preview) {
+    if (!(await notPreviewsOf(host, preview.base)).has(preview.app))
+        return;
+    throw new Error(`${preview.app} is an app of its own here, not a preview of ${preview.base}: Baton leaves it alone. ` +
+        'Rename that app (names ending in -pr-<number> are kept for previews)');
+}
+
 ;// CONCATENATED MODULE: ./src/release/destroy.ts
+
 
 
 
@@ -78078,6 +78219,9 @@ async function destroy(config, context) {
     const plan = planDeploy(config, context, new Date());
     const { timed } = phaseTimer();
     const hosts = await lockedSession(config, plan, `destroy of ${plan.app}`, timed, async (hosts) => {
+        const preview = config.preview;
+        if (preview)
+            await timed('Check', () => onEachHost(hosts, (host) => checkIsPreview(host, preview)));
         await timed('Destroy', () => removeApp(hosts, plan));
         return hosts;
     });
@@ -78087,7 +78231,7 @@ async function destroy(config, context) {
 async function removeApp(hosts, plan) {
     await onEachHost(hosts, async (host) => {
         await step('removed the nginx site', () => unpublish(host, plan.proxy), host.label);
-        await step('removed containers and images', () => removeContainers(host, plan.app), host.label);
+        await step('removed containers and images', () => removeContainers(host, plan.app, plan.container.labels['baton.preview-of']), host.label);
         await step(`removed ${plan.appDir}`, () => removeState(host, plan.appDir), host.label);
     });
 }
@@ -78099,8 +78243,11 @@ async function unpublish(host, proxy) {
     const output = `${result.stderr}${result.stdout}`.trim().split('\n').slice(-5).join('\n');
     throw new Error(`could not remove ${proxy.file} from nginx (exit ${result.code}), file kept:\n${output}`);
 }
-async function removeContainers(host, app) {
-    const names = (await host.run(appContainers(app))).stdout.split('\n').filter((name) => name.trim());
+/** A preview's removal takes only containers labelled as previews. */
+async function removeContainers(host, app, previewOf) {
+    const names = (await host.run(appContainers(app, 'all', previewOf))).stdout
+        .split('\n')
+        .filter((name) => name.trim());
     if (names.length === 0)
         return;
     const described = await host.run(describeContainers(names), { allowFailure: true });
@@ -78127,34 +78274,52 @@ async function removeState(host, appDir) {
 
 
 
-/** The numbers of the pull requests that have a preview (running or not) of `base` on the host. */
+
+/**
+ * The numbers of the pull requests that have a preview (running or not) of `base` on the host: containers
+ * labelled as its previews, and (for 'all') state dirs named like one, unless containers of that name are
+ * not labelled as previews (an app that happens to be called base-pr-N).
+ */
 async function previewsOn(host, config, only) {
     const base = config.preview?.base ?? config.app;
     const labels = (await host.run(previewContainers(base, only))).stdout.split('\n');
-    const dirs = only === 'all'
-        ? (await host.run(['ls', '-1', '--', config.stateDir], { allowFailure: true })).stdout.split('\n')
-        : [];
+    const dirs = only === 'all' ? await previewDirs(host, config.stateDir, base) : [];
     const numbers = [...labels, ...dirs].map((name) => previewNumber(base, name.trim()));
     return [...new Set(numbers.filter((n) => n !== undefined))].sort((a, b) => a - b);
 }
-/** Fails a new preview when a host already runs max-previews others of the app. */
+async function previewDirs(host, stateDir, base) {
+    const apps = await notPreviewsOf(host, base);
+    const dirs = (await host.run(['ls', '-1', '--', stateDir], { allowFailure: true })).stdout.split('\n');
+    return dirs.map((dir) => dir.trim()).filter((dir) => !apps.has(dir));
+}
+/**
+ * Before a preview is deployed, on each host: its app name is no other app's, its host name is no other
+ * site's, and fewer than max-previews others of the app run there.
+ */
 async function checkCapacity(hosts, config) {
     const preview = config.preview;
-    const max = config.previews.max;
-    if (!preview || max === 0)
+    if (!preview)
         return;
     await onEachHost(hosts, async (host) => {
-        const running = await previewsOn(host, config, 'running');
-        const others = running.filter((n) => n !== preview.number);
-        // An update of a live preview never counts against the cap.
-        if (others.length < max || running.includes(preview.number)) {
-            info(`✓ ${others.length} other preview(s) of ${preview.base} on ${host.label} (max-previews: ${max})`);
-            return;
-        }
-        const list = others.map((n) => `#${n}`).join(', ');
-        throw new PhaseError('Capacity', `${others.length} previews of ${preview.base} already run here (max-previews: ${max}): ${list}. ` +
-            'Close one of those pull requests, run command: prune-previews to remove the closed ones, or raise max-previews', host.label);
+        await checkIsPreview(host, preview);
+        await checkHostName(host, config.proxy.confDir, preview);
+        await checkMax(host, config, preview);
     });
+}
+async function checkMax(host, config, preview) {
+    const max = config.previews.max;
+    if (max === 0)
+        return;
+    const running = await previewsOn(host, config, 'running');
+    const others = running.filter((n) => n !== preview.number);
+    // An update of a live preview never counts against the cap.
+    if (others.length < max || running.includes(preview.number)) {
+        info(`✓ ${others.length} other preview(s) of ${preview.base} on ${host.label} (max-previews: ${max})`);
+        return;
+    }
+    const list = others.map((n) => `#${n}`).join(', ');
+    throw new PhaseError('Capacity', `${others.length} previews of ${preview.base} already run here (max-previews: ${max}): ${list}. ` +
+        'Close one of those pull requests, run command: prune-previews to remove the closed ones, or raise max-previews', host.label);
 }
 /**
  * Removes previews whose pull requests are closed, for when a close event was missed. `pullState` asks
@@ -78215,6 +78380,8 @@ async function removeLocked(hosts, config, context) {
     const owner = { runUrl: plan.run.url, release: `prune-previews`, since: new Date().toISOString() };
     const locks = await lockAll(hosts, plan.appDir, owner, plan.lockTimeoutSeconds);
     try {
+        const preview = config.preview;
+        await onEachHost(hosts, (host) => checkIsPreview(host, preview));
         await removeApp(hosts, plan);
     }
     finally {
@@ -78965,14 +79132,14 @@ async function write(summary) {
 
 
 const SECRET_INPUTS = ['registry-password', 'github-token', 'ssh-key'];
-const SECRET_LISTS = ['secrets', 'preview-secrets'];
+const SECRET_LISTS = ['secrets', 'preview-secrets', 'build-secrets'];
 async function main_run() {
     if (getState('baton-post') === 'true')
         return runPost();
     saveState('baton-post', 'true');
     try {
         const { context, config } = readSettings();
-        for (const value of Object.values(config.secrets))
+        for (const value of Object.values({ ...config.secrets, ...config.build.secrets }))
             registerSecret(value);
         registerSecret(config.registry.password);
         for (const warning of config.checks.warnings)
@@ -79066,18 +79233,22 @@ function readSettings() {
     maskSecretInputs();
     const context = readRunContext(process.env);
     const config = loadConfig({
-        getInput: (name) => getInput(name),
+        getInput: (name) => readInput(name),
         readFile: (path) => readInWorkspace(context.workspace, path),
         context,
         event: currentEvent(context),
     });
     return { context, config };
 }
+/** An input, trimmed, except KEY=VALUE secret lists: a secret's trailing spaces are part of it. */
+function readInput(name) {
+    return getInput(name, { trimWhitespace: !SECRET_LISTS.includes(name) });
+}
 function maskSecretInputs() {
     for (const name of SECRET_INPUTS)
         registerSecret(getInput(name));
     for (const name of SECRET_LISTS) {
-        for (const line of getInput(name).split(/\r?\n/)) {
+        for (const line of readInput(name).split(/\r?\n/)) {
             registerSecret(line);
             registerSecret(line.slice(line.indexOf('=') + 1));
         }

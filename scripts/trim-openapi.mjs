@@ -41,6 +41,7 @@ const IMPLEMENTED = [
   'issues/delete-comment',
   'pulls/get',
   'pulls/list',
+  'users/get-authenticated',
 ];
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];

@@ -15,16 +15,20 @@ import { status } from './release/status';
 import { prunePreviews } from './release/previews';
 import { reportFailure, reportPrune, reportRemoved, reportStatus, reportSuccess } from './report/summary';
 import { redact, registerSecret } from './secrets';
+import { SETTINGS, type SettingName } from './config/settings';
 
-const SECRET_INPUTS = ['registry-password', 'github-token', 'ssh-key', 'ssh-key-passphrase'];
-const SECRET_LISTS = ['secrets', 'preview-secrets'];
+const SECRET_SETTINGS = (Object.keys(SETTINGS) as SettingName[]).filter(
+  (name) => SETTINGS[name].kind === 'secret',
+);
+/** Secret settings of KEY=VALUE lines: values are kept verbatim (trailing spaces included). */
+const SECRET_LISTS = ['secrets', 'preview-secrets', 'build-secrets'];
 
 export async function run(): Promise<void> {
   if (core.getState('baton-post') === 'true') return runPost();
   core.saveState('baton-post', 'true');
   try {
     const { context, config } = readSettings();
-    for (const value of Object.values(config.secrets)) registerSecret(value);
+    for (const value of Object.values({ ...config.secrets, ...config.build.secrets })) registerSecret(value);
     registerSecret(config.registry.password);
     for (const warning of [...config.warnings, ...config.checks.warnings]) core.warning(warning);
     switch (config.command) {
@@ -114,7 +118,7 @@ function readSettings(): { context: RunContext; config: Config } {
   maskSecretInputs();
   const context = readRunContext(process.env);
   const config = loadConfig({
-    getInput: (name) => core.getInput(name),
+    getInput: (name) => readInput(name),
     readFile: (path) => readInWorkspace(context.workspace, path),
     context,
     event: currentEvent(context),
@@ -122,11 +126,16 @@ function readSettings(): { context: RunContext; config: Config } {
   return { context, config };
 }
 
+/** An input, trimmed, except KEY=VALUE secret lists: a secret's trailing spaces are part of it. */
+function readInput(name: string): string {
+  return core.getInput(name, { trimWhitespace: !SECRET_LISTS.includes(name) });
+}
+
+/** Masks every secret setting (SETTINGS kind secret): the whole value, each line, each line's value. */
 function maskSecretInputs(): void {
-  for (const name of SECRET_INPUTS) registerSecret(core.getInput(name));
+  for (const name of SECRET_SETTINGS) registerSecret(readInput(name));
   for (const name of SECRET_LISTS) {
-    for (const line of core.getInput(name).split(/\r?\n/)) {
-      registerSecret(line);
+    for (const line of readInput(name).split(/\r?\n/)) {
       registerSecret(line.slice(line.indexOf('=') + 1));
     }
   }

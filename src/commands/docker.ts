@@ -68,10 +68,20 @@ export function remove(container: string): string[] {
   return ['docker', 'rm', '--force', '--volumes', container];
 }
 
-/** Names of the app's containers (all, or only the running ones). */
-export function appContainers(app: string, only: 'all' | 'running' = 'all'): string[] {
+/** Names of the app's containers (all, or only the running ones; only previews of `previewOf` if given). */
+export function appContainers(app: string, only: 'all' | 'running' = 'all', previewOf?: string): string[] {
   const filter = only === 'running' ? ['--filter', 'status=running'] : ['--all'];
-  return ['docker', 'ps', ...filter, '--filter', `label=baton.app=${app}`, '--format', '{{.Names}}'];
+  const preview = previewOf ? ['--filter', `label=baton.preview-of=${previewOf}`] : [];
+  return [
+    'docker',
+    'ps',
+    ...filter,
+    '--filter',
+    `label=baton.app=${app}`,
+    ...preview,
+    '--format',
+    '{{.Names}}',
+  ];
 }
 
 /** The app label of every container previewing `base`, one per line (all, or only the running ones). */
@@ -79,6 +89,12 @@ export function previewContainers(base: string, only: 'all' | 'running'): string
   const filter = only === 'running' ? ['--filter', 'status=running'] : ['--all'];
   const format = '{{.Label "baton.app"}}';
   return ['docker', 'ps', ...filter, '--filter', `label=baton.preview-of=${base}`, '--format', format];
+}
+
+/** "<baton.app> <baton.preview-of>" of every container Baton started; the second is empty for an app's own. */
+export function batonContainers(): string[] {
+  const format = '{{.Label "baton.app"}} {{.Label "baton.preview-of"}}';
+  return ['docker', 'ps', '--all', '--filter', 'label=baton.app', '--format', format];
 }
 
 /** Prints "<name> <release label> <image id> <running>" per container. */

@@ -8,6 +8,8 @@ import { type HostSpec, parseHost } from './hosts';
 import { type ImageName, parseImage } from './image';
 import {
   applyPreview,
+  checkAppName,
+  checkPreviewHost,
   decidePreview,
   isDomain,
   type PreviewSettings,
@@ -115,6 +117,7 @@ export function loadConfig(sources: ConfigSources): Config {
       get('app').source,
     );
   }
+  checkAppName(app, get('app').source);
   const previews = readPreviewSettings(get);
   const event = sources.event ?? { name: '', action: '', sha: context.sha };
   const preview = decidePreview(previews, event, app, get('app').source);
@@ -142,6 +145,7 @@ export function loadConfig(sources: ConfigSources): Config {
       get('domain').source,
     );
   }
+  if (preview) checkPreviewHost(preview, domain, previews);
   const readyPath = checkPath(str('ready-path'), get('ready-path').source);
   const env = asKeyValues(get('env').value, get('env').source);
   const secrets = asKeyValues(get('secrets').value, get('secrets').source, true);

@@ -50,6 +50,16 @@ export function previewApp(base: string, number: number): string {
   return `${base}-pr-${number}`;
 }
 
+/** Refuses an app name ending in -pr-<digits>: prune-previews would take it for a preview of another app. */
+export function checkAppName(app: string, source: Source): void {
+  const reserved = /^(.+)-pr-[0-9]+$/.exec(app);
+  if (!reserved) return;
+  throw new ConfigError(
+    `"${app}" ends in -pr-<number>, which names previews of pull requests (of ${reserved[1]}): choose another app name`,
+    source,
+  );
+}
+
 /** The number of the PR an app name belongs to, when it is a preview of `base`. */
 export function previewNumber(base: string, app: string): number | undefined {
   const match = new RegExp(`^${base}-pr-([1-9][0-9]{0,9})$`).exec(app);
@@ -57,8 +67,9 @@ export function previewNumber(base: string, app: string): number | undefined {
 }
 
 /**
- * Whether this event deploys (or removes) a preview. Refuses a fork's PR unless forks are allowed; a
- * closed fork PR that could not have a preview is NothingToDo.
+ * Whether this event deploys (or removes) a preview. Refuses a fork's PR for every command unless forks
+ * are allowed (with previews off it would deploy the PR's code as production, with production secrets);
+ * a closed fork PR is NothingToDo: nothing was deployed for it.
  */
 export function decidePreview(
   settings: PreviewSettings,
@@ -73,17 +84,9 @@ export function decidePreview(
       name: 'preview-domain',
     });
   }
+  if (pr?.fork && !settings.allowForks) refuseFork(pr, event.action === 'closed', settings.allowForksSource);
   if (!pr || settings.mode === 'false' || !settings.domain) return undefined;
   const remove = event.action === 'closed';
-  if (pr.fork && !settings.allowForks) {
-    if (remove) throw new NothingToDo(`pull request #${pr.number} comes from a fork: it had no preview`);
-    throw new ConfigError(
-      `pull request #${pr.number} comes from a fork (${pr.headRepo || 'a deleted repository'}): its code would ` +
-        'run on your servers, so Baton does not deploy it. Set preview-allow-forks: true to allow this ' +
-        '(read "Previews of pull requests from forks" in the README first)',
-      settings.allowForksSource,
-    );
-  }
   const app = previewApp(base, pr.number);
   if (app.length > LABEL_MAX) {
     throw new ConfigError(
@@ -93,6 +96,27 @@ export function decidePreview(
   }
   const domain = previewDomain(settings.domain, { number: pr.number, app: base, branch: pr.headRef });
   return { number: pr.number, base, app, domain, remove };
+}
+
+function refuseFork(pr: NonNullable<EventInfo['pullRequest']>, closed: boolean, source: Source): never {
+  if (closed)
+    throw new NothingToDo(`pull request #${pr.number} comes from a fork: nothing was deployed for it`);
+  throw new ConfigError(
+    `pull request #${pr.number} comes from a fork (${pr.headRepo || 'a deleted repository'}): its code would ` +
+      'run on your servers, so Baton does nothing for it (whatever the command and preview setting). Set ' +
+      'preview-allow-forks: true to allow this (read "Previews of pull requests from forks" in the README first)',
+    source,
+  );
+}
+
+/** Refuses a preview host name that is the production domain (e.g. {branch}.example.com and branch www). */
+export function checkPreviewHost(target: PreviewTarget, domain: string, settings: PreviewSettings): void {
+  if (target.remove || !target.domain || target.domain !== domain.toLowerCase()) return;
+  throw new ConfigError(
+    `the preview of pull request #${target.number} would be served at ${target.domain}, the production ` +
+      'domain (input "domain"): Baton does not deploy it. Rename the branch or change preview-domain',
+    settings.domainSource,
+  );
 }
 
 /** Checks a preview-domain template: known placeholders, one that tells PRs apart, a valid result. */
@@ -118,7 +142,10 @@ export function checkPreviewDomain(template: string, source: Source): void {
   }
 }
 
-/** Fills the template; {branch} becomes a DNS label, shortened with a hash when the label is too long. */
+/**
+ * Fills the template. {branch} becomes a DNS label; one that is not the branch name verbatim gets a short
+ * hash of the name (Feature/X and feature_x get different labels), and a label too long is shortened.
+ */
 export function previewDomain(
   template: string,
   values: { number: number; app: string; branch: string },
@@ -133,19 +160,32 @@ export function previewDomain(
   const domain = fill(slug);
   const excess = Math.max(...domain.split('.').map((label) => label.length)) - LABEL_MAX;
   if (excess <= 0 || !template.includes('{branch}')) return domain;
-  const hash = createHash('sha256').update(values.branch).digest('hex').slice(0, 6);
-  const kept = slug.slice(0, Math.max(0, slug.length - excess - hash.length - 1)).replace(/-+$/, '');
+  const hash = branchHash(values.branch);
+  const kept = dnsLabel(values.branch)
+    .slice(0, Math.max(0, slug.length - excess - hash.length - 1))
+    .replace(/-+$/, '');
   return fill(kept ? `${kept}-${hash}` : hash);
 }
 
-/** A branch name as a DNS label: a-z, 0-9 and single dashes, e.g. Feature/Login_Page -> feature-login-page. */
+/**
+ * A branch name as a DNS label: a-z, 0-9 and single dashes. A name that had to change gets a hash of it,
+ * so two branches never share a label: feature-x stays, Feature/X becomes feature-x-<hash>.
+ */
 export function branchSlug(branch: string): string {
-  const slug = branch
+  const label = dnsLabel(branch);
+  if (label && label === branch) return label;
+  return `${label || 'b'}-${branchHash(branch)}`;
+}
+
+function dnsLabel(branch: string): string {
+  return branch
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '');
-  if (slug) return slug;
-  return `b-${createHash('sha256').update(branch).digest('hex').slice(0, 6)}`;
+}
+
+function branchHash(branch: string): string {
+  return createHash('sha256').update(branch).digest('hex').slice(0, 6);
 }
 
 export function isDomain(text: string): boolean {

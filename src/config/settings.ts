@@ -58,7 +58,7 @@ export const SETTINGS = {
   ),
   app: setting(
     '',
-    'App name (a-z, 0-9, -). Names containers, the nginx file and the state dir. Default - the repository name.',
+    'App name (a-z, 0-9, -; not ending in -pr-NUMBER, kept for previews). Names containers, the nginx file and the state dir. Default - the repository name.',
   ),
   environment: setting(
     'production',
@@ -113,7 +113,7 @@ export const SETTINGS = {
   domain: setting('', 'Host name nginx routes to the app (server_name).'),
   env: setting('', 'Plain environment variables for the app, one KEY=VALUE per line.'),
   secrets: secret(
-    'Secret environment variables, one KEY=VALUE per line. Masked, and sent to hosts in a file of mode 600.',
+    'Secret environment variables, one KEY=VALUE per line, values verbatim. Masked, and sent to hosts in a file of mode 600.',
   ),
   checks: setting(
     '',
@@ -190,7 +190,7 @@ export const SETTINGS = {
   ),
   'preview-allow-forks': trust(
     'false',
-    'Deploy pull requests from forks (previews only). Their code then runs on your servers - read the README before turning this on.',
+    'Act on pull requests from forks at all (any command; refused by default). Their code then runs on your servers - read the README before turning this on.',
   ),
   'preview-memory': setting('', 'Memory limit of preview containers. Default - memory.'),
   'preview-cpus': setting('', 'CPU limit of preview containers. Default - cpus.'),

@@ -46,20 +46,26 @@ export function asLines(value: unknown, source: Source): string[] {
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
- * KEY=VALUE pairs: a YAML mapping, or lines of KEY=VALUE (blank lines and # comments ignored). With
+ * KEY=VALUE pairs: a YAML mapping, or lines of KEY=VALUE (blank lines and # comments ignored); values are
+ * kept as written (only the \r of a CRLF line end goes). With
  * `secret`, errors never quote any part of a line: a mistyped separator could put the value in the key.
  */
 export function asKeyValues(value: unknown, source: Source, secret = false): Record<string, string> {
   const pairs: [string, string, number | undefined][] = [];
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    for (const [key, item] of Object.entries(value)) pairs.push([key, asString(item, source), undefined]);
+    for (const [key, item] of Object.entries(value)) {
+      pairs.push([key, typeof item === 'string' ? item : asString(item, source), undefined]);
+    }
   } else {
     const lines = typeof value === 'string' ? value.split(/\r?\n/) : asList(value, source);
-    lines.forEach((raw, index) => {
-      const line = raw.trim();
-      if (!line || line.startsWith('#')) return;
+    lines.forEach((line, index) => {
+      const trimmed = line.trim();
+      if (!trimmed || trimmed.startsWith('#')) return;
       const eq = line.indexOf('=');
-      if (eq <= 0) throw new ConfigError(`line ${index + 1}: expected KEY=VALUE`, source);
+      if (eq < 0 || !line.slice(0, eq).trim()) {
+        throw new ConfigError(`line ${index + 1}: expected KEY=VALUE`, source);
+      }
+      // The value is kept verbatim, trailing spaces too: a secret may end in one.
       pairs.push([line.slice(0, eq).trim(), line.slice(eq + 1), index + 1]);
     });
   }

@@ -153,7 +153,10 @@ export class Reporter {
     );
   }
 
-  /** Creates or updates this app's sticky comment on the pull request (found again by its marker). */
+  /**
+   * Creates or updates this app's sticky comment on the pull request: the one with its marker that the
+   * token's own user wrote (anyone can paste the marker into a comment of theirs).
+   */
   async comment(facts: CommentFacts): Promise<void> {
     const pr = this.event.pullRequest;
     if (!pr) return;
@@ -164,7 +167,10 @@ export class Reporter {
         issue_number: pr.number,
         per_page: 100,
       });
-      const mine = comments.find((comment) => comment.body?.includes(marker(this.settings.app)));
+      const author = await commentAuthor(client);
+      const mine = comments.find(
+        (comment) => comment.user?.login === author && comment.body?.includes(marker(this.settings.app)),
+      );
       if (mine) return client.rest.issues.updateComment({ ...this.repo, comment_id: mine.id, body });
       return client.rest.issues.createComment({ ...this.repo, issue_number: pr.number, body });
     });
@@ -184,6 +190,20 @@ export class Reporter {
     }
   }
 }
+
+/**
+ * Who the token comments as: its user (GET /user) for a personal token; an installation token such as
+ * GITHUB_TOKEN cannot ask (403) and comments as github-actions[bot].
+ */
+async function commentAuthor(client: GitHubClient): Promise<string> {
+  try {
+    return (await client.rest.users.getAuthenticated()).data.login;
+  } catch {
+    return ACTIONS_BOT;
+  }
+}
+
+const ACTIONS_BOT = 'github-actions[bot]';
 
 function description(app: string): string {
   return `Baton: ${app}`.slice(0, 140);

@@ -8,6 +8,7 @@ import { type DeployPlan, planDeploy } from '../plan/deploy';
 import { toShell } from '../remote/shell';
 import type { RemoteHost } from '../remote/ssh';
 import { phaseTimer } from './deploy';
+import { checkIsPreview } from './preview-guards';
 import { lockedSession, onEachHost } from './session';
 
 // Removes the site file, then tests and reloads nginx; if the test fails the file is put back.
@@ -32,19 +33,25 @@ export async function destroy(config: Config, context: RunContext): Promise<void
   const plan = planDeploy(config, context, new Date());
   const { timed } = phaseTimer();
   const hosts = await lockedSession(config, plan, `destroy of ${plan.app}`, timed, async (hosts) => {
+    const preview = config.preview;
+    if (preview) await timed('Check', () => onEachHost(hosts, (host) => checkIsPreview(host, preview)));
     await timed('Destroy', () => removeApp(hosts, plan));
     return hosts;
   });
   core.info(`Destroyed ${plan.app} on ${hosts.length} host(s)`);
 }
 
-type AppPlace = Pick<DeployPlan, 'app' | 'appDir' | 'proxy'>;
+type AppPlace = Pick<DeployPlan, 'app' | 'appDir' | 'proxy' | 'container'>;
 
 /** The work of destroy on hosts already connected and locked for the app. */
 export async function removeApp(hosts: RemoteHost[], plan: AppPlace): Promise<void> {
   await onEachHost(hosts, async (host) => {
     await step('removed the nginx site', () => unpublish(host, plan.proxy), host.label);
-    await step('removed containers and images', () => removeContainers(host, plan.app), host.label);
+    await step(
+      'removed containers and images',
+      () => removeContainers(host, plan.app, plan.container.labels['baton.preview-of']),
+      host.label,
+    );
     await step(`removed ${plan.appDir}`, () => removeState(host, plan.appDir), host.label);
   });
 }
@@ -60,8 +67,11 @@ async function unpublish(
   throw new Error(`could not remove ${proxy.file} from nginx (exit ${result.code}), file kept:\n${output}`);
 }
 
-async function removeContainers(host: RemoteHost, app: string) {
-  const names = (await host.run(docker.appContainers(app))).stdout.split('\n').filter((name) => name.trim());
+/** A preview's removal takes only containers labelled as previews. */
+async function removeContainers(host: RemoteHost, app: string, previewOf: string | undefined) {
+  const names = (await host.run(docker.appContainers(app, 'all', previewOf))).stdout
+    .split('\n')
+    .filter((name) => name.trim());
   if (names.length === 0) return;
   const described = await host.run(docker.describeContainers(names), { allowFailure: true });
   const images = [

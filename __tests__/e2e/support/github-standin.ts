@@ -58,6 +58,8 @@ export interface StandIn {
   /** Sets a pull request's state (every number is an open pull request until told otherwise). */
   setPullState(number: number, state: 'open' | 'closed'): void;
   setPull(number: number, settings: PullSettings): void;
+  /** Posts a comment as someone else (a user who can comment on the PR): not Baton's. */
+  addComment(number: number, body: string, login: string): void;
   close(): Promise<void>;
 }
 
@@ -66,6 +68,11 @@ export interface StandInOptions {
   token?: string;
   /** Another OpenAPI file, e.g. the full node_modules/@octokit/openapi/generated/api.github.com.json. */
   descriptionFile?: string;
+  /**
+   * The user a personal access token belongs to. Without it the token is an installation token like
+   * GITHUB_TOKEN: it acts as github-actions[bot], and GET /user answers 403 as GitHub does.
+   */
+  user?: string;
   /** Body properties the operation does not define are violations unless this is set (GitHub ignores them). */
   allowUnknownBodyProperties?: boolean;
 }
@@ -452,6 +459,32 @@ function user(api: string, login: string, id: number, type: 'Bot' | 'User' | 'Or
   };
 }
 
+/** The full profile GET /user answers for a personal token (public-user: no private fields). */
+function profile(api: string, login: string): JsonObject {
+  return {
+    ...user(api, login, userId(login), 'User'),
+    name: login,
+    company: null,
+    blog: '',
+    location: null,
+    email: null,
+    hireable: null,
+    bio: null,
+    public_repos: 1,
+    public_gists: 0,
+    followers: 0,
+    following: 0,
+    created_at: '2020-01-01T00:00:00Z',
+    updated_at: '2024-01-01T00:00:00Z',
+  };
+}
+
+const userId = (login: string) => 5_000_000 + (parseInt(fakeSha(login).slice(0, 6), 16) % 1_000_000);
+
+/** Who the token acts as: its user, or (an installation token) github-actions[bot]. */
+const tokenUser = (state: State) =>
+  state.user ? user(state.api, state.user, userId(state.user), 'User') : actionsBot(state.api);
+
 /** Who GITHUB_TOKEN acts as: the github-actions[bot] user, through the GitHub Actions app. */
 const actionsBot = (api: string) => user(api, 'github-actions[bot]', 41898282, 'Bot');
 const actionsApp = (api: string): JsonObject => ({
@@ -514,6 +547,8 @@ interface Pull {
 
 interface State {
   api: string;
+  /** The personal token's user; undefined for an installation token (github-actions[bot]). */
+  user?: string;
   description: Description;
   nextId: number;
   deployments: Array<Record<string, unknown>>;
@@ -677,7 +712,7 @@ const HANDLERS: Record<string, Handler> = {
       original_environment: environment,
       environment,
       description: (body.description as string | null | undefined) ?? '',
-      creator: actionsBot(state.api),
+      creator: tokenUser(state),
       created_at: created,
       updated_at: created,
       statuses_url: `${url}/statuses`,
@@ -687,7 +722,7 @@ const HANDLERS: Record<string, Handler> = {
         typeof body.production_environment === 'boolean'
           ? body.production_environment
           : environment === 'production',
-      performed_via_github_app: actionsApp(state.api),
+      performed_via_github_app: state.user ? null : actionsApp(state.api),
     };
     state.deployments.push(deployment);
     state.statuses.set(id, []);
@@ -726,7 +761,7 @@ const HANDLERS: Record<string, Handler> = {
       id,
       node_id: nodeId('DES', id),
       state: body.state,
-      creator: actionsBot(state.api),
+      creator: tokenUser(state),
       description: String(body.description ?? ''),
       environment,
       target_url: logUrl,
@@ -736,7 +771,7 @@ const HANDLERS: Record<string, Handler> = {
       repository_url: repoApi(context),
       environment_url: String(body.environment_url ?? ''),
       log_url: logUrl,
-      performed_via_github_app: actionsApp(state.api),
+      performed_via_github_app: state.user ? null : actionsApp(state.api),
     };
     state.statuses.get(deployment.id as number)?.push(status);
     // auto_inactive (default true): prior non-transient, non-production deployments to the same environment
@@ -813,12 +848,12 @@ const HANDLERS: Record<string, Handler> = {
       url: `${repoApi(context)}/issues/comments/${id}`,
       html_url: `https://github.com/${context.owner}/${context.repo}/${kind}/${number}#issuecomment-${id}`,
       body: String(context.body.body),
-      user: actionsBot(state.api) as JsonObject & { login: string },
+      user: tokenUser(state) as JsonObject & { login: string },
       created_at: created,
       updated_at: created,
       issue_url: `${repoApi(context)}/issues/${number}`,
       author_association: 'NONE',
-      performed_via_github_app: actionsApp(state.api),
+      performed_via_github_app: state.user ? null : actionsApp(state.api),
       reactions: {
         url: `${repoApi(context)}/issues/comments/${id}/reactions`,
         total_count: 0,
@@ -850,6 +885,11 @@ const HANDLERS: Record<string, Handler> = {
     const comment = findComment(context);
     context.state.comments.splice(context.state.comments.indexOf(comment), 1);
     return { status: 204 };
+  },
+
+  'users/get-authenticated': (context) => {
+    if (!context.state.user) throw new HttpError(403, 'Resource not accessible by integration');
+    return { status: 200, body: profile(context.state.api, context.state.user) };
   },
 
   'pulls/get': (context) => ({
@@ -910,6 +950,7 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
 
   const state: State = {
     api: '',
+    user: options.user,
     description,
     nextId: 1_000_001,
     deployments: [],
@@ -1172,6 +1213,25 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
     },
     setPullState: (number, pullState) => setPull(number, { state: pullState }),
     setPull,
+    addComment(number, body, login) {
+      const id = state.nextId++;
+      const created = now();
+      const api = `${state.api}/repos/acme/web`;
+      state.comments.push({
+        id,
+        node_id: nodeId('IC', id),
+        url: `${api}/issues/comments/${id}`,
+        html_url: `https://github.com/acme/web/pull/${number}#issuecomment-${id}`,
+        body,
+        user: user(state.api, login, userId(login), 'User') as JsonObject & { login: string },
+        created_at: created,
+        updated_at: created,
+        issue_url: `${api}/issues/${number}`,
+        author_association: 'NONE',
+        performed_via_github_app: null,
+        issue_number: number,
+      });
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
