@@ -104,7 +104,7 @@ export const SETTINGS = {
   ),
   'trust-first-use': trust(
     'false',
-    'Accept a host whose key is not in known-hosts (its fingerprint is logged). A changed key is always refused.',
+    'Accept a host that no known-hosts line names (its fingerprint and the line to pin are logged). A host that any line names is never trusted on first use.',
   ),
   'app-port': setting(
     '80',
