@@ -6,6 +6,7 @@
 #   HEALTH=never  never listen (sleeps until stopped)
 #   HEALTH=crash  exit 3 right after the boot delay
 #   HEALTH=fail   listen, but answer every request with HTTP 500
+#   HEALTH=hang   listen, take every request, and never answer it
 #
 # The shell stays PID 1 and traps TERM/INT, so `docker stop` returns at once
 # (a PID 1 without a handler would ignore TERM and be killed after 10 s).
@@ -86,8 +87,15 @@ fail)
 	log "nc exited with $rc"
 	exit "$rc"
 	;;
+hang)
+	log "listening on $PORT (HEALTH=hang: no request is ever answered)"
+	run nc -ll -p "$PORT" -e /bin/sleep 3600
+	rc=$?
+	log "nc exited with $rc"
+	exit "$rc"
+	;;
 *)
-	log "unknown HEALTH=$HEALTH (expected ok, never, crash or fail)"
+	log "unknown HEALTH=$HEALTH (expected ok, never, crash, fail or hang)"
 	exit 2
 	;;
 esac
