@@ -7,6 +7,8 @@
 #   HEALTH=crash  exit 3 right after the boot delay
 #   HEALTH=fail   listen, but answer every request with HTTP 500
 #   HEALTH=hang   listen, take every request, and never answer it
+#   REFUSE_FIRST=N  (HEALTH=ok) close the first N connections unanswered: not ready
+#                 for N requests, however fast or slow the machine is
 #
 # The shell stays PID 1 and traps TERM/INT, so `docker stop` returns at once
 # (a PID 1 without a handler would ignore TERM and be killed after 10 s).
@@ -15,6 +17,7 @@ VERSION=${VERSION:-dev}
 PORT=${PORT:-8080}
 BOOT_DELAY=${BOOT_DELAY:-0}
 HEALTH=${HEALTH:-ok}
+REFUSE_FIRST=${REFUSE_FIRST:-0}
 
 # One HTTP exchange for HEALTH=fail: `nc -ll -e` runs this per connection with
 # the socket on stdin/stdout. Read the request head, then answer 500.
@@ -66,6 +69,12 @@ ok)
 	mkdir -p /www/cgi-bin
 	printf '#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\nhost %%s\\n" "$HTTP_HOST"\n' >/www/cgi-bin/host
 	chmod 755 /www/cgi-bin/host
+	refused=0
+	while [ "$refused" -lt "$REFUSE_FIRST" ]; do
+		run nc -l -p "$PORT" -e /bin/true
+		refused=$((refused + 1))
+	done
+	[ "$REFUSE_FIRST" -gt 0 ] && log "closed $REFUSE_FIRST connection(s) unanswered"
 	log "listening on $PORT"
 	run httpd -f -v -p "0.0.0.0:$PORT" -h /www
 	rc=$?

@@ -38,14 +38,15 @@ describe('Dokku-compatible checks against the loopback host', () => {
     await removeApp(host, app);
   });
 
-  it('passes a slowly booting app after failed attempts, as Dokku would, without waiting WAIT each time', async () => {
+  it('passes an app that is not ready at first after failed attempts, as Dokku would, without waiting WAIT each time', async () => {
     const checks = 'WAIT=2\nATTEMPTS=5\nTIMEOUT=3\n\n/  version v2\n';
-    const run = await deploy('v2', { checks: 'CHECKS', env: 'BOOT_DELAY=2.5' }, { CHECKS: checks });
+    // Not ready for its first 3 requests, whatever the machine's speed (a boot delay may be over by the first).
+    const run = await deploy('v2', { checks: 'CHECKS', env: 'REFUSE_FIRST=3' }, { CHECKS: checks });
     expect(run.code, run.stdout).toBe(0);
     const log = run.stdout;
     expect(log).toContain('-----> Running 1 startup check(s) from CHECKS (timing: fast)');
     expect(log).toContain('check-1 (CHECKS:5) expects: http://localhost/ => "version v2"');
-    expect(log).toMatch(/ ! {5}Attempt 1\/5: connection closed without an answer/);
+    expect(log).toMatch(/ ! {5}Attempt [1-5]\/5: connection closed without an answer/);
     expect(log).toMatch(/✓ check-1 passed on attempt [1-5]\/5 \([\d.]+s\): HTTP 200 "version v2\\n"/);
     expect(log).toContain('All checks successful!');
     // Fast timing polls: Dokku's "Waiting for WAIT seconds" before each attempt never happens.
