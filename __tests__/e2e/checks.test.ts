@@ -127,7 +127,7 @@ describe('Dokku-compatible checks against the loopback host', () => {
     const run = await deploy('v8', { checks: 'CHECKS', 'checks-timing': 'dokku' }, { CHECKS: checks });
     expect(run.code, run.stdout).toBe(0);
     expect(run.stdout).toContain('Attempt 1/3. Waiting for 1 seconds ...');
-    expect(run.stdout).toMatch(/✓ check-1 passed on attempt 1\/3 \([\d.]+s\)/);
+    expect(run.stdout).toMatch(/✓ check-1 passed on attempt [1-3]\/3 \([\d.]+s\)/);
   });
 
   it('skip-checks moves traffic without checks, with a warning in the log and the summary', async () => {
