@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['__tests__/unit/**/*.test.ts'] } },
+      // The timeout only catches a hang: a busy machine may take several times as long as an idle one.
+      { test: { name: 'unit', include: ['__tests__/unit/**/*.test.ts'], testTimeout: 60_000 } },
       {
         test: {
           name: 'e2e',

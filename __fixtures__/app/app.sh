@@ -6,6 +6,9 @@
 #   HEALTH=never  never listen (sleeps until stopped)
 #   HEALTH=crash  exit 3 right after the boot delay
 #   HEALTH=fail   listen, but answer every request with HTTP 500
+#   HEALTH=hang   listen, take every request, and never answer it
+#   REFUSE_FIRST=N  (HEALTH=ok) close the first N connections unanswered: not ready
+#                 for N requests, however fast or slow the machine is
 #
 # The shell stays PID 1 and traps TERM/INT, so `docker stop` returns at once
 # (a PID 1 without a handler would ignore TERM and be killed after 10 s).
@@ -14,6 +17,7 @@ VERSION=${VERSION:-dev}
 PORT=${PORT:-8080}
 BOOT_DELAY=${BOOT_DELAY:-0}
 HEALTH=${HEALTH:-ok}
+REFUSE_FIRST=${REFUSE_FIRST:-0}
 
 # One HTTP exchange for HEALTH=fail: `nc -ll -e` runs this per connection with
 # the socket on stdin/stdout. Read the request head, then answer 500.
@@ -65,6 +69,12 @@ ok)
 	mkdir -p /www/cgi-bin
 	printf '#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\nhost %%s\\n" "$HTTP_HOST"\n' >/www/cgi-bin/host
 	chmod 755 /www/cgi-bin/host
+	refused=0
+	while [ "$refused" -lt "$REFUSE_FIRST" ]; do
+		run nc -l -p "$PORT" -e /bin/true
+		refused=$((refused + 1))
+	done
+	[ "$REFUSE_FIRST" -gt 0 ] && log "closed $REFUSE_FIRST connection(s) unanswered"
 	log "listening on $PORT"
 	run httpd -f -v -p "0.0.0.0:$PORT" -h /www
 	rc=$?
@@ -86,8 +96,15 @@ fail)
 	log "nc exited with $rc"
 	exit "$rc"
 	;;
+hang)
+	log "listening on $PORT (HEALTH=hang: no request is ever answered)"
+	run nc -ll -p "$PORT" -e /bin/sleep 3600
+	rc=$?
+	log "nc exited with $rc"
+	exit "$rc"
+	;;
 *)
-	log "unknown HEALTH=$HEALTH (expected ok, never, crash or fail)"
+	log "unknown HEALTH=$HEALTH (expected ok, never, crash, fail or hang)"
 	exit 2
 	;;
 esac

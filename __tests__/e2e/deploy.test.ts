@@ -99,7 +99,7 @@ describe('zero-downtime deploy to the loopback host', () => {
     const report = await load.stop();
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(
-      /::error title=Baton%3A [\w-]+ failed::Checks failed: .*check ready \(input ready-path\) failed on attempt \d+: .*gave up after 4\.\d+s, ready-timeout/,
+      /::error title=Baton%3A [\w-]+ failed::Checks failed: .*check ready \(input ready-path\) failed on attempt \d+: .*\(gave up: the ready-timeout of 4s ran out[;)]/,
     );
     expect(run.stdout).toContain('app v3 booting');
     expect(report.failed, report.failures.join('\n')).toBe(0);

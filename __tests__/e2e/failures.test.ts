@@ -121,13 +121,13 @@ describe('failures are clear and change nothing', () => {
   });
 
   it('fails fast when the new container crashes, and shows its output', async () => {
-    const started = Date.now();
     const run = await deploy({ env: 'HEALTH=crash', 'ready-timeout': '60' });
     expect(run.code).toBe(1);
-    expect(Date.now() - started).toBeLessThan(30_000);
+    // Fast means the crash is the verdict, not the 60 s ready-timeout running out.
     expect(run.stdout).toMatch(
       /::error title=Baton%3A [\w-]+ failed::(Start|Checks) failed: .*the container (crashed and restarted|is (exited|restarting))/,
     );
+    expect(run.stdout).not.toContain('ran out');
     expect(run.stdout).toMatch(/::group::Output of bad-\S+ \(last 100 lines\)/);
   });
 

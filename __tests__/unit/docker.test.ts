@@ -223,27 +223,34 @@ describe('retireLater, run by a real shell', () => {
   const containers = ['web-rel-1', 'web rel x', 'web-rel-2'];
 
   /**
-   * Runs retireLater with delay 0 and a fake docker on PATH, waits for the detached process to make the
-   * expected calls, and returns every call, one per line, each argument in brackets.
+   * Runs retireLater with delay 0 and a fake docker on PATH that waits for a go-ahead before it records a
+   * call: the shell returns while no call is made yet (so they run in the background). Then gives the
+   * go-ahead, waits for the expected calls, and returns every call, one per line, each argument in brackets.
    */
   async function retire(current: string | undefined, expected: string): Promise<string> {
     const dir = mkdtempSync(join(tmpdir(), 'baton-retire-'));
     try {
       const log = join(dir, 'docker.log');
-      // A fake docker that records each call, one call per line, each argument in brackets.
-      writeFileSync(join(dir, 'docker'), `#!/bin/sh\n{ printf '[%s]' "$@"; echo; } >> '${log}'\n`, {
-        mode: 0o755,
-      });
+      const go = join(dir, 'go');
+      writeFileSync(
+        join(dir, 'docker'),
+        `#!/bin/sh
+while [ -d '${dir}' ] && [ ! -e '${go}' ]; do sleep 0.05; done
+{ printf '[%s]' "$@"; echo; } >> '${log}'
+`,
+        { mode: 0o755 },
+      );
       const currentFile = join(dir, 'current');
       if (current !== undefined) writeFileSync(currentFile, current);
       const [shell, ...args] = docker.retireLater(0, currentFile, 'web', containers);
-      const started = Date.now();
+      // A foreground docker stop would wait for the go-ahead forever: this returns only if they are in the background.
       execFileSync(shell ?? 'sh', args, {
         env: { ...process.env, PATH: `${dir}:${process.env.PATH}` },
-        timeout: 5000,
+        timeout: 20_000,
       });
-      expect(Date.now() - started).toBeLessThan(2000);
-      for (let i = 0; i < 100 && !(existsSync(log) && readFileSync(log, 'utf8') === expected); i++) {
+      expect(existsSync(log)).toBe(false);
+      writeFileSync(go, '');
+      for (let i = 0; i < 600 && !(existsSync(log) && readFileSync(log, 'utf8') === expected); i++) {
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
       // The skipped container comes last: give a wrong stop of it time to show up before reading the log.

@@ -1,5 +1,6 @@
 import * as docker from '../commands/docker';
 import type { RemoteHost } from '../remote/ssh';
+import { deadline, unlessAborted } from './deadline';
 import type { CommandCheck, HealthCheck, ListeningCheck, PathCheck, StatusRule } from './model';
 
 /** One attempt of one check. `transport` marks failures where nothing answered (Dokku retries only those). */
@@ -18,10 +19,36 @@ export interface Target {
   startedAt: number;
 }
 
-export function probe(target: Target, check: HealthCheck, timeoutMs: number): Promise<ProbeResult> {
+/**
+ * One attempt, abandoned when `timeoutMs` is up or `signal` (the check's deadline) aborts, whatever it
+ * waits on: the HTTP request in flight is aborted, a remote command is no longer waited for.
+ */
+export async function probe(
+  target: Target,
+  check: HealthCheck,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<ProbeResult> {
+  // A command check has the host's `timeout` (whole seconds) report first; this only bounds the wait.
+  const ownMs = check.kind === 'command' ? commandSeconds(timeoutMs) * 1000 + COMMAND_GRACE_MS : timeoutMs;
+  const limit = deadline(ownMs, `no answer within ${timeoutMs} ms`, signal);
+  try {
+    return await unlessAborted(attempt(target, check, timeoutMs, limit.signal), limit.signal, (why) => ({
+      ok: false,
+      got: why,
+      transport: true,
+    }));
+  } finally {
+    limit.clear();
+  }
+}
+
+const COMMAND_GRACE_MS = 1000;
+
+function attempt(target: Target, check: HealthCheck, timeoutMs: number, signal: AbortSignal) {
   switch (check.kind) {
     case 'path':
-      return probePath(target, check, timeoutMs);
+      return probePath(target, check, timeoutMs, signal);
     case 'command':
       return probeCommand(target, check, timeoutMs);
     case 'listening':
@@ -33,7 +60,12 @@ export function probe(target: Target, check: HealthCheck, timeoutMs: number): Pr
 
 const MAX_REDIRECTS = 10;
 
-async function probePath(target: Target, check: PathCheck, timeoutMs: number): Promise<ProbeResult> {
+async function probePath(
+  target: Target,
+  check: PathCheck,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<ProbeResult> {
   const useLoopback = check.port === undefined || check.port === target.appPort;
   const address = useLoopback ? '127.0.0.1' : await target.address();
   const port = useLoopback ? target.publishedPort : (check.port as number);
@@ -45,6 +77,7 @@ async function probePath(target: Target, check: PathCheck, timeoutMs: number): P
       timeoutMs,
       headers,
       tls: check.scheme === 'https',
+      signal,
     });
     if (!result.ok) return { ok: false, got: result.error, transport: true };
     const next =
@@ -90,7 +123,7 @@ function expectedStatus(rule: StatusRule): string {
 }
 
 async function probeCommand(target: Target, check: CommandCheck, timeoutMs: number): Promise<ProbeResult> {
-  const seconds = String(Math.max(1, Math.ceil(timeoutMs / 1000)));
+  const seconds = String(commandSeconds(timeoutMs));
   const result = await target.host.run(
     ['timeout', seconds, ...docker.exec(target.container, check.command)],
     {
@@ -101,6 +134,10 @@ async function probeCommand(target: Target, check: CommandCheck, timeoutMs: numb
   if (result.code === 0) return { ok: true, got: `exit 0${output ? ` ${JSON.stringify(output)}` : ''}` };
   const why = result.code === 124 ? `timed out after ${seconds}s` : `exit ${result.code}`;
   return { ok: false, got: `${why}${output ? ` ${JSON.stringify(output)}` : ''}`, transport: false };
+}
+
+function commandSeconds(timeoutMs: number): number {
+  return Math.max(1, Math.ceil(timeoutMs / 1000));
 }
 
 async function probeListening(target: Target, check: ListeningCheck): Promise<ProbeResult> {

@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import * as docker from '../commands/docker';
 import { type CheckSuite, describeCheck, type HealthCheck } from './model';
+import { deadline, sleep, unlessAborted } from './deadline';
 import { containerUp, type ProbeResult, probe, type Target } from './probes';
 
 /** `fast` polls within Dokku's budget; `dokku` reproduces Dokku's timing (sleep WAIT before attempts). */
@@ -82,36 +83,70 @@ async function runCheck(
 
 type Done = (ok: boolean, attempt: number, got: string) => CheckResult;
 
-/** Polls until the check passes or Dokku's whole budget for it is spent; a crash fails at once. */
+/**
+ * Polls until the check passes or Dokku's whole budget for it is spent; a crash fails at once. The budget
+ * is a deadline: the probe in flight when it runs out is aborted, whatever it was waiting on.
+ */
 async function poll(target: Target, check: HealthCheck, legacy: boolean, done: Done): Promise<CheckResult> {
+  const seconds = budgetSeconds(check, legacy);
+  const limit = check.budget
+    ? `the ready-timeout of ${seconds}s`
+    : `Dokku's budget of ${seconds}s for ${check.attempts} attempts`;
+  const end = deadline(seconds * 1000, `${limit} ran out`);
+  try {
+    return await pollUntil(
+      target,
+      check,
+      { signal: end.signal, limit, slotMs: (seconds * 1000) / check.attempts },
+      done,
+    );
+  } finally {
+    end.clear();
+  }
+}
+
+/** The check's deadline, what to call it in the log, and how long one of Dokku's attempts may take. */
+interface Budget {
+  signal: AbortSignal;
+  limit: string;
+  slotMs: number;
+}
+
+async function pollUntil(
+  target: Target,
+  check: HealthCheck,
+  budget: Budget,
+  done: Done,
+): Promise<CheckResult> {
+  const { signal, limit, slotMs } = budget;
   const started = Date.now();
-  const budgetMs = budgetSeconds(check, legacy) * 1000;
-  const slotMs = budgetMs / check.attempts;
-  let lastAlive = started;
-  let shown = '';
   let polls = 0;
-  while (true) {
+  const attempt = () =>
+    check.budget ? polls : Math.min(check.attempts, Math.floor((Date.now() - started) / slotMs) + 1);
+  let lastAlive = started;
+  let last: ProbeResult | undefined;
+  let shown = '';
+  while (!signal.aborted) {
     polls++;
-    const remaining = started + budgetMs - Date.now();
-    const result = await probe(target, check, Math.max(100, Math.min(check.timeout * 1000, remaining)));
-    const elapsed = Date.now() - started;
-    const attempt = check.budget ? polls : Math.min(check.attempts, Math.floor(elapsed / slotMs) + 1);
-    if (result.ok) return done(true, attempt, result.got);
-    // One line per Dokku attempt slot, or per new answer: readable, not one line per poll.
-    const key = check.budget ? result.got : `${attemptText(check, attempt)}: ${result.got}`;
-    if (key !== shown) core.info(` !     Attempt ${attemptText(check, attempt)}: ${result.got}`);
-    shown = key;
-    if (elapsed >= budgetMs) {
-      const limit = check.budget ? 'ready-timeout' : `Dokku's budget for ${check.attempts} attempts`;
-      return done(false, attempt, `${result.got} (gave up after ${(elapsed / 1000).toFixed(1)}s, ${limit})`);
+    const result = await probe(target, check, check.timeout * 1000, signal);
+    if (result.ok) return done(true, attempt(), result.got);
+    if (signal.aborted) {
+      const answer = last ? last.got : 'no answer';
+      return done(false, attempt(), `${answer} (gave up: ${limit} ran out; the probe in flight was aborted)`);
     }
+    last = result;
+    // One line per Dokku attempt slot, or per new answer: readable, not one line per poll.
+    const key = check.budget ? result.got : `${attemptText(check, attempt())}: ${result.got}`;
+    if (key !== shown) core.info(` !     Attempt ${attemptText(check, attempt())}: ${result.got}`);
+    shown = key;
     if (Date.now() - lastAlive >= ALIVE_EVERY_MS) {
       lastAlive = Date.now();
-      const alive = await containerUp(target);
-      if (!alive.ok) return done(false, attempt, alive.got);
+      const alive = await unlessAborted(containerUp(target), signal, () => undefined);
+      if (alive && !alive.ok) return done(false, attempt(), alive.got);
     }
-    await sleep(POLL_MS);
+    await sleep(POLL_MS, signal);
   }
+  return done(false, attempt(), `${last?.got ?? 'no answer'} (gave up: ${limit} ran out)`);
 }
 
 /** Dokku's CHECKS loop, to the second: sleep WAIT before every attempt, then one request. */
@@ -167,8 +202,4 @@ async function sleepWatching(target: Target, ms: number): Promise<ProbeResult | 
     if (!alive.ok) return alive;
   }
   return undefined;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }

@@ -11,6 +11,8 @@ export interface HttpOptions {
   headers?: Record<string, string>;
   /** Speak TLS over the stream. The certificate is not verified: the container is reached by address. */
   tls?: boolean;
+  /** Aborts the request in flight (the caller's deadline): resolves at once with its reason as the error. */
+  signal?: AbortSignal;
 }
 
 const BODY_LIMIT = 64 * 1024;
@@ -20,9 +22,12 @@ const BODY_LIMIT = 64 * 1024;
  * own timer: an SSH channel is not a socket and never emits the 'timeout' that http.request listens for.
  */
 export async function httpGetOver(open: () => Promise<Duplex>, options: HttpOptions): Promise<HttpResult> {
+  const { signal } = options;
   let stream: Duplex;
   try {
-    stream = await open();
+    const opened = await untilAborted(open(), signal);
+    if (!opened) return { ok: false, error: abortReason(signal) };
+    stream = opened;
   } catch (error) {
     return { ok: false, error: `connection refused (${(error as Error).message})` };
   }
@@ -39,6 +44,7 @@ export async function httpGetOver(open: () => Promise<Duplex>, options: HttpOpti
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
       stream.destroy();
       resolve(result);
     };
@@ -46,6 +52,9 @@ export async function httpGetOver(open: () => Promise<Duplex>, options: HttpOpti
       () => finish({ ok: false, error: `no answer within ${options.timeoutMs} ms` }),
       options.timeoutMs,
     );
+    const onAbort = () => finish({ ok: false, error: abortReason(signal) });
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
     try {
       const socket = options.tls
         ? tls.connect({
@@ -74,6 +83,32 @@ export async function httpGetOver(open: () => Promise<Duplex>, options: HttpOpti
       finish({ ok: false, error: (error as Error).message });
     }
   });
+}
+
+/** The opened stream, or undefined when the signal aborts first (a stream opened after that is destroyed). */
+function untilAborted(opening: Promise<Duplex>, signal?: AbortSignal): Promise<Duplex | undefined> {
+  if (!signal) return opening;
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve(undefined);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    opening.then(
+      (stream) => {
+        signal.removeEventListener('abort', onAbort);
+        if (signal.aborted) stream.destroy();
+        resolve(stream);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error as Error);
+      },
+    );
+  });
+}
+
+function abortReason(signal?: AbortSignal): string {
+  const reason: unknown = signal?.reason;
+  return reason instanceof Error ? reason.message : String(reason ?? 'aborted');
 }
 
 function serverName(host: string): string | undefined {
