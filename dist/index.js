@@ -75937,12 +75937,82 @@ function describeCheck(check) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/checks/deadline.ts
+// Deadlines for checks: a probe in flight is abandoned when its time is up, whatever it waits on.
+/** A signal that aborts after `ms` (with `reason`), or as soon as `parent` aborts (with its reason). */
+function deadline(ms, reason, parent) {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new Error(reason)), Math.max(0, ms));
+    const follow = () => controller.abort(parent?.reason);
+    if (parent?.aborted)
+        follow();
+    else
+        parent?.addEventListener('abort', follow, { once: true });
+    return {
+        signal: controller.signal,
+        clear() {
+            clearTimeout(timer);
+            parent?.removeEventListener('abort', follow);
+        },
+    };
+}
+/** The text of an aborted signal's reason. */
+function reasonText(signal) {
+    const reason = signal.reason;
+    return reason instanceof Error ? reason.message : String(reason ?? 'aborted');
+}
+/** What `work` resolves to, or `aborted(reason)` as soon as the signal aborts, whichever comes first. */
+function unlessAborted(work, signal, aborted) {
+    return new Promise((resolve, reject) => {
+        const onAbort = () => resolve(aborted(reasonText(signal)));
+        if (signal.aborted)
+            return onAbort();
+        signal.addEventListener('abort', onAbort, { once: true });
+        work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
+}
+/** Sleeps `ms`, or less if the signal aborts first. */
+function sleep(ms, signal) {
+    return new Promise((resolve) => {
+        if (signal?.aborted)
+            return resolve();
+        const done = () => {
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', done);
+            resolve();
+        };
+        const timer = setTimeout(done, Math.max(0, ms));
+        signal?.addEventListener('abort', done, { once: true });
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/checks/probes.ts
 
-function probe(target, check, timeoutMs) {
+
+/**
+ * One attempt, abandoned when `timeoutMs` is up or `signal` (the check's deadline) aborts, whatever it
+ * waits on: the HTTP request in flight is aborted, a remote command is no longer waited for.
+ */
+async function probe(target, check, timeoutMs, signal) {
+    // A command check has the host's `timeout` (whole seconds) report first; this only bounds the wait.
+    const ownMs = check.kind === 'command' ? commandSeconds(timeoutMs) * 1000 + COMMAND_GRACE_MS : timeoutMs;
+    const limit = deadline(ownMs, `no answer within ${timeoutMs} ms`, signal);
+    try {
+        return await unlessAborted(attempt(target, check, timeoutMs, limit.signal), limit.signal, (why) => ({
+            ok: false,
+            got: why,
+            transport: true,
+        }));
+    }
+    finally {
+        limit.clear();
+    }
+}
+const COMMAND_GRACE_MS = 1000;
+function attempt(target, check, timeoutMs, signal) {
     switch (check.kind) {
         case 'path':
-            return probePath(target, check, timeoutMs);
+            return probePath(target, check, timeoutMs, signal);
         case 'command':
             return probeCommand(target, check, timeoutMs);
         case 'listening':
@@ -75952,7 +76022,7 @@ function probe(target, check, timeoutMs) {
     }
 }
 const MAX_REDIRECTS = 10;
-async function probePath(target, check, timeoutMs) {
+async function probePath(target, check, timeoutMs, signal) {
     const useLoopback = check.port === undefined || check.port === target.appPort;
     const address = useLoopback ? '127.0.0.1' : await target.address();
     const port = useLoopback ? target.publishedPort : check.port;
@@ -75964,6 +76034,7 @@ async function probePath(target, check, timeoutMs) {
             timeoutMs,
             headers,
             tls: check.scheme === 'https',
+            signal,
         });
         if (!result.ok)
             return { ok: false, got: result.error, transport: true };
@@ -76009,7 +76080,7 @@ function expectedStatus(rule) {
     return { ready: 'a status below 500', '2xx': '2xx', dokku: '2xx or 3xx' }[rule];
 }
 async function probeCommand(target, check, timeoutMs) {
-    const seconds = String(Math.max(1, Math.ceil(timeoutMs / 1000)));
+    const seconds = String(commandSeconds(timeoutMs));
     const result = await target.host.run(['timeout', seconds, ...docker_exec(target.container, check.command)], {
         allowFailure: true,
     });
@@ -76018,6 +76089,9 @@ async function probeCommand(target, check, timeoutMs) {
         return { ok: true, got: `exit 0${output ? ` ${JSON.stringify(output)}` : ''}` };
     const why = result.code === 124 ? `timed out after ${seconds}s` : `exit ${result.code}`;
     return { ok: false, got: `${why}${output ? ` ${JSON.stringify(output)}` : ''}`, transport: false };
+}
+function commandSeconds(timeoutMs) {
+    return Math.max(1, Math.ceil(timeoutMs / 1000));
 }
 async function probeListening(target, check) {
     const port = check.port ?? target.appPort;
@@ -76063,6 +76137,7 @@ async function containerUp(target) {
 }
 
 ;// CONCATENATED MODULE: ./src/checks/run.ts
+
 
 
 
@@ -76122,39 +76197,55 @@ async function runCheck(target, check, timing, legacy) {
         return legacy ? dokkuChecksFile(target, check, done) : dokkuAppJson(target, check, done);
     return poll(target, check, legacy, done);
 }
-/** Polls until the check passes or Dokku's whole budget for it is spent; a crash fails at once. */
+/**
+ * Polls until the check passes or Dokku's whole budget for it is spent; a crash fails at once. The budget
+ * is a deadline: the probe in flight when it runs out is aborted, whatever it was waiting on.
+ */
 async function poll(target, check, legacy, done) {
+    const seconds = budgetSeconds(check, legacy);
+    const limit = check.budget
+        ? `the ready-timeout of ${seconds}s`
+        : `Dokku's budget of ${seconds}s for ${check.attempts} attempts`;
+    const end = deadline(seconds * 1000, `${limit} ran out`);
+    try {
+        return await pollUntil(target, check, { signal: end.signal, limit, slotMs: (seconds * 1000) / check.attempts }, done);
+    }
+    finally {
+        end.clear();
+    }
+}
+async function pollUntil(target, check, budget, done) {
+    const { signal, limit, slotMs } = budget;
     const started = Date.now();
-    const budgetMs = budgetSeconds(check, legacy) * 1000;
-    const slotMs = budgetMs / check.attempts;
-    let lastAlive = started;
-    let shown = '';
     let polls = 0;
-    while (true) {
+    const attempt = () => check.budget ? polls : Math.min(check.attempts, Math.floor((Date.now() - started) / slotMs) + 1);
+    let lastAlive = started;
+    let last;
+    let shown = '';
+    while (!signal.aborted) {
         polls++;
-        const remaining = started + budgetMs - Date.now();
-        const result = await probe(target, check, Math.max(100, Math.min(check.timeout * 1000, remaining)));
-        const elapsed = Date.now() - started;
-        const attempt = check.budget ? polls : Math.min(check.attempts, Math.floor(elapsed / slotMs) + 1);
+        const result = await probe(target, check, check.timeout * 1000, signal);
         if (result.ok)
-            return done(true, attempt, result.got);
-        // One line per Dokku attempt slot, or per new answer: readable, not one line per poll.
-        const key = check.budget ? result.got : `${attemptText(check, attempt)}: ${result.got}`;
-        if (key !== shown)
-            info(` !     Attempt ${attemptText(check, attempt)}: ${result.got}`);
-        shown = key;
-        if (elapsed >= budgetMs) {
-            const limit = check.budget ? 'ready-timeout' : `Dokku's budget for ${check.attempts} attempts`;
-            return done(false, attempt, `${result.got} (gave up after ${(elapsed / 1000).toFixed(1)}s, ${limit})`);
+            return done(true, attempt(), result.got);
+        if (signal.aborted) {
+            const answer = last ? last.got : 'no answer';
+            return done(false, attempt(), `${answer} (gave up: ${limit} ran out; the probe in flight was aborted)`);
         }
+        last = result;
+        // One line per Dokku attempt slot, or per new answer: readable, not one line per poll.
+        const key = check.budget ? result.got : `${attemptText(check, attempt())}: ${result.got}`;
+        if (key !== shown)
+            info(` !     Attempt ${attemptText(check, attempt())}: ${result.got}`);
+        shown = key;
         if (Date.now() - lastAlive >= ALIVE_EVERY_MS) {
             lastAlive = Date.now();
-            const alive = await containerUp(target);
-            if (!alive.ok)
-                return done(false, attempt, alive.got);
+            const alive = await unlessAborted(containerUp(target), signal, () => undefined);
+            if (alive && !alive.ok)
+                return done(false, attempt(), alive.got);
         }
-        await sleep(POLL_MS);
+        await sleep(POLL_MS, signal);
     }
+    return done(false, attempt(), `${last?.got ?? 'no answer'} (gave up: ${limit} ran out)`);
 }
 /** Dokku's CHECKS loop, to the second: sleep WAIT before every attempt, then one request. */
 async function dokkuChecksFile(target, check, done) {
@@ -76214,9 +76305,6 @@ async function sleepWatching(target, ms) {
             return alive;
     }
     return undefined;
-}
-function sleep(ms) {
-    return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }
 
 ;// CONCATENATED MODULE: ./src/github/comment.ts
@@ -77868,9 +77956,13 @@ const BODY_LIMIT = 64 * 1024;
  * own timer: an SSH channel is not a socket and never emits the 'timeout' that http.request listens for.
  */
 async function httpGetOver(open, options) {
+    const { signal } = options;
     let stream;
     try {
-        stream = await open();
+        const opened = await untilAborted(open(), signal);
+        if (!opened)
+            return { ok: false, error: abortReason(signal) };
+        stream = opened;
     }
     catch (error) {
         return { ok: false, error: `connection refused (${error.message})` };
@@ -77889,10 +77981,15 @@ async function httpGetOver(open, options) {
                 return;
             settled = true;
             clearTimeout(timer);
+            signal?.removeEventListener('abort', onAbort);
             stream.destroy();
             resolve(result);
         };
         const timer = setTimeout(() => finish({ ok: false, error: `no answer within ${options.timeoutMs} ms` }), options.timeoutMs);
+        const onAbort = () => finish({ ok: false, error: abortReason(signal) });
+        if (signal?.aborted)
+            onAbort();
+        signal?.addEventListener('abort', onAbort, { once: true });
         try {
             const socket = options.tls
                 ? external_node_tls_default().connect({
@@ -77918,6 +78015,31 @@ async function httpGetOver(open, options) {
             finish({ ok: false, error: error.message });
         }
     });
+}
+/** The opened stream, or undefined when the signal aborts first (a stream opened after that is destroyed). */
+function untilAborted(opening, signal) {
+    if (!signal)
+        return opening;
+    return new Promise((resolve, reject) => {
+        const onAbort = () => resolve(undefined);
+        if (signal.aborted)
+            onAbort();
+        else
+            signal.addEventListener('abort', onAbort, { once: true });
+        opening.then((stream) => {
+            signal.removeEventListener('abort', onAbort);
+            if (signal.aborted)
+                stream.destroy();
+            resolve(stream);
+        }, (error) => {
+            signal.removeEventListener('abort', onAbort);
+            reject(error);
+        });
+    });
+}
+function abortReason(signal) {
+    const reason = signal?.reason;
+    return reason instanceof Error ? reason.message : String(reason ?? 'aborted');
 }
 function serverName(host) {
     const name = host.replace(/:\d+$/, '');
