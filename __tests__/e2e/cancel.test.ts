@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ActionRun, postEnv, runAction, type StartedAction, startAction } from './support/action';
+import { type ActionRun, runAction, type StartedAction, startAction } from './support/action';
 import { appContainers, removeApp } from './support/docker';
 import { hostInputs, readTestHost } from './support/host';
 import { type LoadReport, startLoad } from './support/load';
@@ -20,7 +20,7 @@ const slowReload = `${host.BATON_TEST_ROOT}/cxl-slow-reload.sh`;
 let commit = 0;
 
 function inputs(extra: Record<string, string> = {}) {
-  return { ...hostInputs(host, app), context: host.TEST_APP_CONTEXT, 'retire-after': '1', ...extra };
+  return { ...hostInputs(host, app), 'retire-after': '1', ...extra };
 }
 
 function slow(version: string, extra: Record<string, string> = {}) {
@@ -143,9 +143,11 @@ describe('cancellation during the hand-over, and what a dead deploy leaves', () 
 
   it('the post step after a SIGKILL during the swap keeps the container nginx routes to', async () => {
     const load = startLoad({ ...nginx, concurrency: 2, maxMs: 120_000, maxRequests: 200_000 });
+    // The runner runs the post step (post-if: always()) after the killed main step.
     const dead = await killDuringSwap(startAction(slow('c3'), env()));
     const killed = inFlight(dead);
-    const post = await runAction(slow('c3'), { ...env(), ...postEnv(dead.state) });
+    const post = dead.post;
+    if (!post) throw new Error('the runner ran no post step');
     expect(post.code, post.stdout).toBe(0);
     expect(await running()).toContain(killed.container);
     expect((await getBody(nginx))?.trim()).toBe('version c3');
@@ -161,6 +163,8 @@ describe('cancellation during the hand-over, and what a dead deploy leaves', () 
     const killedRun = startAction(
       inputs({ 'build-args': 'VERSION=c4', env: 'BOOT_DELAY=60', 'ready-timeout': '120' }),
       env(),
+      {},
+      { post: false }, // the runner's VM is gone: no post step
     );
     await killedRun.waitFor(/::group::Checks/);
     killedRun.child.kill('SIGKILL');
@@ -183,7 +187,9 @@ describe('cancellation during the hand-over, and what a dead deploy leaves', () 
 
   it('after a SIGKILL during the swap and no post step, the next deploy takes over from the killed release', async () => {
     const load = startLoad({ ...nginx, concurrency: 2, maxMs: 120_000, maxRequests: 200_000 });
-    const killed = inFlight(await killDuringSwap(startAction(slow('c6'), env())));
+    const killed = inFlight(
+      await killDuringSwap(startAction(slow('c6'), env(), {}, { post: false })), // no post step
+    );
     const next = await runAction(inputs({ 'build-args': 'VERSION=c7' }), env());
     const report = await load.stop();
     expect(next.code, next.stdout).toBe(0);

@@ -13,7 +13,6 @@ function deploy(version: string, inputs: Record<string, string>, files: Record<s
   const run = runAction(
     {
       ...hostInputs(host, app),
-      context: host.TEST_APP_CONTEXT,
       'build-args': `VERSION=${version}`,
       ...inputs,
     },

@@ -33,7 +33,6 @@ async function run(
   const result = await runAction(
     {
       ...hostInputs(host, app),
-      context: host.TEST_APP_CONTEXT,
       'github-token': token,
       secrets: `API_KEY=${PROD_SECRET}`,
       'default-checks-wait': '0',

@@ -17,7 +17,7 @@ let original: string;
 let encryptedKey: string;
 
 function deploy(extra: Record<string, string>): Promise<ActionRun> {
-  const inputs = { ...hostInputs(host, app), context: host.TEST_APP_CONTEXT, ...extra };
+  const inputs = { ...hostInputs(host, app), ...extra };
   return runAction(inputs, { DOCKER_HOST: host.DOCKER_HOST, GITHUB_SHA: 'c'.repeat(40) });
 }
 
