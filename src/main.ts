@@ -17,7 +17,7 @@ import { reportFailure, reportPrune, reportRemoved, reportStatus, reportSuccess 
 import { redact, registerSecret } from './secrets';
 
 const SECRET_INPUTS = ['registry-password', 'github-token', 'ssh-key'];
-const SECRET_LISTS = ['secrets', 'preview-secrets'];
+const SECRET_LISTS = ['secrets', 'preview-secrets', 'build-secrets'];
 
 export async function run(): Promise<void> {
   if (core.getState('baton-post') === 'true') return runPost();
@@ -25,6 +25,7 @@ export async function run(): Promise<void> {
   try {
     const { context, config } = readSettings();
     for (const value of Object.values(config.secrets)) registerSecret(value);
+    for (const value of Object.values(config.build.secrets)) registerSecret(value);
     registerSecret(config.registry.password);
     for (const warning of config.checks.warnings) core.warning(warning);
     switch (config.command) {
