@@ -163,15 +163,16 @@ describe('the build in the runner', () => {
   it('takes cache from a registry image (cache-from) and leaves no registry login on the host', async () => {
     // A cache image of the same stages, pushed by someone else; nothing of it stays local.
     const cache = `${repo}:buildcache`;
+    const fresh = `${seed}-cache`; // no local build has these layers
     const testConfig = join(work, 'test-docker');
     dockerCli(['login', '--username', host.REGISTRY_USER, '--password-stdin', host.REGISTRY], {
       config: testConfig,
       input: host.REGISTRY_PASSWORD,
     });
-    dockerCli(['build', '--build-arg', `SEED=${seed}`, '--target', 'seeded', '--tag', cache, context]);
+    dockerCli(['build', '--build-arg', `SEED=${fresh}`, '--target', 'seeded', '--tag', cache, context]);
     dockerCli(['push', cache]);
     dockerCli(['image', 'rm', cache]);
-    const run = await deploy({ 'cache-from': cache }, {}, 'd');
+    const run = await deploy({ 'cache-from': cache, 'build-args': `SEED=${fresh}` }, {}, 'd');
     expect(run.code, run.stdout).toBe(0);
     expect(run.stdout).toMatch(/RUN echo "seed-\$SEED" > \/seed\s*\n\s*---> Using cache/);
     expect(await served()).toBe('version prod');
