@@ -113,6 +113,38 @@ function expectNoRegistryCredentialsOnHost() {
   ).toEqual([]);
 }
 
+function fakeBuildx(log: string): string {
+  return `#!/bin/sh
+[ "$1" = docker-cli-plugin-metadata ] && { echo '{"SchemaVersion":"0.1.0","Vendor":"baton-test","Version":"v0.0.0"}'; exit 0; }
+[ -z "$IN_FAKE_BUILDX" ] || exit 99 # never call itself
+export IN_FAKE_BUILDX=1
+shift
+[ "$1" = version ] && { echo "fake buildx"; exit 0; }
+echo "$*" >> ${log}
+echo "builder: $(cat "$DOCKER_CONFIG/buildx/current")" >> ${log}
+has() { grep -q "$1" "$DOCKER_CONFIG/config.json" && echo yes || echo no; }
+echo "logins: other.example:5000 $(has other.example:5000), registry $(has ${host.REGISTRY})" >> ${log}
+shift
+bargs=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --tag) tag=$2; shift ;;
+    --file) file=$2; shift ;;
+    --build-arg) bargs="$bargs --build-arg $2"; shift ;;
+    --metadata-file) meta=$2; shift ;;
+    --push) ;;
+    --*) shift ;;
+    *) ctx=$1 ;;
+  esac
+  shift
+done
+# DOCKER_BUILDKIT=0: with a buildx plugin installed, \`docker build\` would call the plugin again
+DOCKER_BUILDKIT=0 docker build $bargs --tag "$tag" --file "$file" "$ctx" >&2 && docker push "$tag" >&2 || exit 1
+d=$(docker image inspect --format '{{index .RepoDigests 0}}' "$tag")
+echo "{\\"containerimage.digest\\":\\"\${d#*@}\\"}" > "$meta"
+`;
+}
+
 describe('the build in the runner', () => {
   beforeAll(async () => {
     await removeApp(host, app);
@@ -227,6 +259,38 @@ describe('the build in the runner', () => {
       expect(run.visible).not.toContain(BUILD_SECRET);
     },
   );
+
+  it("with Baton's own login, the user's buildx plugin, builder and other logins stay visible; theirs is untouched", async () => {
+    // A stand-in buildx plugin (the machine has none) that records what it is asked, then builds and
+    // pushes with the plain client, writing the metadata file as buildx does.
+    const config = join(work, 'user-with-buildx');
+    const log = join(work, 'buildx.log');
+    execFileSync('mkdir', ['-p', join(config, 'cli-plugins'), join(config, 'buildx', 'instances')]);
+    writeFileSync(join(config, 'buildx', 'current'), '{"Key":"","Name":"builder-of-the-user"}');
+    const theirs = JSON.stringify({ auths: { 'other.example:5000': { auth: 'b3RoZXI6eA==' } } });
+    writeFileSync(join(config, 'config.json'), theirs);
+    writeFileSync(join(config, 'cli-plugins', 'docker-buildx'), fakeBuildx(log), { mode: 0o755 });
+    const run = await deploy(
+      {
+        'cache-from': 'type=gha',
+        'cache-to': 'type=gha,mode=max',
+        'build-secrets': `NPM_TOKEN=${BUILD_SECRET}`,
+      },
+      { DOCKER_CONFIG: config },
+      '7',
+    );
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toContain('with buildx');
+    const calls = readFileSync(log, 'utf8');
+    expect(calls).toContain('--cache-from type=gha --cache-to type=gha,mode=max');
+    expect(calls).toMatch(/--secret id=NPM_TOKEN,src=\S+/);
+    expect(calls).toContain('builder: {"Key":"","Name":"builder-of-the-user"}');
+    expect(calls).toContain('logins: other.example:5000 yes, registry yes');
+    expect(calls).not.toContain(BUILD_SECRET);
+    expect(run.outputs.digest).toBe(await registryDigest('7'.repeat(40)));
+    expect(readFileSync(join(config, 'config.json'), 'utf8')).toBe(theirs);
+    expect(run.visible).not.toContain(BUILD_SECRET);
+  });
 
   it('never shows a registry password in any output', () => {
     for (const run of runs) expect(run.visible).not.toContain(host.REGISTRY_PASSWORD);
