@@ -76691,135 +76691,6 @@ async function handle(signal) {
     process.exit(1);
 }
 
-;// CONCATENATED MODULE: ./src/release/container.ts
-
-
-
-
-
-
-
-/**
- * Pulls the release image on a host, logged in (when there are credentials) only for the pull: the
- * login's config dir is removed with it.
- */
-async function pullImage(host, plan, auth) {
-    if (!auth) {
-        await host.run(pull(plan.image));
-        return;
-    }
-    const legacyDir = `${plan.appDir}/docker-config`;
-    await host.run(pullWithLogin(plan.dockerConfigDir, legacyDir, auth.server, auth.username, plan.image), {
-        stdin: auth.password,
-    });
-}
-/**
- * The credentials hosts pull with: the inputs' (registry-username/-password), else the runner's own
- * login to the image's registry (e.g. by docker/login-action), else none.
- */
-function pullCredentials(plan) {
-    if (plan.registry)
-        return plan.registry;
-    const server = parseImage(plan.image, { kind: 'input', name: 'image' }).registry;
-    const found = userCredentials(userConfigDir(), server);
-    if (!found)
-        return undefined;
-    registerSecret(found.password);
-    info(`hosts pull with the runner's docker login to ${server} (no registry-password given)`);
-    return found;
-}
-/** Starts the new container beside the old one; returns the loopback port Docker picked and the start time. */
-async function startContainer(host, plan) {
-    if (plan.envFile) {
-        await host.writeFile(plan.envFile.path, plan.envFile.content, '600', { mkdir: true });
-    }
-    const startedAt = Date.now();
-    await host.run(run(plan.container));
-    const result = await host.run(port(plan.container.name, plan.container.appPort), {
-        allowFailure: true,
-    });
-    const match = /127\.0\.0\.1:(\d+)/.exec(result.stdout);
-    if (match?.[1])
-        return { port: Number(match[1]), startedAt };
-    const state = await containerUp({ host, container: plan.container.name });
-    const why = state.ok
-        ? `Docker published no loopback port: "${result.stdout.trim()}"`
-        : `${state.got} right after it started`;
-    const log = await host.run(logs(plan.container.name, 100), { allowFailure: true });
-    throw new ChecksFailedError(`${plan.container.name}: ${why}`, plan.container.name, `${log.stdout}${log.stderr}`.trimEnd(), []);
-}
-/** Removes a release that never took traffic: its container and its env file. */
-async function discardContainer(host, plan) {
-    await host.run(remove(plan.container.name), { allowFailure: true });
-    if (plan.envFile)
-        await host.run(['rm', '-f', plan.envFile.path], { allowFailure: true });
-}
-/** Schedules the app's other running containers to stop after the retire delay, without waiting for it. */
-async function retireOthers(host, plan) {
-    const result = await host.run(appContainers(plan.app, 'running'));
-    const others = result.stdout
-        .split('\n')
-        .map((name) => name.trim())
-        .filter((name) => name && name !== plan.container.name);
-    const currentFile = `${plan.appDir}/current`;
-    if (others.length)
-        await host.run(retireLater(plan.retireAfterSeconds, currentFile, plan.app, others));
-    return others;
-}
-
-;// CONCATENATED MODULE: ./src/release/history.ts
-const MAX_RECORDS = 50;
-function releasesDir(appDir) {
-    return `${appDir}/releases`;
-}
-async function writeRecord(host, appDir, record) {
-    const path = `${releasesDir(appDir)}/${record.id}.json`;
-    await host.writeFile(path, `${JSON.stringify(record, null, 2)}\n`, '600', { mkdir: true });
-}
-async function setCurrent(host, appDir, id) {
-    await host.writeFile(`${appDir}/current`, `${id}\n`, '600');
-}
-// Prints every record as one JSON line, then the current release id; one round trip.
-const READ = 'cd "$1" 2>/dev/null || exit 0; cat current 2>/dev/null || echo; for f in releases/*.json; do [ -e "$f" ] && tr -d "\\n" < "$f" && echo; done; true';
-/** Reads the app's history on a host; an app never deployed there has none. */
-async function readHistory(host, appDir) {
-    const result = await host.run(['sh', '-c', READ, 'baton-history', appDir]);
-    const [current = '', ...lines] = result.stdout.split('\n');
-    const releases = lines
-        .filter((line) => line.trim())
-        .flatMap((line) => {
-        try {
-            return [JSON.parse(line)];
-        }
-        catch {
-            return [];
-        }
-    })
-        .sort((a, b) => b.id.localeCompare(a.id));
-    return { current: current.trim() || undefined, releases };
-}
-/** Records beyond the newest MAX_RECORDS, to delete; never one of the releases kept for rollbacks. */
-function oldRecords(history, keep = new Set()) {
-    return history.releases
-        .slice(MAX_RECORDS)
-        .filter((record) => !keep.has(record.id) && record.id !== history.current);
-}
-/** The release a rollback goes back to: the named one, or the newest successful one before the current. */
-function rollbackTarget(history, requested) {
-    if (requested)
-        return history.releases.find((release) => release.id === requested);
-    const currentIndex = history.releases.findIndex((release) => release.id === history.current);
-    return history.releases.slice(currentIndex + 1).find((release) => release.outcome === 'done');
-}
-/** Release ids whose containers (and images) stay for rollbacks: the current one and the last `keep` done. */
-function retained(history, keep) {
-    const done = history.releases.filter((release) => release.outcome === 'done' || release.id === history.current);
-    const ids = new Set(done.slice(0, keep).map((release) => release.id));
-    if (history.current)
-        ids.add(history.current);
-    return ids;
-}
-
 // EXTERNAL MODULE: ../main/node_modules/is-stream/index.js
 var is_stream = __nccwpck_require__(1327);
 // EXTERNAL MODULE: ../main/node_modules/make-dir/index.js
@@ -78033,6 +77904,145 @@ class RemoteHost {
     dispose() {
         this.ssh.dispose();
     }
+}
+
+;// CONCATENATED MODULE: ./src/release/container.ts
+
+
+
+
+
+
+
+
+/**
+ * Pulls the release image on a host, logged in (when there are credentials) only for the pull: the
+ * login's config dir is removed with it.
+ */
+async function pullImage(host, plan, auth) {
+    if (!auth) {
+        await host.run(pull(plan.image));
+        return;
+    }
+    const legacyDir = `${plan.appDir}/docker-config`;
+    const dir = plan.dockerConfigDir;
+    await host
+        .run(pullWithLogin(dir, legacyDir, auth.server, auth.username, plan.image), {
+        stdin: auth.password,
+    })
+        .catch((error) => {
+        if (!(error instanceof RemoteCommandError))
+            throw error;
+        // The script is long and says little: name what it ran instead.
+        const login = `docker --config ${dir} login --username ${auth.username} ${auth.server}`;
+        throw new RemoteCommandError(`${login} && docker --config ${dir} pull ${plan.image}`, error.result);
+    });
+}
+/**
+ * The credentials hosts pull with: the inputs' (registry-username/-password), else the runner's own
+ * login to the image's registry (e.g. by docker/login-action), else none.
+ */
+function pullCredentials(plan) {
+    if (plan.registry)
+        return plan.registry;
+    const server = parseImage(plan.image, { kind: 'input', name: 'image' }).registry;
+    const found = userCredentials(userConfigDir(), server);
+    if (!found)
+        return undefined;
+    registerSecret(found.password);
+    info(`hosts pull with the runner's docker login to ${server} (no registry-password given)`);
+    return found;
+}
+/** Starts the new container beside the old one; returns the loopback port Docker picked and the start time. */
+async function startContainer(host, plan) {
+    if (plan.envFile) {
+        await host.writeFile(plan.envFile.path, plan.envFile.content, '600', { mkdir: true });
+    }
+    const startedAt = Date.now();
+    await host.run(run(plan.container));
+    const result = await host.run(port(plan.container.name, plan.container.appPort), {
+        allowFailure: true,
+    });
+    const match = /127\.0\.0\.1:(\d+)/.exec(result.stdout);
+    if (match?.[1])
+        return { port: Number(match[1]), startedAt };
+    const state = await containerUp({ host, container: plan.container.name });
+    const why = state.ok
+        ? `Docker published no loopback port: "${result.stdout.trim()}"`
+        : `${state.got} right after it started`;
+    const log = await host.run(logs(plan.container.name, 100), { allowFailure: true });
+    throw new ChecksFailedError(`${plan.container.name}: ${why}`, plan.container.name, `${log.stdout}${log.stderr}`.trimEnd(), []);
+}
+/** Removes a release that never took traffic: its container and its env file. */
+async function discardContainer(host, plan) {
+    await host.run(remove(plan.container.name), { allowFailure: true });
+    if (plan.envFile)
+        await host.run(['rm', '-f', plan.envFile.path], { allowFailure: true });
+}
+/** Schedules the app's other running containers to stop after the retire delay, without waiting for it. */
+async function retireOthers(host, plan) {
+    const result = await host.run(appContainers(plan.app, 'running'));
+    const others = result.stdout
+        .split('\n')
+        .map((name) => name.trim())
+        .filter((name) => name && name !== plan.container.name);
+    const currentFile = `${plan.appDir}/current`;
+    if (others.length)
+        await host.run(retireLater(plan.retireAfterSeconds, currentFile, plan.app, others));
+    return others;
+}
+
+;// CONCATENATED MODULE: ./src/release/history.ts
+const MAX_RECORDS = 50;
+function releasesDir(appDir) {
+    return `${appDir}/releases`;
+}
+async function writeRecord(host, appDir, record) {
+    const path = `${releasesDir(appDir)}/${record.id}.json`;
+    await host.writeFile(path, `${JSON.stringify(record, null, 2)}\n`, '600', { mkdir: true });
+}
+async function setCurrent(host, appDir, id) {
+    await host.writeFile(`${appDir}/current`, `${id}\n`, '600');
+}
+// Prints every record as one JSON line, then the current release id; one round trip.
+const READ = 'cd "$1" 2>/dev/null || exit 0; cat current 2>/dev/null || echo; for f in releases/*.json; do [ -e "$f" ] && tr -d "\\n" < "$f" && echo; done; true';
+/** Reads the app's history on a host; an app never deployed there has none. */
+async function readHistory(host, appDir) {
+    const result = await host.run(['sh', '-c', READ, 'baton-history', appDir]);
+    const [current = '', ...lines] = result.stdout.split('\n');
+    const releases = lines
+        .filter((line) => line.trim())
+        .flatMap((line) => {
+        try {
+            return [JSON.parse(line)];
+        }
+        catch {
+            return [];
+        }
+    })
+        .sort((a, b) => b.id.localeCompare(a.id));
+    return { current: current.trim() || undefined, releases };
+}
+/** Records beyond the newest MAX_RECORDS, to delete; never one of the releases kept for rollbacks. */
+function oldRecords(history, keep = new Set()) {
+    return history.releases
+        .slice(MAX_RECORDS)
+        .filter((record) => !keep.has(record.id) && record.id !== history.current);
+}
+/** The release a rollback goes back to: the named one, or the newest successful one before the current. */
+function rollbackTarget(history, requested) {
+    if (requested)
+        return history.releases.find((release) => release.id === requested);
+    const currentIndex = history.releases.findIndex((release) => release.id === history.current);
+    return history.releases.slice(currentIndex + 1).find((release) => release.outcome === 'done');
+}
+/** Release ids whose containers (and images) stay for rollbacks: the current one and the last `keep` done. */
+function retained(history, keep) {
+    const done = history.releases.filter((release) => release.outcome === 'done' || release.id === history.current);
+    const ids = new Set(done.slice(0, keep).map((release) => release.id));
+    if (history.current)
+        ids.add(history.current);
+    return ids;
 }
 
 ;// CONCATENATED MODULE: ./src/release/hosts.ts

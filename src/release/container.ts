@@ -5,7 +5,7 @@ import * as core from '@actions/core';
 import { type Credentials, userConfigDir, userCredentials } from '../build/docker-config';
 import type { DeployPlan } from '../plan/deploy';
 import { parseImage } from '../config/image';
-import type { RemoteHost } from '../remote/ssh';
+import { type RemoteHost, RemoteCommandError } from '../remote/ssh';
 import { registerSecret } from '../secrets';
 
 /**
@@ -18,12 +18,17 @@ export async function pullImage(host: RemoteHost, plan: DeployPlan, auth?: Crede
     return;
   }
   const legacyDir = `${plan.appDir}/docker-config`;
-  await host.run(
-    docker.pullWithLogin(plan.dockerConfigDir, legacyDir, auth.server, auth.username, plan.image),
-    {
+  const dir = plan.dockerConfigDir;
+  await host
+    .run(docker.pullWithLogin(dir, legacyDir, auth.server, auth.username, plan.image), {
       stdin: auth.password,
-    },
-  );
+    })
+    .catch((error: unknown) => {
+      if (!(error instanceof RemoteCommandError)) throw error;
+      // The script is long and says little: name what it ran instead.
+      const login = `docker --config ${dir} login --username ${auth.username} ${auth.server}`;
+      throw new RemoteCommandError(`${login} && docker --config ${dir} pull ${plan.image}`, error.result);
+    });
 }
 
 /**
