@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { HOSTS } from './__tests__/e2e/support/host-pool';
 
 export default defineConfig({
   test: {
@@ -10,8 +11,9 @@ export default defineConfig({
           name: 'e2e',
           include: ['__tests__/e2e/**/*.test.ts'],
           globalSetup: ['__tests__/e2e/support/global-setup.ts'],
-          setupFiles: ['__tests__/e2e/support/github-setup.ts'],
-          fileParallelism: false,
+          // Each file claims a test host of its own (support/host-pool.ts), so files run in parallel.
+          setupFiles: ['__tests__/e2e/support/claim-host.ts', '__tests__/e2e/support/github-setup.ts'],
+          maxWorkers: HOSTS,
           testTimeout: 180_000,
           hookTimeout: 180_000,
         },

@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -90,37 +90,53 @@ describe('run', () => {
   });
 });
 
-describe('login', () => {
+describe('pullWithLogin', () => {
+  const argv = docker.pullWithLogin(
+    '/srv/web/docker-config-1',
+    '/srv/web/docker-config',
+    'ghcr.io',
+    'octocat',
+    'ghcr.io/a/b:1',
+  );
+
   it('reads the password from stdin and never takes it as an argument', () => {
-    const argv = docker.login('/var/lib/baton/web/docker-config', 'ghcr.io', 'octocat');
-    expect(argv).toEqual([
-      'docker',
-      '--config',
-      '/var/lib/baton/web/docker-config',
-      'login',
-      '--username',
-      'octocat',
-      '--password-stdin',
-      'ghcr.io',
-    ]);
     expect(argv).not.toContain('--password');
     expect(argv).not.toContain('-p');
+    expect(argv[2]).toContain('--password-stdin');
     // The signature has no place for a password at all.
-    expect(docker.login.length).toBe(3);
+    expect(docker.pullWithLogin.length).toBe(5);
+  });
+
+  it('logs in and pulls with a config dir that it removes when it exits (and the legacy one)', () => {
+    const root = mkdtempSync(join(tmpdir(), 'baton-pull-'));
+    const bin = join(root, 'bin');
+    mkdirSync(bin);
+    // A stand-in docker that records its config dir's content at each call.
+    writeFileSync(
+      join(bin, 'docker'),
+      `#!/bin/sh\n[ "$3" = login ] && cat > "$2/config.json"\necho "$3 $(cat "$2/config.json")" >> ${root}/calls\n[ "$3" != pull ] || [ -z "$FAIL" ]\n`,
+      { mode: 0o755 },
+    );
+    mkdirSync(join(root, 'legacy'));
+    for (const fail of ['', '1']) {
+      const cfg = join(root, 'cfg');
+      const [cmd, ...args] = docker.pullWithLogin(cfg, join(root, 'legacy'), 'r.io', 'u', 'r.io/a:1');
+      const result = spawnSync(cmd as string, args, {
+        input: 'pw-123',
+        env: { PATH: `${bin}:${process.env.PATH}`, FAIL: fail },
+      });
+      expect(result.status).toBe(fail ? 1 : 0);
+      expect(existsSync(cfg)).toBe(false);
+      expect(existsSync(join(root, 'legacy'))).toBe(false);
+    }
+    expect(readFileSync(join(root, 'calls'), 'utf8')).toBe('login pw-123\npull pw-123\n'.repeat(2));
+    rmSync(root, { recursive: true, force: true });
   });
 });
 
 describe('other commands', () => {
-  it('pulls quietly, with the login config when there is one', () => {
-    expect(docker.pull('/cfg', 'nginx:1.25')).toEqual([
-      'docker',
-      '--config',
-      '/cfg',
-      'pull',
-      '--quiet',
-      'nginx:1.25',
-    ]);
-    expect(docker.pull(undefined, 'nginx:1.25')).toEqual(['docker', 'pull', '--quiet', 'nginx:1.25']);
+  it('pulls quietly', () => {
+    expect(docker.pull('nginx:1.25')).toEqual(['docker', 'pull', '--quiet', 'nginx:1.25']);
   });
 
   it('asks for the published TCP port', () => {

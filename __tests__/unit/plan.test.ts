@@ -75,7 +75,28 @@ describe('planDeploy', () => {
         'org.opencontainers.image.revision': SHA,
         'org.opencontainers.image.source': 'https://github.com/acme/web',
       },
+      target: '',
+      cacheFrom: [],
+      cacheTo: [],
+      secrets: {},
     });
+  });
+
+  it('carries target, cache and build secrets to the build, and build secrets nowhere else', () => {
+    const p = plan({
+      target: 'prod',
+      'cache-from': 'type=gha\ntype=registry,ref=r.io/a:cache',
+      'cache-to': 'type=gha,mode=max',
+      'build-secrets': 'NPM_TOKEN=npm-secret-77',
+    });
+    expect(p.build).toMatchObject({
+      target: 'prod',
+      cacheFrom: ['type=gha', 'type=registry,ref=r.io/a:cache'],
+      cacheTo: ['type=gha,mode=max'],
+      secrets: { NPM_TOKEN: 'npm-secret-77' },
+    });
+    expect(JSON.stringify({ ...p, build: undefined })).not.toContain('npm-secret-77');
+    expect(JSON.stringify(run(p.container))).not.toContain('npm-secret-77');
   });
 
   it('deploys an existing image as given, without a build', () => {
@@ -155,7 +176,7 @@ describe('planDeploy', () => {
   it('derives the host paths from the state dir and app', () => {
     const p = plan({ app: 'shop', 'state-dir': '/srv/baton/' });
     expect(p.appDir).toBe('/srv/baton/shop');
-    expect(p.dockerConfigDir).toBe('/srv/baton/shop/docker-config');
+    expect(p.dockerConfigDir).toBe(`/srv/baton/shop/docker-config-${p.release}`);
   });
 
   it('renders the nginx site for the upstream port and keeps the commands', () => {

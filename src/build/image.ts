@@ -1,67 +1,122 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import * as core from '@actions/core';
 import * as exec from '@actions/exec';
+import { ConfigError } from '../errors';
 import { step } from '../log';
 import type { DeployPlan } from '../plan/deploy';
 import { redact } from '../secrets';
+import { legacyCache } from './cache';
+import { type Credentials, overlayConfigDir, userConfigDir } from './docker-config';
 
-interface Registry {
-  server: string;
-  username: string;
-  password: string;
-}
+type Build = NonNullable<DeployPlan['build']>;
+type Env = Record<string, string>;
 
-/** Builds the image in the runner, pushes it, and returns the pushed reference with its digest. */
+/**
+ * Builds the image in the runner, pushes it, and returns the pushed reference with its digest. Docker
+ * runs with the user's own configuration (their logins, buildx builder, plugins); when Baton has
+ * registry credentials it logs in to an overlay of that configuration, removed afterwards.
+ */
 export async function buildAndPush(plan: DeployPlan, workspace: string, tempDir: string): Promise<string> {
   const build = plan.build;
   if (!build) throw new Error('nothing to build');
-  const configDir = plan.registry ? mkdtempSync(join(tempDir || tmpdir(), 'baton-docker-')) : undefined;
+  const scratch = mkdtempSync(join(tempDir || tmpdir(), 'baton-build-'));
   try {
-    const docker = configDir ? ['--config', configDir] : [];
-    if (plan.registry && configDir)
-      await step(`logged in to ${plan.registry.server}`, () => login(configDir, plan.registry as Registry));
-    const buildx = await hasBuildx(docker);
-    const args = buildArgs(
-      build,
-      plan.image,
-      resolve(workspace, build.context),
-      resolve(workspace, build.dockerfile),
-    );
-    if (buildx) {
-      const metadata = join(configDir ?? tempDir ?? tmpdir(), `baton-build-${process.pid}.json`);
-      await step(`built and pushed ${plan.image} with buildx`, () =>
-        docker_(docker, ['buildx', 'build', '--push', '--metadata-file', metadata, ...args]),
-      );
-      const digest = JSON.parse(readFileSync(metadata, 'utf8'))['containerimage.digest'] as
-        string | undefined;
-      return digest ? `${plan.image}@${digest}` : plan.image;
+    const env = { ...(process.env as Env) };
+    if (plan.registry) {
+      env.DOCKER_CONFIG = overlayConfigDir(userConfigDir(), scratch, plan.registry.server);
+      await step(`logged in to ${plan.registry.server}`, () => login(env, plan.registry as Credentials));
     }
-    await step(`built ${plan.image}`, () => docker_(docker, ['build', ...args]));
-    await step(`pushed ${plan.image}`, () => docker_(docker, ['push', plan.image]));
-    return await pushedDigest(docker, plan.image);
+    const args = [
+      ...buildArgs(build, plan.image, resolve(workspace, build.dockerfile)),
+      ...secretArgs(build.secrets, scratch),
+    ];
+    const context = resolve(workspace, build.context);
+    if (await hasBuildx(env)) return await buildx(env, plan.image, build, [...args, context], scratch);
+    return await legacy(env, plan.image, build, args, context);
   } finally {
-    if (configDir) rmSync(configDir, { recursive: true, force: true });
+    rmSync(scratch, { recursive: true, force: true });
   }
 }
 
-function buildArgs(
-  build: NonNullable<DeployPlan['build']>,
-  image: string,
-  context: string,
-  dockerfile: string,
-) {
-  const args = ['--tag', image, '--file', dockerfile];
-  for (const [key, value] of Object.entries(build.args)) args.push('--build-arg', `${key}=${value}`);
-  for (const [key, value] of Object.entries(build.labels)) args.push('--label', `${key}=${value}`);
-  return [...args, context];
+async function buildx(env: Env, image: string, build: Build, args: string[], scratch: string) {
+  const metadata = join(scratch, 'metadata.json');
+  const cache = [
+    ...build.cacheFrom.flatMap((entry) => ['--cache-from', entry]),
+    ...build.cacheTo.flatMap((entry) => ['--cache-to', entry]),
+  ];
+  await step(`built and pushed ${image} with buildx`, () =>
+    docker(env, ['buildx', 'build', '--push', '--metadata-file', metadata, ...cache, ...args]),
+  );
+  const digest = JSON.parse(readFileSync(metadata, 'utf8'))['containerimage.digest'] as string | undefined;
+  return digest ? `${image}@${digest}` : image;
 }
 
-async function login(configDir: string, registry: Registry): Promise<void> {
+/** `docker build` without buildx: BuildKit (built into older clients) only when build secrets need it. */
+async function legacy(env: Env, image: string, build: Build, args: string[], context: string) {
+  const cache = legacyCache(build.cacheFrom, build.cacheTo);
+  const buildkit = Object.keys(build.secrets).length > 0 || env.DOCKER_BUILDKIT === '1';
+  const buildEnv = buildkit ? { ...env, DOCKER_BUILDKIT: '1' } : env;
+  // The classic builder takes cache only from local images; BuildKit reads inline cache from the registry.
+  if (!buildkit) for (const ref of cache.from) await pullCache(env, ref);
+  const inline = buildkit && build.cacheTo.length ? ['--build-arg', 'BUILDKIT_INLINE_CACHE=1'] : [];
+  const from = cache.from.flatMap((ref) => ['--cache-from', ref]);
+  await step(`built ${image}`, () =>
+    docker(buildEnv, ['build', ...from, ...inline, ...args, context]).catch((error: Error) => {
+      throw /BuildKit is enabled but the buildx component is missing/.test(error.message)
+        ? new ConfigError(`build secrets need BuildKit: ${NO_BUILDKIT}`, {
+            kind: 'input',
+            name: 'build-secrets',
+          })
+        : error;
+    }),
+  );
+  await step(`pushed ${image}`, () => docker(env, ['push', image]));
+  for (const ref of cache.to) {
+    await step(`pushed the build cache ${ref}`, async () => {
+      await docker(env, ['tag', image, ref]);
+      await docker(env, ['push', ref]);
+    });
+  }
+  return await pushedDigest(env, image);
+}
+
+const NO_BUILDKIT =
+  'this runner has no docker buildx and its docker client has no built-in BuildKit; set up buildx (e.g. docker/setup-buildx-action)';
+
+async function pullCache(env: Env, ref: string): Promise<void> {
+  const result = await run(env, ['pull', '--quiet', ref]);
+  const note = result.exitCode === 0 ? 'pulled' : 'could not pull (building without it)';
+  core.info(`${note} the build cache ${ref}`);
+}
+
+function buildArgs(build: Build, image: string, dockerfile: string): string[] {
+  const args = ['--tag', image, '--file', dockerfile];
+  if (build.target) args.push('--target', build.target);
+  for (const [key, value] of Object.entries(build.args)) args.push('--build-arg', `${key}=${value}`);
+  for (const [key, value] of Object.entries(build.labels)) args.push('--label', `${key}=${value}`);
+  return args;
+}
+
+/** Each build secret goes in its own mode-600 file, never on a command line. */
+function secretArgs(secrets: Record<string, string>, scratch: string): string[] {
+  const names = Object.keys(secrets);
+  if (!names.length) return [];
+  const dir = join(scratch, 'secrets');
+  mkdirSync(dir, { mode: 0o700 });
+  return names.flatMap((name, index) => {
+    const file = join(dir, String(index));
+    writeFileSync(file, secrets[name] as string, { mode: 0o600 });
+    return ['--secret', `id=${name},src=${file}`];
+  });
+}
+
+async function login(env: Env, registry: Credentials): Promise<void> {
   const result = await exec.getExecOutput(
     'docker',
-    ['--config', configDir, 'login', '--username', registry.username, '--password-stdin', registry.server],
-    { input: Buffer.from(registry.password), silent: true, ignoreReturnCode: true },
+    ['login', '--username', registry.username, '--password-stdin', registry.server],
+    { env, input: Buffer.from(registry.password), silent: true, ignoreReturnCode: true },
   );
   if (result.exitCode !== 0) {
     throw new Error(
@@ -70,32 +125,25 @@ async function login(configDir: string, registry: Registry): Promise<void> {
   }
 }
 
-async function hasBuildx(docker: string[]): Promise<boolean> {
-  const result = await exec.getExecOutput('docker', [...docker, 'buildx', 'version'], {
-    silent: true,
-    ignoreReturnCode: true,
-  });
-  return result.exitCode === 0;
+async function hasBuildx(env: Env): Promise<boolean> {
+  return (await run(env, ['buildx', 'version'])).exitCode === 0;
 }
 
-async function docker_(docker: string[], args: string[]): Promise<void> {
-  const result = await exec.getExecOutput('docker', [...docker, ...args], { ignoreReturnCode: true });
+function run(env: Env, args: string[]) {
+  return exec.getExecOutput('docker', args, { env, silent: true, ignoreReturnCode: true });
+}
+
+async function docker(env: Env, args: string[]): Promise<void> {
+  const result = await exec.getExecOutput('docker', args, { env, ignoreReturnCode: true });
   if (result.exitCode !== 0) {
     const tail = (result.stderr || result.stdout).trim().split('\n').slice(-5).join('\n');
     throw new Error(redact(`docker ${args[0]} failed (exit ${result.exitCode}): ${tail}`));
   }
 }
 
-async function pushedDigest(docker: string[], image: string): Promise<string> {
+async function pushedDigest(env: Env, image: string): Promise<string> {
   const repository = image.slice(0, image.lastIndexOf(':'));
-  const result = await exec.getExecOutput(
-    'docker',
-    [...docker, 'image', 'inspect', '--format', '{{json .RepoDigests}}', image],
-    {
-      silent: true,
-      ignoreReturnCode: true,
-    },
-  );
+  const result = await run(env, ['image', 'inspect', '--format', '{{json .RepoDigests}}', image]);
   const digests = result.exitCode === 0 ? (JSON.parse(result.stdout) as string[]) : [];
   return digests.find((entry) => entry.startsWith(`${repository}@`)) ?? image;
 }

@@ -12,12 +12,27 @@ export interface ContainerSpec {
   cpus: string;
 }
 
-export function login(configDir: string, server: string, username: string): string[] {
-  return ['docker', '--config', configDir, 'login', '--username', username, '--password-stdin', server];
+/**
+ * Logs in with a config dir of its own, pulls, and removes the dir (credentials and all) whatever
+ * happens, also on a hang-up: the credentials live on the host only while this command runs. The
+ * password comes on stdin; `legacyDir` is where older versions kept a login for good: it goes too.
+ */
+export function pullWithLogin(
+  configDir: string,
+  legacyDir: string,
+  server: string,
+  username: string,
+  image: string,
+): string[] {
+  const script =
+    'd=$1; rm -rf "$2"; trap \'rm -rf "$d"\' EXIT; trap \'exit 129\' HUP INT TERM; ' +
+    'mkdir -p -m 700 "$d" && docker --config "$d" login --username "$4" --password-stdin "$3" >/dev/null ' +
+    '&& docker --config "$d" pull --quiet "$5"';
+  return ['sh', '-c', script, 'baton-pull', configDir, legacyDir, server, username, image];
 }
 
-export function pull(configDir: string | undefined, image: string): string[] {
-  return ['docker', ...(configDir ? ['--config', configDir] : []), 'pull', '--quiet', image];
+export function pull(image: string): string[] {
+  return ['docker', 'pull', '--quiet', image];
 }
 
 export function run(spec: ContainerSpec): string[] {

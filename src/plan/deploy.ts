@@ -15,10 +15,17 @@ export interface DeployPlan {
     dockerfile: string;
     args: Record<string, string>;
     labels: Record<string, string>;
+    /** '' builds the last stage. */
+    target: string;
+    cacheFrom: string[];
+    cacheTo: string[];
+    /** Build secrets (RUN --mount=type=secret,id=NAME); never part of the image or the app's env. */
+    secrets: Record<string, string>;
   };
   registry: { server: string; username: string; password: string } | undefined;
   hosts: HostSpec[];
   appDir: string;
+  /** The hosts' docker config for the pull's login, removed after the pull. */
   dockerConfigDir: string;
   container: ContainerSpec;
   /** Secrets as an env file (mode 600) on the host; absent when there are none. */
@@ -72,12 +79,16 @@ export function planDeploy(config: Config, context: RunContext, now: Date, attem
             'org.opencontainers.image.revision': context.sha,
             'org.opencontainers.image.source': `${context.serverUrl}/${context.repository}`,
           },
+          target: config.build.target,
+          cacheFrom: config.build.cacheFrom,
+          cacheTo: config.build.cacheTo,
+          secrets: config.build.secrets,
         }
       : undefined,
     registry: config.registry.username && config.registry.password ? config.registry : undefined,
     hosts: config.hosts,
     appDir,
-    dockerConfigDir: `${appDir}/docker-config`,
+    dockerConfigDir: `${appDir}/docker-config-${release}`,
     container: {
       name: `${config.app}-${release}`,
       image,

@@ -1,20 +1,48 @@
 import { containerUp } from '../checks/probes';
 import { ChecksFailedError } from '../checks/run';
 import * as docker from '../commands/docker';
+import * as core from '@actions/core';
+import { type Credentials, userConfigDir, userCredentials } from '../build/docker-config';
 import type { DeployPlan } from '../plan/deploy';
-import type { RemoteHost } from '../remote/ssh';
+import { parseImage } from '../config/image';
+import { type RemoteHost, RemoteCommandError } from '../remote/ssh';
+import { registerSecret } from '../secrets';
 
-/** Logs in (when credentials are given) and pulls the release image on a host. */
-export async function pullImage(host: RemoteHost, plan: DeployPlan): Promise<void> {
-  let configDir: string | undefined;
-  if (plan.registry) {
-    configDir = plan.dockerConfigDir;
-    await host.run(['mkdir', '-p', '-m', '700', plan.appDir, configDir]);
-    await host.run(docker.login(configDir, plan.registry.server, plan.registry.username), {
-      stdin: plan.registry.password,
-    });
+/**
+ * Pulls the release image on a host, logged in (when there are credentials) only for the pull: the
+ * login's config dir is removed with it.
+ */
+export async function pullImage(host: RemoteHost, plan: DeployPlan, auth?: Credentials): Promise<void> {
+  if (!auth) {
+    await host.run(docker.pull(plan.image));
+    return;
   }
-  await host.run(docker.pull(configDir, plan.image));
+  const legacyDir = `${plan.appDir}/docker-config`;
+  const dir = plan.dockerConfigDir;
+  await host
+    .run(docker.pullWithLogin(dir, legacyDir, auth.server, auth.username, plan.image), {
+      stdin: auth.password,
+    })
+    .catch((error: unknown) => {
+      if (!(error instanceof RemoteCommandError)) throw error;
+      // The script is long and says little: name what it ran instead.
+      const login = `docker --config ${dir} login --username ${auth.username} ${auth.server}`;
+      throw new RemoteCommandError(`${login} && docker --config ${dir} pull ${plan.image}`, error.result);
+    });
+}
+
+/**
+ * The credentials hosts pull with: the inputs' (registry-username/-password), else the runner's own
+ * login to the image's registry (e.g. by docker/login-action), else none.
+ */
+export function pullCredentials(plan: DeployPlan): Credentials | undefined {
+  if (plan.registry) return plan.registry;
+  const server = parseImage(plan.image, { kind: 'input', name: 'image' }).registry;
+  const found = userCredentials(userConfigDir(), server);
+  if (!found) return undefined;
+  registerSecret(found.password);
+  core.info(`hosts pull with the runner's docker login to ${server} (no registry-password given)`);
+  return found;
 }
 
 /** Starts the new container beside the old one; returns the loopback port Docker picked and the start time. */

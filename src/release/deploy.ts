@@ -8,7 +8,7 @@ import { phase, step } from '../log';
 import { type DeployPlan, planDeploy } from '../plan/deploy';
 import type { RemoteHost } from '../remote/ssh';
 import { watchCancellation } from './cancel';
-import { discardContainer, pullImage, retireOthers, startContainer } from './container';
+import { discardContainer, pullCredentials, pullImage, retireOthers, startContainer } from './container';
 import { type History, readHistory, type ReleaseRecord, retained, setCurrent, writeRecord } from './history';
 import { type InFlight, markInFlight } from './post';
 import { checkCapacity } from './previews';
@@ -172,8 +172,11 @@ async function release(
   };
   markInFlight(inFlight);
   try {
+    const auth = pullCredentials(plan);
     await timed('Pull', () =>
-      onEachHost(hosts, (host) => step(`pulled ${plan.image}`, () => pullImage(host, plan), host.label)),
+      onEachHost(hosts, (host) =>
+        step(`pulled ${plan.image}`, () => pullImage(host, plan, auth), host.label),
+      ),
     );
     const checks = await rollOut(plan, hosts, timed, launch);
     await onEachHost(hosts, (host) => setCurrent(host, plan.appDir, plan.release));

@@ -12,6 +12,7 @@ export async function reportSuccess(result: DeployResult): Promise<void> {
   const { plan, image, phases } = result;
   core.setOutput('url', plan.url);
   core.setOutput('image', image);
+  core.setOutput('digest', /@(sha256:[0-9a-f]{64})$/.exec(image)?.[1] ?? '');
   core.setOutput('release', plan.release);
   core.setOutput('previous-release', result.previousRelease ?? '');
   core.info(`Deployed ${plan.app} release ${plan.release} to ${plan.url}`);

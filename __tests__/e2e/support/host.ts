@@ -21,9 +21,10 @@ export interface TestHost {
   TEST_APP_CONTEXT: string;
 }
 
-export function startTestHost(): string {
+export function startTestHost(variables: Record<string, string> = {}): string {
   return execFileSync(resolve(ROOT, 'scripts/test-host'), ['up'], {
     encoding: 'utf8',
+    env: { ...process.env, ...variables },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
     .trim()

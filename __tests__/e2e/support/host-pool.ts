@@ -1,0 +1,77 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+// e2e files run in parallel, each on a loopback test host of its own: host 1 is scripts/test-host's
+// default; host K > 1 gets its own root, ports and bridge. A test file claims a free host for as long as
+// it runs (a lock directory naming the claiming process), so no two files ever share one.
+
+export const HOSTS = Math.max(1, Number(process.env.BATON_E2E_HOSTS ?? 2));
+const CLAIMS = '/tmp/baton-e2e-claims';
+
+/** The variables scripts/test-host takes for host `k` (1-based). */
+export function hostVariables(k: number): Record<string, string> {
+  if (k === 1) return {};
+  return {
+    BATON_TEST_ROOT: `/tmp/baton-test-host-${k}`,
+    BATON_TEST_SSH_PORT: String(2222 + k - 1),
+    BATON_TEST_REGISTRY_PORT: String(5555 + k - 1),
+    BATON_TEST_NGINX_PORT: String(8088 + k - 1),
+    BATON_TEST_BRIDGE: `batone${k}`,
+    BATON_TEST_BRIDGE_CIDR: `172.31.${240 + k}.1/24`,
+  };
+}
+
+export function envFile(k: number): string {
+  return `${hostVariables(k).BATON_TEST_ROOT ?? '/tmp/baton-test-host'}/env`;
+}
+
+/** Claims a free host for this process (waiting for one), and returns its number. */
+export function claimHost(): number {
+  mkdirSync(CLAIMS, { recursive: true });
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    for (let k = 1; k <= HOSTS; k++) {
+      const lock = join(CLAIMS, `host-${k}`);
+      if (!takeLock(lock)) continue;
+      writeFileSync(join(lock, 'pid'), String(process.pid));
+      return k;
+    }
+    Atomics.wait(pause, 0, 0, 200);
+  }
+}
+
+export function releaseHost(k: number): void {
+  rmSync(join(CLAIMS, `host-${k}`), { recursive: true, force: true });
+}
+
+/** Takes the lock directory, or steals it from a process that has died. */
+function takeLock(lock: string): boolean {
+  try {
+    mkdirSync(lock);
+    return true;
+  } catch {
+    if (alive(lock)) return false;
+    rmSync(lock, { recursive: true, force: true });
+    try {
+      mkdirSync(lock);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+function alive(lock: string): boolean {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(lock, 'pid'), 'utf8'));
+  } catch {
+    return true; // being written: the claimer is alive
+  }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
