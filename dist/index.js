@@ -75816,11 +75816,19 @@ function readEvent(name, payload, context) {
 
 ;// CONCATENATED MODULE: ./src/commands/docker.ts
 // Docker command lines run on a target host, as argument arrays. Nothing here runs anything.
-function login(configDir, server, username) {
-    return ['docker', '--config', configDir, 'login', '--username', username, '--password-stdin', server];
+/**
+ * Logs in with a config dir of its own, pulls, and removes the dir (credentials and all) whatever
+ * happens, also on a hang-up: the credentials live on the host only while this command runs. The
+ * password comes on stdin; `legacyDir` is where older versions kept a login for good: it goes too.
+ */
+function pullWithLogin(configDir, legacyDir, server, username, image) {
+    const script = 'd=$1; rm -rf "$2"; trap \'rm -rf "$d"\' EXIT; trap \'exit 129\' HUP INT TERM; ' +
+        'mkdir -p -m 700 "$d" && docker --config "$d" login --username "$4" --password-stdin "$3" >/dev/null ' +
+        '&& docker --config "$d" pull --quiet "$5"';
+    return ['sh', '-c', script, 'baton-pull', configDir, legacyDir, server, username, image];
 }
-function pull(configDir, image) {
-    return ['docker', ...(configDir ? ['--config', configDir] : []), 'pull', '--quiet', image];
+function pull(image) {
+    return ['docker', 'pull', '--quiet', image];
 }
 function run(spec) {
     const argv = ['docker', 'run', '--detach', '--name', spec.name, '--restart', 'unless-stopped'];
@@ -76627,6 +76635,129 @@ async function step(label, work, host) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/build/cache.ts
+
+const NEEDS_BUILDX = 'needs docker buildx (e.g. docker/setup-buildx-action), which this runner does not have';
+/**
+ * Maps cache-from / cache-to entries, as buildx spells them, onto the legacy builder: an image ref
+ * (`IMAGE` or `type=registry,ref=IMAGE`) works, `type=inline` needs nothing more; anything else is refused.
+ */
+function legacyCache(cacheFrom, cacheTo) {
+    const refs = (entries, input) => entries.flatMap((entry) => {
+        const ref = imageRef(entry);
+        if (ref === undefined || (ref === '' && input === 'cache-from')) {
+            throw new ConfigError(`"${entry}" ${NEEDS_BUILDX}; without it only type=registry,ref=IMAGE (or type=inline for cache-to) works`, { kind: 'input', name: input });
+        }
+        return ref ? [ref] : [];
+    });
+    return { from: refs(cacheFrom, 'cache-from'), to: refs(cacheTo, 'cache-to') };
+}
+/** The image of a registry cache entry; '' for type=inline; undefined when the legacy builder can't do it. */
+function imageRef(entry) {
+    if (!entry.includes('='))
+        return entry;
+    const attrs = new Map(entry.split(',').map((part) => {
+        const at = part.indexOf('=');
+        return [part.slice(0, at).trim(), part.slice(at + 1).trim()];
+    }));
+    const type = attrs.get('type');
+    if (type === 'inline' && attrs.size === 1)
+        return '';
+    const ref = attrs.get('ref');
+    const known = [...attrs.keys()].every((key) => key === 'type' || key === 'ref');
+    return type === 'registry' && ref && known ? ref : undefined;
+}
+
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = require("node:child_process");
+;// CONCATENATED MODULE: ./src/build/docker-config.ts
+// The runner's Docker client configuration: the user's own (docker/login-action credentials, the builder
+// of docker/setup-buildx-action, CLI plugins, contexts), or an overlay of it for Baton's own login.
+
+
+
+
+/** Where the docker CLI reads its configuration from, as it does: $DOCKER_CONFIG, else ~/.docker. */
+function userConfigDir(env = process.env) {
+    return env.DOCKER_CONFIG || (0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.homedir)(), '.docker');
+}
+/** The registry host a config key names: `https://ghcr.io/` and `ghcr.io` are one; Docker Hub has aliases. */
+function registryHost(key) {
+    const host = key
+        .replace(/^[a-z]+:\/\//i, '')
+        .split('/')[0]
+        ?.toLowerCase() ?? '';
+    return ['docker.io', 'index.docker.io', 'registry-1.docker.io'].includes(host) ? 'docker.io' : host;
+}
+function readConfig(dir) {
+    const file = (0,external_node_path_namespaceObject.join)(dir, 'config.json');
+    if (!(0,external_node_fs_namespaceObject.existsSync)(file))
+        return {};
+    try {
+        return JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(file, 'utf8'));
+    }
+    catch (error) {
+        throw new Error(`${file} is not valid JSON: ${error.message}`, { cause: error });
+    }
+}
+/**
+ * A new config dir (under `parent`, mode 700) that sees everything of the user's — builders, plugins,
+ * contexts, other registries' credentials — except its credentials for `server`, so that Baton's
+ * `docker login` lands here and goes when the dir is removed. A credential store becomes per-registry
+ * helpers for the registries it holds, so a login cannot write into it.
+ */
+function overlayConfigDir(userDir, parent, server) {
+    const dir = (0,external_node_fs_namespaceObject.mkdtempSync)((0,external_node_path_namespaceObject.join)(parent, 'baton-docker-'));
+    const entries = (0,external_node_fs_namespaceObject.existsSync)(userDir) ? (0,external_node_fs_namespaceObject.readdirSync)(userDir) : [];
+    for (const name of entries.filter((entry) => entry !== 'config.json')) {
+        (0,external_node_fs_namespaceObject.symlinkSync)((0,external_node_path_namespaceObject.join)(userDir, name), (0,external_node_path_namespaceObject.join)(dir, name));
+    }
+    (0,external_node_fs_namespaceObject.writeFileSync)((0,external_node_path_namespaceObject.join)(dir, 'config.json'), JSON.stringify(withoutServer(readConfig(userDir), server)), {
+        mode: 0o600,
+    });
+    return dir;
+}
+function withoutServer(config, server) {
+    const { credsStore, credHelpers = {}, auths = {}, ...rest } = config;
+    const host = registryHost(server);
+    const mine = (key) => registryHost(key) === host;
+    const helpers = { ...credHelpers };
+    if (credsStore)
+        for (const key of Object.keys(auths))
+            helpers[key] ??= credsStore;
+    const keep = (record) => Object.fromEntries(Object.entries(record).filter(([key]) => !mine(key)));
+    return { ...rest, auths: keep(auths), credHelpers: keep(helpers) };
+}
+/**
+ * The user's credentials for a registry (e.g. from docker/login-action), from config.json or its
+ * credential helper; undefined when there are none (or only an identity token, which `docker login`
+ * cannot take).
+ */
+function userCredentials(userDir, server) {
+    const config = readConfig(userDir);
+    const host = registryHost(server);
+    const key = [...Object.keys(config.auths ?? {}), ...Object.keys(config.credHelpers ?? {})].find((entry) => registryHost(entry) === host);
+    if (!key)
+        return undefined;
+    const helper = config.credHelpers?.[key] ?? config.credsStore;
+    const found = helper ? fromHelper(helper, key) : fromAuth(config.auths?.[key]?.auth);
+    return found && found.username !== '<token>' ? { server, ...found } : undefined;
+}
+function fromAuth(auth) {
+    if (!auth)
+        return undefined;
+    const text = Buffer.from(auth, 'base64').toString('utf8');
+    const colon = text.indexOf(':');
+    return colon > 0 ? { username: text.slice(0, colon), password: text.slice(colon + 1) } : undefined;
+}
+function fromHelper(helper, key) {
+    const result = (0,external_node_child_process_namespaceObject.spawnSync)(`docker-credential-${helper}`, ['get'], { input: key, encoding: 'utf8' });
+    if (result.status !== 0)
+        return undefined;
+    const { Username, Secret } = JSON.parse(result.stdout);
+    return Username && Secret ? { username: Username, password: Secret } : undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/build/image.ts
 
 
@@ -76634,67 +76765,128 @@ async function step(label, work, host) {
 
 
 
-/** Builds the image in the runner, pushes it, and returns the pushed reference with its digest. */
+
+
+
+
+/**
+ * Builds the image in the runner, pushes it, and returns the pushed reference with its digest. Docker
+ * runs with the user's own configuration (their logins, buildx builder, plugins); when Baton has
+ * registry credentials it logs in to an overlay of that configuration, removed afterwards.
+ */
 async function buildAndPush(plan, workspace, tempDir) {
     const build = plan.build;
     if (!build)
         throw new Error('nothing to build');
-    const configDir = plan.registry ? (0,external_node_fs_namespaceObject.mkdtempSync)((0,external_node_path_namespaceObject.join)(tempDir || (0,external_node_os_namespaceObject.tmpdir)(), 'baton-docker-')) : undefined;
+    const scratch = (0,external_node_fs_namespaceObject.mkdtempSync)((0,external_node_path_namespaceObject.join)(tempDir || (0,external_node_os_namespaceObject.tmpdir)(), 'baton-build-'));
     try {
-        const docker = configDir ? ['--config', configDir] : [];
-        if (plan.registry && configDir)
-            await step(`logged in to ${plan.registry.server}`, () => image_login(configDir, plan.registry));
-        const buildx = await hasBuildx(docker);
-        const args = buildArgs(build, plan.image, (0,external_node_path_namespaceObject.resolve)(workspace, build.context), (0,external_node_path_namespaceObject.resolve)(workspace, build.dockerfile));
-        if (buildx) {
-            const metadata = (0,external_node_path_namespaceObject.join)(configDir ?? tempDir ?? (0,external_node_os_namespaceObject.tmpdir)(), `baton-build-${process.pid}.json`);
-            await step(`built and pushed ${plan.image} with buildx`, () => docker_(docker, ['buildx', 'build', '--push', '--metadata-file', metadata, ...args]));
-            const digest = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(metadata, 'utf8'))['containerimage.digest'];
-            return digest ? `${plan.image}@${digest}` : plan.image;
+        const env = { ...process.env };
+        if (plan.registry) {
+            env.DOCKER_CONFIG = overlayConfigDir(userConfigDir(), scratch, plan.registry.server);
+            await step(`logged in to ${plan.registry.server}`, () => login(env, plan.registry));
         }
-        await step(`built ${plan.image}`, () => docker_(docker, ['build', ...args]));
-        await step(`pushed ${plan.image}`, () => docker_(docker, ['push', plan.image]));
-        return await pushedDigest(docker, plan.image);
+        const args = [
+            ...buildArgs(build, plan.image, (0,external_node_path_namespaceObject.resolve)(workspace, build.dockerfile)),
+            ...secretArgs(build.secrets, scratch),
+        ];
+        const context = (0,external_node_path_namespaceObject.resolve)(workspace, build.context);
+        if (await hasBuildx(env))
+            return await buildx(env, plan.image, build, [...args, context], scratch);
+        return await legacy(env, plan.image, build, args, context);
     }
     finally {
-        if (configDir)
-            (0,external_node_fs_namespaceObject.rmSync)(configDir, { recursive: true, force: true });
+        (0,external_node_fs_namespaceObject.rmSync)(scratch, { recursive: true, force: true });
     }
 }
-function buildArgs(build, image, context, dockerfile) {
+async function buildx(env, image, build, args, scratch) {
+    const metadata = (0,external_node_path_namespaceObject.join)(scratch, 'metadata.json');
+    const cache = [
+        ...build.cacheFrom.flatMap((entry) => ['--cache-from', entry]),
+        ...build.cacheTo.flatMap((entry) => ['--cache-to', entry]),
+    ];
+    await step(`built and pushed ${image} with buildx`, () => docker(env, ['buildx', 'build', '--push', '--metadata-file', metadata, ...cache, ...args]));
+    const digest = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(metadata, 'utf8'))['containerimage.digest'];
+    return digest ? `${image}@${digest}` : image;
+}
+/** `docker build` without buildx: BuildKit (built into older clients) only when build secrets need it. */
+async function legacy(env, image, build, args, context) {
+    const cache = legacyCache(build.cacheFrom, build.cacheTo);
+    const buildkit = Object.keys(build.secrets).length > 0 || env.DOCKER_BUILDKIT === '1';
+    const buildEnv = buildkit ? { ...env, DOCKER_BUILDKIT: '1' } : env;
+    // The classic builder takes cache only from local images; BuildKit reads inline cache from the registry.
+    if (!buildkit)
+        for (const ref of cache.from)
+            await pullCache(env, ref);
+    const inline = buildkit && build.cacheTo.length ? ['--build-arg', 'BUILDKIT_INLINE_CACHE=1'] : [];
+    const from = cache.from.flatMap((ref) => ['--cache-from', ref]);
+    await step(`built ${image}`, () => docker(buildEnv, ['build', ...from, ...inline, ...args, context]).catch((error) => {
+        throw /BuildKit is enabled but the buildx component is missing/.test(error.message)
+            ? new ConfigError(`build secrets need BuildKit: ${NO_BUILDKIT}`, {
+                kind: 'input',
+                name: 'build-secrets',
+            })
+            : error;
+    }));
+    await step(`pushed ${image}`, () => docker(env, ['push', image]));
+    for (const ref of cache.to) {
+        await step(`pushed the build cache ${ref}`, async () => {
+            await docker(env, ['tag', image, ref]);
+            await docker(env, ['push', ref]);
+        });
+    }
+    return await pushedDigest(env, image);
+}
+const NO_BUILDKIT = 'this runner has no docker buildx and its docker client has no built-in BuildKit; set up buildx (e.g. docker/setup-buildx-action)';
+async function pullCache(env, ref) {
+    const result = await image_run(env, ['pull', '--quiet', ref]);
+    const note = result.exitCode === 0 ? 'pulled' : 'could not pull (building without it)';
+    info(`${note} the build cache ${ref}`);
+}
+function buildArgs(build, image, dockerfile) {
     const args = ['--tag', image, '--file', dockerfile];
+    if (build.target)
+        args.push('--target', build.target);
     for (const [key, value] of Object.entries(build.args))
         args.push('--build-arg', `${key}=${value}`);
     for (const [key, value] of Object.entries(build.labels))
         args.push('--label', `${key}=${value}`);
-    return [...args, context];
+    return args;
 }
-async function image_login(configDir, registry) {
-    const result = await getExecOutput('docker', ['--config', configDir, 'login', '--username', registry.username, '--password-stdin', registry.server], { input: Buffer.from(registry.password), silent: true, ignoreReturnCode: true });
+/** Each build secret goes in its own mode-600 file, never on a command line. */
+function secretArgs(secrets, scratch) {
+    const names = Object.keys(secrets);
+    if (!names.length)
+        return [];
+    const dir = (0,external_node_path_namespaceObject.join)(scratch, 'secrets');
+    (0,external_node_fs_namespaceObject.mkdirSync)(dir, { mode: 0o700 });
+    return names.flatMap((name, index) => {
+        const file = (0,external_node_path_namespaceObject.join)(dir, String(index));
+        (0,external_node_fs_namespaceObject.writeFileSync)(file, secrets[name], { mode: 0o600 });
+        return ['--secret', `id=${name},src=${file}`];
+    });
+}
+async function login(env, registry) {
+    const result = await getExecOutput('docker', ['login', '--username', registry.username, '--password-stdin', registry.server], { env, input: Buffer.from(registry.password), silent: true, ignoreReturnCode: true });
     if (result.exitCode !== 0) {
         throw new Error(redact(`docker login to ${registry.server} as ${registry.username} failed: ${result.stderr.trim()}`));
     }
 }
-async function hasBuildx(docker) {
-    const result = await getExecOutput('docker', [...docker, 'buildx', 'version'], {
-        silent: true,
-        ignoreReturnCode: true,
-    });
-    return result.exitCode === 0;
+async function hasBuildx(env) {
+    return (await image_run(env, ['buildx', 'version'])).exitCode === 0;
 }
-async function docker_(docker, args) {
-    const result = await getExecOutput('docker', [...docker, ...args], { ignoreReturnCode: true });
+function image_run(env, args) {
+    return getExecOutput('docker', args, { env, silent: true, ignoreReturnCode: true });
+}
+async function docker(env, args) {
+    const result = await getExecOutput('docker', args, { env, ignoreReturnCode: true });
     if (result.exitCode !== 0) {
         const tail = (result.stderr || result.stdout).trim().split('\n').slice(-5).join('\n');
         throw new Error(redact(`docker ${args[0]} failed (exit ${result.exitCode}): ${tail}`));
     }
 }
-async function pushedDigest(docker, image) {
+async function pushedDigest(env, image) {
     const repository = image.slice(0, image.lastIndexOf(':'));
-    const result = await getExecOutput('docker', [...docker, 'image', 'inspect', '--format', '{{json .RepoDigests}}', image], {
-        silent: true,
-        ignoreReturnCode: true,
-    });
+    const result = await image_run(env, ['image', 'inspect', '--format', '{{json .RepoDigests}}', image]);
     const digests = result.exitCode === 0 ? JSON.parse(result.stdout) : [];
     return digests.find((entry) => entry.startsWith(`${repository}@`)) ?? image;
 }
@@ -76774,12 +76966,16 @@ function planDeploy(config, context, now, attempt = 1) {
                     'org.opencontainers.image.revision': context.sha,
                     'org.opencontainers.image.source': `${context.serverUrl}/${context.repository}`,
                 },
+                target: config.build.target,
+                cacheFrom: config.build.cacheFrom,
+                cacheTo: config.build.cacheTo,
+                secrets: config.build.secrets,
             }
             : undefined,
         registry: config.registry.username && config.registry.password ? config.registry : undefined,
         hosts: config.hosts,
         appDir,
-        dockerConfigDir: `${appDir}/docker-config`,
+        dockerConfigDir: `${appDir}/docker-config-${release}`,
         container: {
             name: `${config.app}-${release}`,
             image,
@@ -76879,114 +77075,6 @@ function watchCancellation(what, cleanup) {
 }
 function capital(text) {
     return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-;// CONCATENATED MODULE: ./src/release/container.ts
-
-
-
-/** Logs in (when credentials are given) and pulls the release image on a host. */
-async function pullImage(host, plan) {
-    let configDir;
-    if (plan.registry) {
-        configDir = plan.dockerConfigDir;
-        await host.run(['mkdir', '-p', '-m', '700', plan.appDir, configDir]);
-        await host.run(login(configDir, plan.registry.server, plan.registry.username), {
-            stdin: plan.registry.password,
-        });
-    }
-    await host.run(pull(configDir, plan.image));
-}
-/** Starts the new container beside the old one; returns the loopback port Docker picked and the start time. */
-async function startContainer(host, plan) {
-    if (plan.envFile) {
-        await host.writeFile(plan.envFile.path, plan.envFile.content, '600', { mkdir: true });
-    }
-    const startedAt = Date.now();
-    await host.run(run(plan.container));
-    const result = await host.run(port(plan.container.name, plan.container.appPort), {
-        allowFailure: true,
-    });
-    const match = /127\.0\.0\.1:(\d+)/.exec(result.stdout);
-    if (match?.[1])
-        return { port: Number(match[1]), startedAt };
-    const state = await containerUp({ host, container: plan.container.name });
-    const why = state.ok
-        ? `Docker published no loopback port: "${result.stdout.trim()}"`
-        : `${state.got} right after it started`;
-    const log = await host.run(logs(plan.container.name, 100), { allowFailure: true });
-    throw new ChecksFailedError(`${plan.container.name}: ${why}`, plan.container.name, `${log.stdout}${log.stderr}`.trimEnd(), []);
-}
-/** Removes a release that never took traffic: its container and its env file. */
-async function discardContainer(host, plan) {
-    await host.run(remove(plan.container.name), { allowFailure: true });
-    if (plan.envFile)
-        await host.run(['rm', '-f', plan.envFile.path], { allowFailure: true });
-}
-/** Schedules the app's other running containers to stop after the retire delay, without waiting for it. */
-async function retireOthers(host, plan) {
-    const result = await host.run(appContainers(plan.app, 'running'));
-    const others = result.stdout
-        .split('\n')
-        .map((name) => name.trim())
-        .filter((name) => name && name !== plan.container.name);
-    const currentFile = `${plan.appDir}/current`;
-    if (others.length)
-        await host.run(retireLater(plan.retireAfterSeconds, currentFile, plan.app, others));
-    return others;
-}
-
-;// CONCATENATED MODULE: ./src/release/history.ts
-const MAX_RECORDS = 50;
-function releasesDir(appDir) {
-    return `${appDir}/releases`;
-}
-async function writeRecord(host, appDir, record) {
-    const path = `${releasesDir(appDir)}/${record.id}.json`;
-    await host.writeFile(path, `${JSON.stringify(record, null, 2)}\n`, '600', { mkdir: true });
-}
-async function setCurrent(host, appDir, id) {
-    await host.writeFile(`${appDir}/current`, `${id}\n`, '600');
-}
-// Prints every record as one JSON line, then the current release id; one round trip.
-const READ = 'cd "$1" 2>/dev/null || exit 0; cat current 2>/dev/null || echo; for f in releases/*.json; do [ -e "$f" ] && tr -d "\\n" < "$f" && echo; done; true';
-/** Reads the app's history on a host; an app never deployed there has none. */
-async function readHistory(host, appDir) {
-    const result = await host.run(['sh', '-c', READ, 'baton-history', appDir]);
-    const [current = '', ...lines] = result.stdout.split('\n');
-    const releases = lines
-        .filter((line) => line.trim())
-        .flatMap((line) => {
-        try {
-            return [JSON.parse(line)];
-        }
-        catch {
-            return [];
-        }
-    })
-        .sort((a, b) => b.id.localeCompare(a.id));
-    return { current: current.trim() || undefined, releases };
-}
-/** Records beyond the newest MAX_RECORDS, to delete; never one of the releases kept for rollbacks. */
-function oldRecords(history, keep = new Set()) {
-    return history.releases
-        .slice(MAX_RECORDS)
-        .filter((record) => !keep.has(record.id) && record.id !== history.current);
-}
-/** The release a rollback goes back to: the named one, or the newest successful one before the current. */
-function rollbackTarget(history, requested) {
-    if (requested)
-        return history.releases.find((release) => release.id === requested);
-    const currentIndex = history.releases.findIndex((release) => release.id === history.current);
-    return history.releases.slice(currentIndex + 1).find((release) => release.outcome === 'done');
-}
-/** Release ids whose containers (and images) stay for rollbacks: the current one and the last `keep` done. */
-function retained(history, keep) {
-    const done = history.releases.filter((release) => release.outcome === 'done' || release.id === history.current);
-    const ids = new Set(done.slice(0, keep).map((release) => release.id));
-    if (history.current)
-        ids.add(history.current);
-    return ids;
 }
 
 // EXTERNAL MODULE: ./node_modules/is-stream/index.js
@@ -78191,6 +78279,145 @@ class RemoteHost {
     }
 }
 
+;// CONCATENATED MODULE: ./src/release/container.ts
+
+
+
+
+
+
+
+
+/**
+ * Pulls the release image on a host, logged in (when there are credentials) only for the pull: the
+ * login's config dir is removed with it.
+ */
+async function pullImage(host, plan, auth) {
+    if (!auth) {
+        await host.run(pull(plan.image));
+        return;
+    }
+    const legacyDir = `${plan.appDir}/docker-config`;
+    const dir = plan.dockerConfigDir;
+    await host
+        .run(pullWithLogin(dir, legacyDir, auth.server, auth.username, plan.image), {
+        stdin: auth.password,
+    })
+        .catch((error) => {
+        if (!(error instanceof RemoteCommandError))
+            throw error;
+        // The script is long and says little: name what it ran instead.
+        const login = `docker --config ${dir} login --username ${auth.username} ${auth.server}`;
+        throw new RemoteCommandError(`${login} && docker --config ${dir} pull ${plan.image}`, error.result);
+    });
+}
+/**
+ * The credentials hosts pull with: the inputs' (registry-username/-password), else the runner's own
+ * login to the image's registry (e.g. by docker/login-action), else none.
+ */
+function pullCredentials(plan) {
+    if (plan.registry)
+        return plan.registry;
+    const server = parseImage(plan.image, { kind: 'input', name: 'image' }).registry;
+    const found = userCredentials(userConfigDir(), server);
+    if (!found)
+        return undefined;
+    registerSecret(found.password);
+    info(`hosts pull with the runner's docker login to ${server} (no registry-password given)`);
+    return found;
+}
+/** Starts the new container beside the old one; returns the loopback port Docker picked and the start time. */
+async function startContainer(host, plan) {
+    if (plan.envFile) {
+        await host.writeFile(plan.envFile.path, plan.envFile.content, '600', { mkdir: true });
+    }
+    const startedAt = Date.now();
+    await host.run(run(plan.container));
+    const result = await host.run(port(plan.container.name, plan.container.appPort), {
+        allowFailure: true,
+    });
+    const match = /127\.0\.0\.1:(\d+)/.exec(result.stdout);
+    if (match?.[1])
+        return { port: Number(match[1]), startedAt };
+    const state = await containerUp({ host, container: plan.container.name });
+    const why = state.ok
+        ? `Docker published no loopback port: "${result.stdout.trim()}"`
+        : `${state.got} right after it started`;
+    const log = await host.run(logs(plan.container.name, 100), { allowFailure: true });
+    throw new ChecksFailedError(`${plan.container.name}: ${why}`, plan.container.name, `${log.stdout}${log.stderr}`.trimEnd(), []);
+}
+/** Removes a release that never took traffic: its container and its env file. */
+async function discardContainer(host, plan) {
+    await host.run(remove(plan.container.name), { allowFailure: true });
+    if (plan.envFile)
+        await host.run(['rm', '-f', plan.envFile.path], { allowFailure: true });
+}
+/** Schedules the app's other running containers to stop after the retire delay, without waiting for it. */
+async function retireOthers(host, plan) {
+    const result = await host.run(appContainers(plan.app, 'running'));
+    const others = result.stdout
+        .split('\n')
+        .map((name) => name.trim())
+        .filter((name) => name && name !== plan.container.name);
+    const currentFile = `${plan.appDir}/current`;
+    if (others.length)
+        await host.run(retireLater(plan.retireAfterSeconds, currentFile, plan.app, others));
+    return others;
+}
+
+;// CONCATENATED MODULE: ./src/release/history.ts
+const MAX_RECORDS = 50;
+function releasesDir(appDir) {
+    return `${appDir}/releases`;
+}
+async function writeRecord(host, appDir, record) {
+    const path = `${releasesDir(appDir)}/${record.id}.json`;
+    await host.writeFile(path, `${JSON.stringify(record, null, 2)}\n`, '600', { mkdir: true });
+}
+async function setCurrent(host, appDir, id) {
+    await host.writeFile(`${appDir}/current`, `${id}\n`, '600');
+}
+// Prints every record as one JSON line, then the current release id; one round trip.
+const READ = 'cd "$1" 2>/dev/null || exit 0; cat current 2>/dev/null || echo; for f in releases/*.json; do [ -e "$f" ] && tr -d "\\n" < "$f" && echo; done; true';
+/** Reads the app's history on a host; an app never deployed there has none. */
+async function readHistory(host, appDir) {
+    const result = await host.run(['sh', '-c', READ, 'baton-history', appDir]);
+    const [current = '', ...lines] = result.stdout.split('\n');
+    const releases = lines
+        .filter((line) => line.trim())
+        .flatMap((line) => {
+        try {
+            return [JSON.parse(line)];
+        }
+        catch {
+            return [];
+        }
+    })
+        .sort((a, b) => b.id.localeCompare(a.id));
+    return { current: current.trim() || undefined, releases };
+}
+/** Records beyond the newest MAX_RECORDS, to delete; never one of the releases kept for rollbacks. */
+function oldRecords(history, keep = new Set()) {
+    return history.releases
+        .slice(MAX_RECORDS)
+        .filter((record) => !keep.has(record.id) && record.id !== history.current);
+}
+/** The release a rollback goes back to: the named one, or the newest successful one before the current. */
+function rollbackTarget(history, requested) {
+    if (requested)
+        return history.releases.find((release) => release.id === requested);
+    const currentIndex = history.releases.findIndex((release) => release.id === history.current);
+    return history.releases.slice(currentIndex + 1).find((release) => release.outcome === 'done');
+}
+/** Release ids whose containers (and images) stay for rollbacks: the current one and the last `keep` done. */
+function retained(history, keep) {
+    const done = history.releases.filter((release) => release.outcome === 'done' || release.id === history.current);
+    const ids = new Set(done.slice(0, keep).map((release) => release.id));
+    if (history.current)
+        ids.add(history.current);
+    return ids;
+}
+
 ;// CONCATENATED MODULE: ./src/release/hosts.ts
 
 
@@ -78991,7 +79218,8 @@ async function release(plan, hosts, timed, image) {
     };
     markInFlight(inFlight);
     try {
-        await timed('Pull', () => onEachHost(hosts, (host) => step(`pulled ${plan.image}`, () => pullImage(host, plan), host.label)));
+        const auth = pullCredentials(plan);
+        await timed('Pull', () => onEachHost(hosts, (host) => step(`pulled ${plan.image}`, () => pullImage(host, plan, auth), host.label)));
         const checks = await rollOut(plan, hosts, timed, launch);
         await onEachHost(hosts, (host) => setCurrent(host, plan.appDir, plan.release));
         markInFlight(undefined);
@@ -79270,6 +79498,7 @@ async function reportSuccess(result) {
     const { plan, image, phases } = result;
     setOutput('url', plan.url);
     setOutput('image', image);
+    setOutput('digest', /@(sha256:[0-9a-f]{64})$/.exec(image)?.[1] ?? '');
     setOutput('release', plan.release);
     setOutput('previous-release', result.previousRelease ?? '');
     info(`Deployed ${plan.app} release ${plan.release} to ${plan.url}`);

@@ -64,8 +64,13 @@ function dockerCli(args: string[], options: { config?: string; input?: string; p
 
 async function deploy(inputs: Record<string, string>, env: Record<string, string> = {}, sha = 'c') {
   const run = await runAction(
-    { ...hostInputs(host, app), context, 'build-args': `SEED=${seed}`, ...inputs },
+    { ...hostInputs(host, app), 'build-args': `SEED=${seed}`, ...inputs },
     { DOCKER_HOST: host.DOCKER_HOST, GITHUB_SHA: sha.repeat(40), ...env },
+    // The checkout: the test app's files with the Dockerfiles of this test.
+    {
+      Dockerfile: readFileSync(join(context, 'Dockerfile'), 'utf8'),
+      'Dockerfile.secret': readFileSync(join(context, 'Dockerfile.secret'), 'utf8'),
+    },
   );
   runs.push(run);
   return run;
@@ -226,7 +231,7 @@ describe('the build in the runner', () => {
 
   it('build secrets reach the build (BuildKit of a docker 20.10 client), not the image, the app or the log', async () => {
     const run = await deploy(
-      { dockerfile: join(context, 'Dockerfile.secret'), 'build-secrets': `NPM_TOKEN=${BUILD_SECRET}` },
+      { dockerfile: 'Dockerfile.secret', 'build-secrets': `NPM_TOKEN=${BUILD_SECRET}` },
       { PATH: `${OLD_CLIENT}:${process.env.PATH}` },
       '1',
     );
@@ -250,7 +255,7 @@ describe('the build in the runner', () => {
     'build secrets with a client that has no BuildKit: a clear error naming build-secrets',
     async () => {
       const run = await deploy(
-        { dockerfile: join(context, 'Dockerfile.secret'), 'build-secrets': `NPM_TOKEN=${BUILD_SECRET}` },
+        { dockerfile: 'Dockerfile.secret', 'build-secrets': `NPM_TOKEN=${BUILD_SECRET}` },
         { PATH: `${NEW_CLIENT}:${process.env.PATH}` },
         '2',
       );
