@@ -5,7 +5,14 @@ export default defineConfig({
   test: {
     projects: [
       // The timeout only catches a hang: a busy machine may take several times as long as an idle one.
-      { test: { name: 'unit', include: ['__tests__/unit/**/*.test.ts'], testTimeout: 60_000 } },
+      {
+        test: {
+          name: 'unit',
+          include: ['__tests__/unit/**/*.test.ts'],
+          testTimeout: 60_000,
+          sequence: { groupOrder: 0 },
+        },
+      },
       {
         test: {
           name: 'e2e',
@@ -14,6 +21,7 @@ export default defineConfig({
           // Each file claims a test host of its own (support/host-pool.ts), so files run in parallel.
           setupFiles: ['__tests__/e2e/support/claim-host.ts', '__tests__/e2e/support/github-setup.ts'],
           maxWorkers: HOSTS,
+          sequence: { groupOrder: 1 }, // after the unit tests: projects with their own maxWorkers run apart
           testTimeout: 180_000,
           hookTimeout: 180_000,
         },
