@@ -1,9 +1,8 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ActionRun, runAction, type StartedAction, startAction } from './support/action';
 import { appContainers, removeApp } from './support/docker';
-import { hostInputs, readTestHost } from './support/host';
+import { hostInputs, readTestHost, releaseHistory } from './support/host';
 import { type LoadReport, startLoad } from './support/load';
 import { getBody } from './support/probe';
 
@@ -36,14 +35,7 @@ function env() {
   };
 }
 
-function history() {
-  const current = readFileSync(join(appDir, 'current'), 'utf8').trim();
-  const records = readdirSync(join(appDir, 'releases')).map(
-    (file) =>
-      JSON.parse(readFileSync(join(appDir, 'releases', file), 'utf8')) as { id: string; outcome: string },
-  );
-  return { current, outcome: Object.fromEntries(records.map((record) => [record.id, record.outcome])) };
-}
+const history = () => releaseHistory(appDir);
 
 /** The release the live nginx file routes to (its first line names it). */
 function liveRelease(): string | undefined {

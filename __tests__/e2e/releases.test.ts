@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ActionRun, runAction, runPost, startAction } from './support/action';
 import { appContainers, removeApp } from './support/docker';
-import { hostInputs, readTestHost } from './support/host';
+import { hostInputs, readTestHost, releaseHistory } from './support/host';
 import { startLoad } from './support/load';
 
 const host = readTestHost();
@@ -36,14 +36,7 @@ function command(name: string, extra: Record<string, string> = {}) {
   return runAction(inputs({ command: name, ...extra }), env());
 }
 
-function history() {
-  const current = readFileSync(join(appDir, 'current'), 'utf8').trim();
-  const records = readdirSync(join(appDir, 'releases')).map(
-    (file) =>
-      JSON.parse(readFileSync(join(appDir, 'releases', file), 'utf8')) as { id: string; outcome: string },
-  );
-  return { current, outcome: Object.fromEntries(records.map((record) => [record.id, record.outcome])) };
-}
+const history = () => releaseHistory(appDir);
 
 async function underLoad(work: () => Promise<ActionRun>) {
   const load = startLoad({ ...nginx, concurrency: 2, maxMs: 90_000, maxRequests: 100_000 });

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '../../..');
 
@@ -68,4 +68,14 @@ export function hostInputs(host: TestHost, app: string): Record<string, string> 
     'ready-timeout': '20',
     'default-checks-wait': '1',
   };
+}
+
+/** An app's release history on the test host, read from its state dir: the current release and each outcome. */
+export function releaseHistory(appDir: string): { current: string; outcome: Record<string, string> } {
+  const current = readFileSync(join(appDir, 'current'), 'utf8').trim();
+  const records = readdirSync(join(appDir, 'releases')).map(
+    (file) =>
+      JSON.parse(readFileSync(join(appDir, 'releases', file), 'utf8')) as { id: string; outcome: string },
+  );
+  return { current, outcome: Object.fromEntries(records.map((record) => [record.id, record.outcome])) };
 }
