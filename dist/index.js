@@ -65998,10 +65998,6 @@ var __webpack_exports__ = {};
 (() => {
 "use strict";
 
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = require("node:fs");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = require("node:path");
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = require("os");
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
@@ -70187,7 +70183,7 @@ function loadConfig(sources) {
     const preview = decidePreview(previews, event, app, get('app').source);
     const build = asBoolean(get('build').value, get('build').source);
     const image = resolveImage(str('image') || defaultImage(context.repository), build, get('image').source);
-    const context_ = str('context') || '.';
+    const context_ = workspacePath(str('context') || '.', get('context').source);
     const hostsRaw = get('hosts');
     const hosts = asList(hostsRaw.value, hostsRaw.source).map((text) => parseHost(text, hostsRaw.source));
     const previewHosts = (preview || command === 'prune-previews') && previews.hosts.length > 0;
@@ -70230,7 +70226,8 @@ function loadConfig(sources) {
         build: {
             enabled: build,
             context: context_,
-            dockerfile: str('dockerfile') || `${context_.replace(/\/+$/, '')}/Dockerfile`,
+            dockerfile: workspacePath(str('dockerfile'), get('dockerfile').source) ||
+                `${context_.replace(/\/+$/, '')}/Dockerfile`,
             args: asKeyValues(get('build-args').value, get('build-args').source),
             target: str('target'),
             cacheFrom: asLines(get('cache-from').value, get('cache-from').source),
@@ -76596,8 +76593,12 @@ function client(context) {
     return clients.client;
 }
 
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = require("node:fs");
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = require("node:os");
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = require("node:path");
 ;// CONCATENATED MODULE: ./src/log.ts
 
 
@@ -76633,6 +76634,35 @@ async function step(label, work, host) {
         info(`✗ ${label}${host ? ` on ${host}` : ''} (${seconds(started)})`);
         throw error;
     }
+}
+
+;// CONCATENATED MODULE: ./src/workspace.ts
+
+
+
+// baton.yml, check files and the build context come from commits a pull request can write: a path,
+// or a symlink on the way, that leads out of the workspace is refused.
+/** The real path of a file of the checkout, or undefined when it does not exist. */
+function inWorkspace(workspace, path) {
+    let real;
+    try {
+        real = (0,external_node_fs_namespaceObject.realpathSync)((0,external_node_path_namespaceObject.resolve)(workspace, path));
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return undefined;
+        throw error;
+    }
+    const inside = (0,external_node_path_namespaceObject.relative)((0,external_node_fs_namespaceObject.realpathSync)(workspace), real);
+    if (inside.startsWith('..') || (0,external_node_path_namespaceObject.isAbsolute)(inside)) {
+        throw new ConfigError(`"${path}" leads outside the workspace; Baton uses only files of the checkout`);
+    }
+    return real;
+}
+/** Reads a file of the checkout, or undefined when it does not exist. */
+function readInWorkspace(workspace, path) {
+    const real = inWorkspace(workspace, path);
+    return real === undefined ? undefined : (0,external_node_fs_namespaceObject.readFileSync)(real, 'utf8');
 }
 
 ;// CONCATENATED MODULE: ./src/build/cache.ts
@@ -76769,6 +76799,7 @@ function fromHelper(helper, key) {
 
 
 
+
 /**
  * Builds the image in the runner, pushes it, and returns the pushed reference with its digest. Docker
  * runs with the user's own configuration (their logins, buildx builder, plugins); when Baton has
@@ -76786,10 +76817,10 @@ async function buildAndPush(plan, workspace, tempDir) {
             await step(`logged in to ${plan.registry.server}`, () => login(env, plan.registry));
         }
         const args = [
-            ...buildArgs(build, plan.image, (0,external_node_path_namespaceObject.resolve)(workspace, build.dockerfile)),
+            ...buildArgs(build, plan.image, existing(workspace, build.dockerfile, 'Dockerfile')),
             ...secretArgs(build.secrets, scratch),
         ];
-        const context = (0,external_node_path_namespaceObject.resolve)(workspace, build.context);
+        const context = existing(workspace, build.context, 'build context');
         if (await hasBuildx(env))
             return await buildx(env, plan.image, build, [...args, context], scratch);
         return await legacy(env, plan.image, build, args, context);
@@ -76889,6 +76920,13 @@ async function pushedDigest(env, image) {
     const result = await image_run(env, ['image', 'inspect', '--format', '{{json .RepoDigests}}', image]);
     const digests = result.exitCode === 0 ? JSON.parse(result.stdout) : [];
     return digests.find((entry) => entry.startsWith(`${repository}@`)) ?? image;
+}
+/** A path of the checkout that must exist (and, symlinks followed, stay inside the workspace). */
+function existing(workspace, path, what) {
+    const real = inWorkspace(workspace, path);
+    if (real === undefined)
+        throw new Error(`${what} ${path} does not exist in the workspace (is there a checkout step?)`);
+    return real;
 }
 
 ;// CONCATENATED MODULE: ./src/proxy/nginx.ts
@@ -79647,7 +79685,6 @@ async function write(summary) {
 
 
 
-
 const SECRET_SETTINGS = Object.keys(SETTINGS).filter((name) => SETTINGS[name].kind === 'secret');
 /** Secret settings of KEY=VALUE lines: values are kept verbatim (trailing spaces included). */
 const SECRET_LISTS = ['secrets', 'preview-secrets', 'build-secrets'];
@@ -79771,26 +79808,6 @@ function maskSecretInputs() {
             registerSecret(line.slice(line.indexOf('=') + 1));
         }
     }
-}
-/**
- * Reads a file of the checkout, or undefined when it does not exist. A path (or symlink) that leads out
- * of the workspace is refused: baton.yml and check files come from commits a pull request can write.
- */
-function readInWorkspace(workspace, path) {
-    let real;
-    try {
-        real = (0,external_node_fs_namespaceObject.realpathSync)((0,external_node_path_namespaceObject.resolve)(workspace, path));
-    }
-    catch (error) {
-        if (error.code === 'ENOENT')
-            return undefined;
-        throw error;
-    }
-    const inside = (0,external_node_path_namespaceObject.relative)((0,external_node_fs_namespaceObject.realpathSync)(workspace), real);
-    if (inside.startsWith('..') || (0,external_node_path_namespaceObject.isAbsolute)(inside)) {
-        throw new ConfigError(`"${path}" leads outside the workspace; Baton reads only files of the checkout`);
-    }
-    return (0,external_node_fs_namespaceObject.readFileSync)(real, 'utf8');
 }
 
 ;// CONCATENATED MODULE: ./src/index.ts

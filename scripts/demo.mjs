@@ -2,7 +2,7 @@
 // npm run demo: deploys the sample app to the loopback target host with the real action (node
 // dist/index.js, inputs as INPUT_* variables, as the runner does), then a second version.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -30,10 +30,11 @@ const domain = 'demo.localhost';
 
 function deploy(version, sha) {
   const work = mkdtempSync(join(tmpdir(), 'baton-demo-'));
+  // The checkout: the test app's files in the workspace, as actions/checkout leaves them.
+  cpSync(host.TEST_APP_CONTEXT, work, { recursive: true });
   const inputs = {
     app,
     image: `${host.REGISTRY}/${app}`,
-    context: host.TEST_APP_CONTEXT,
     'build-args': `VERSION=${version}`,
     hosts: `root@127.0.0.1:${host.SSH_PORT}`,
     'ssh-key': readFileSync(host.SSH_KEY_FILE, 'utf8'),

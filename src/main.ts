@@ -1,5 +1,3 @@
-import { readFileSync, realpathSync } from 'node:fs';
-import { isAbsolute, relative, resolve } from 'node:path';
 import * as core from '@actions/core';
 import { type Config, loadConfig } from './config';
 import { type RunContext, readRunContext } from './config/context';
@@ -15,6 +13,7 @@ import { status } from './release/status';
 import { prunePreviews } from './release/previews';
 import { reportFailure, reportPrune, reportRemoved, reportStatus, reportSuccess } from './report/summary';
 import { redact, registerSecret } from './secrets';
+import { readInWorkspace } from './workspace';
 import { SETTINGS, type SettingName } from './config/settings';
 
 const SECRET_SETTINGS = (Object.keys(SETTINGS) as SettingName[]).filter(
@@ -139,23 +138,4 @@ function maskSecretInputs(): void {
       registerSecret(line.slice(line.indexOf('=') + 1));
     }
   }
-}
-
-/**
- * Reads a file of the checkout, or undefined when it does not exist. A path (or symlink) that leads out
- * of the workspace is refused: baton.yml and check files come from commits a pull request can write.
- */
-function readInWorkspace(workspace: string, path: string): string | undefined {
-  let real: string;
-  try {
-    real = realpathSync(resolve(workspace, path));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  const inside = relative(realpathSync(workspace), real);
-  if (inside.startsWith('..') || isAbsolute(inside)) {
-    throw new ConfigError(`"${path}" leads outside the workspace; Baton reads only files of the checkout`);
-  }
-  return readFileSync(real, 'utf8');
 }

@@ -606,3 +606,34 @@ describe('loadConfig errors name the input or file:line', () => {
     expect(badInput({ build: 'sometimes' })).toBe('input "build": expected true or false, got "sometimes"');
   });
 });
+
+describe('paths from the checkout stay in the workspace', () => {
+  // baton.yml comes from the checked-out commit: a build context of / would put the runner's files
+  // (its temp dir with Baton's registry login, say) into the image.
+  it.each([
+    ['context', '/'],
+    ['context', '../..'],
+    ['dockerfile', '/etc/passwd'],
+    ['checks', 'app/../../CHECKS'],
+    ['config', '/etc/passwd'],
+  ])('refuses %s: %s', (name, value) => {
+    expect(badInput({ [name]: value })).toBe(
+      `input "${name}": "${value}" must be a path inside the workspace (relative, without ..)`,
+    );
+  });
+
+  it('refuses them in baton.yml too, naming the line', () => {
+    expect(badInput({}, { 'baton.yml': 'app: web\ncontext: /home/runner\n' })).toBe(
+      'baton.yml:2 (context): "/home/runner" must be a path inside the workspace (relative, without ..)',
+    );
+  });
+
+  it('accepts relative paths inside it', () => {
+    expect(load({ context: 'services/api', dockerfile: 'services/api/Dockerfile.prod' }).build).toMatchObject(
+      {
+        context: 'services/api',
+        dockerfile: 'services/api/Dockerfile.prod',
+      },
+    );
+  });
+});

@@ -1,10 +1,11 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import * as core from '@actions/core';
 import * as exec from '@actions/exec';
 import { ConfigError } from '../errors';
 import { step } from '../log';
+import { inWorkspace } from '../workspace';
 import type { DeployPlan } from '../plan/deploy';
 import { redact } from '../secrets';
 import { legacyCache } from './cache';
@@ -29,10 +30,10 @@ export async function buildAndPush(plan: DeployPlan, workspace: string, tempDir:
       await step(`logged in to ${plan.registry.server}`, () => login(env, plan.registry as Credentials));
     }
     const args = [
-      ...buildArgs(build, plan.image, resolve(workspace, build.dockerfile)),
+      ...buildArgs(build, plan.image, existing(workspace, build.dockerfile, 'Dockerfile')),
       ...secretArgs(build.secrets, scratch),
     ];
-    const context = resolve(workspace, build.context);
+    const context = existing(workspace, build.context, 'build context');
     if (await hasBuildx(env)) return await buildx(env, plan.image, build, [...args, context], scratch);
     return await legacy(env, plan.image, build, args, context);
   } finally {
@@ -146,4 +147,12 @@ async function pushedDigest(env: Env, image: string): Promise<string> {
   const result = await run(env, ['image', 'inspect', '--format', '{{json .RepoDigests}}', image]);
   const digests = result.exitCode === 0 ? (JSON.parse(result.stdout) as string[]) : [];
   return digests.find((entry) => entry.startsWith(`${repository}@`)) ?? image;
+}
+
+/** A path of the checkout that must exist (and, symlinks followed, stay inside the workspace). */
+function existing(workspace: string, path: string, what: string): string {
+  const real = inWorkspace(workspace, path);
+  if (real === undefined)
+    throw new Error(`${what} ${path} does not exist in the workspace (is there a checkout step?)`);
+  return real;
 }

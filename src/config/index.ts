@@ -123,7 +123,7 @@ export function loadConfig(sources: ConfigSources): Config {
   const preview = decidePreview(previews, event, app, get('app').source);
   const build = asBoolean(get('build').value, get('build').source);
   const image = resolveImage(str('image') || defaultImage(context.repository), build, get('image').source);
-  const context_ = str('context') || '.';
+  const context_ = workspacePath(str('context') || '.', get('context').source);
   const hostsRaw = get('hosts');
   const hosts = asList(hostsRaw.value, hostsRaw.source).map((text) => parseHost(text, hostsRaw.source));
   const previewHosts = (preview || command === 'prune-previews') && previews.hosts.length > 0;
@@ -166,7 +166,9 @@ export function loadConfig(sources: ConfigSources): Config {
     build: {
       enabled: build,
       context: context_,
-      dockerfile: str('dockerfile') || `${context_.replace(/\/+$/, '')}/Dockerfile`,
+      dockerfile:
+        workspacePath(str('dockerfile'), get('dockerfile').source) ||
+        `${context_.replace(/\/+$/, '')}/Dockerfile`,
       args: asKeyValues(get('build-args').value, get('build-args').source),
       target: str('target'),
       cacheFrom: asLines(get('cache-from').value, get('cache-from').source),
