@@ -78645,6 +78645,10 @@ const KEY = 'baton-in-flight';
 function markInFlight(value) {
     saveState(KEY, value ? JSON.stringify(value) : '');
 }
+/** Whether the main step left a deploy unfinished (the post step has nothing to do otherwise). */
+function leftInFlight() {
+    return getState(KEY) !== '';
+}
 /**
  * The post step: if the main step was killed (SIGKILL, runner crash) before it finished, settle what it
  * left on each host (see settleUnfinished): a container nginx routes to stays and becomes current, one
@@ -79772,6 +79776,9 @@ function fail(error) {
 }
 /** The post step: only cleans up after a killed deploy; it never fails the job on its own. */
 async function runPost() {
+    // Settings are read again only when there is something to settle: a bad setting was main's error already.
+    if (!leftInFlight())
+        return;
     try {
         const { config, context } = readSettings();
         if (config.command === 'deploy')

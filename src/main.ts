@@ -6,7 +6,7 @@ import { canAskGitHub, createReporter, currentEvent, previewReporter, pullState 
 import { ConfigError, errorMessage, findCause, PhaseError } from './errors';
 import { deploy, phaseTimer } from './release/deploy';
 import { destroy } from './release/destroy';
-import { cleanUpAfterKill } from './release/post';
+import { cleanUpAfterKill, leftInFlight } from './release/post';
 import { dryRun } from './release/dry-run';
 import { rollback } from './release/rollback';
 import { status } from './release/status';
@@ -103,6 +103,8 @@ function fail(error: unknown): void {
 
 /** The post step: only cleans up after a killed deploy; it never fails the job on its own. */
 async function runPost(): Promise<void> {
+  // Settings are read again only when there is something to settle: a bad setting was main's error already.
+  if (!leftInFlight()) return;
   try {
     const { config, context } = readSettings();
     if (config.command === 'deploy') await cleanUpAfterKill(config, context);

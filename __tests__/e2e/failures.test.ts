@@ -101,6 +101,11 @@ describe('failures are clear and change nothing', () => {
     for (const run of [badChecks, badJson]) expect(run.stdout).not.toContain('::group::');
     const badHosts = await deploy({ hosts: 'root@127.0.0.1:2222, not a host' });
     expect(badHosts.stdout).toContain('::error::input "hosts": "not a host" is not a host');
+    // The post step (post-if: always()) has nothing to settle: it does not say the error again.
+    for (const run of [badPort, unknownKey, badChecks, badJson, badHosts]) {
+      expect(run.post?.code).toBe(0);
+      expect(run.post?.stdout).not.toMatch(/::(warning|error)::/);
+    }
   });
 
   it('keeps the old release serving when nginx rejects the new configuration', async () => {

@@ -22,6 +22,11 @@ export function markInFlight(value: InFlight | undefined): void {
   core.saveState(KEY, value ? JSON.stringify(value) : '');
 }
 
+/** Whether the main step left a deploy unfinished (the post step has nothing to do otherwise). */
+export function leftInFlight(): boolean {
+  return core.getState(KEY) !== '';
+}
+
 /**
  * The post step: if the main step was killed (SIGKILL, runner crash) before it finished, settle what it
  * left on each host (see settleUnfinished): a container nginx routes to stays and becomes current, one
