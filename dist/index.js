@@ -75866,8 +75866,16 @@ function addresses(container) {
 function docker_exec(container, command) {
     return ['docker', 'exec', container, ...command];
 }
+/**
+ * A command with its stderr joined to its stdout on the host: read stdout only, so that what the SSH
+ * session's login shell prints on stderr (.bashrc warnings, say) never passes for the command's output.
+ */
+function joined(argv) {
+    return ['sh', '-c', 'exec "$@" 2>&1', 'baton', ...argv];
+}
+/** The container's last lines (both streams, joined: read stdout). */
 function logs(container, lines) {
-    return ['docker', 'logs', '--tail', String(lines), container];
+    return joined(['docker', 'logs', '--tail', String(lines), container]);
 }
 function remove(container) {
     return ['docker', 'rm', '--force', '--volumes', container];
@@ -76086,10 +76094,10 @@ function expectedStatus(rule) {
 }
 async function probeCommand(target, check, timeoutMs) {
     const seconds = String(commandSeconds(timeoutMs));
-    const result = await target.host.run(['timeout', seconds, ...docker_exec(target.container, check.command)], {
-        allowFailure: true,
-    });
-    const output = `${result.stdout}${result.stderr}`.trim().slice(0, 200);
+    // The command's stderr joins its stdout on the host; the SSH session's own stderr (a login shell
+    // that prints warnings from .bashrc, say) is no output of the check.
+    const result = await target.host.run(joined(['timeout', seconds, ...docker_exec(target.container, check.command)]), { allowFailure: true });
+    const output = result.stdout.trim().slice(0, 200);
     if (result.code === 0)
         return { ok: true, got: `exit 0${output ? ` ${JSON.stringify(output)}` : ''}` };
     const why = result.code === 124 ? `timed out after ${seconds}s` : `exit ${result.code}`;
@@ -76180,7 +76188,7 @@ async function runChecks(target, suite, timing) {
     const first = failed[0];
     const why = `check ${first.check.name} (${first.check.origin}) failed on attempt ${attemptText(first.check, first.attempt)}: ${first.got}`;
     const log = await target.host.run(logs(target.container, 100), { allowFailure: true });
-    throw new ChecksFailedError(`${target.container} ${why}`, target.container, `${log.stdout}${log.stderr}`.trimEnd(), results);
+    throw new ChecksFailedError(`${target.container} ${why}`, target.container, log.stdout.trimEnd(), results);
 }
 async function runCheck(target, check, timing, legacy) {
     info(`       ${check.name} (${check.origin}) expects: ${describeCheck(check)}`);
@@ -78382,7 +78390,7 @@ async function startContainer(host, plan) {
         ? `Docker published no loopback port: "${result.stdout.trim()}"`
         : `${state.got} right after it started`;
     const log = await host.run(logs(plan.container.name, 100), { allowFailure: true });
-    throw new ChecksFailedError(`${plan.container.name}: ${why}`, plan.container.name, `${log.stdout}${log.stderr}`.trimEnd(), []);
+    throw new ChecksFailedError(`${plan.container.name}: ${why}`, plan.container.name, log.stdout.trimEnd(), []);
 }
 /** Removes a release that never took traffic: its container and its env file. */
 async function discardContainer(host, plan) {

@@ -151,7 +151,17 @@ describe('other commands', () => {
       '{{.State.Status}} {{.RestartCount}} {{.State.ExitCode}}',
       'web-1',
     ]);
-    expect(docker.logs('web-1', 50)).toEqual(['docker', 'logs', '--tail', '50', 'web-1']);
+    expect(docker.logs('web-1', 50)).toEqual([
+      'sh',
+      '-c',
+      'exec "$@" 2>&1',
+      'baton',
+      'docker',
+      'logs',
+      '--tail',
+      '50',
+      'web-1',
+    ]);
     expect(docker.remove('web-1')).toEqual(['docker', 'rm', '--force', '--volumes', 'web-1']);
   });
 

@@ -124,13 +124,13 @@ function expectedStatus(rule: StatusRule): string {
 
 async function probeCommand(target: Target, check: CommandCheck, timeoutMs: number): Promise<ProbeResult> {
   const seconds = String(commandSeconds(timeoutMs));
+  // The command's stderr joins its stdout on the host; the SSH session's own stderr (a login shell
+  // that prints warnings from .bashrc, say) is no output of the check.
   const result = await target.host.run(
-    ['timeout', seconds, ...docker.exec(target.container, check.command)],
-    {
-      allowFailure: true,
-    },
+    docker.joined(['timeout', seconds, ...docker.exec(target.container, check.command)]),
+    { allowFailure: true },
   );
-  const output = `${result.stdout}${result.stderr}`.trim().slice(0, 200);
+  const output = result.stdout.trim().slice(0, 200);
   if (result.code === 0) return { ok: true, got: `exit 0${output ? ` ${JSON.stringify(output)}` : ''}` };
   const why = result.code === 124 ? `timed out after ${seconds}s` : `exit ${result.code}`;
   return { ok: false, got: `${why}${output ? ` ${JSON.stringify(output)}` : ''}`, transport: false };

@@ -49,7 +49,7 @@ export async function runChecks(target: Target, suite: CheckSuite, timing: Timin
   throw new ChecksFailedError(
     `${target.container} ${why}`,
     target.container,
-    `${log.stdout}${log.stderr}`.trimEnd(),
+    log.stdout.trimEnd(),
     results,
   );
 }

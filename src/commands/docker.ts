@@ -75,8 +75,17 @@ export function exec(container: string, command: string[]): string[] {
   return ['docker', 'exec', container, ...command];
 }
 
+/**
+ * A command with its stderr joined to its stdout on the host: read stdout only, so that what the SSH
+ * session's login shell prints on stderr (.bashrc warnings, say) never passes for the command's output.
+ */
+export function joined(argv: string[]): string[] {
+  return ['sh', '-c', 'exec "$@" 2>&1', 'baton', ...argv];
+}
+
+/** The container's last lines (both streams, joined: read stdout). */
 export function logs(container: string, lines: number): string[] {
-  return ['docker', 'logs', '--tail', String(lines), container];
+  return joined(['docker', 'logs', '--tail', String(lines), container]);
 }
 
 export function remove(container: string): string[] {

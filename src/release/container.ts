@@ -68,7 +68,7 @@ export async function startContainer(
   throw new ChecksFailedError(
     `${plan.container.name}: ${why}`,
     plan.container.name,
-    `${log.stdout}${log.stderr}`.trimEnd(),
+    log.stdout.trimEnd(),
     [],
   );
 }
