@@ -46,12 +46,7 @@ export async function runChecks(target: Target, suite: CheckSuite, timing: Timin
   const first = failed[0] as CheckResult;
   const why = `check ${first.check.name} (${first.check.origin}) failed on attempt ${attemptText(first.check, first.attempt)}: ${first.got}`;
   const log = await target.host.run(docker.logs(target.container, 100), { allowFailure: true });
-  throw new ChecksFailedError(
-    `${target.container} ${why}`,
-    target.container,
-    log.stdout.trimEnd(),
-    results,
-  );
+  throw new ChecksFailedError(`${target.container} ${why}`, target.container, log.stdout.trimEnd(), results);
 }
 
 async function runCheck(
