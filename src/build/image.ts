@@ -9,6 +9,7 @@ import { inWorkspace } from '../workspace';
 import type { DeployPlan } from '../plan/deploy';
 import { redact } from '../secrets';
 import { legacyCache } from './cache';
+import { retryPush } from './push';
 import { type Credentials, overlayConfigDir, userConfigDir } from './docker-config';
 
 type Build = NonNullable<DeployPlan['build']>;
@@ -73,11 +74,11 @@ async function legacy(env: Env, image: string, build: Build, args: string[], con
         : error;
     }),
   );
-  await step(`pushed ${image}`, () => docker(env, ['push', image]));
+  await step(`pushed ${image}`, () => retryPush(image, () => docker(env, ['push', image])));
   for (const ref of cache.to) {
     await step(`pushed the build cache ${ref}`, async () => {
       await docker(env, ['tag', image, ref]);
-      await docker(env, ['push', ref]);
+      await retryPush(ref, () => docker(env, ['push', ref]));
     });
   }
   return await pushedDigest(env, image);
