@@ -3,22 +3,13 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseChecksFile } from '../../src/checks/checks-file';
 import type { CheckSuite } from '../../src/checks/model';
 import type { Target } from '../../src/checks/probes';
-import { type CheckSettings, resolveChecks } from '../../src/checks/resolve';
+import { resolveChecks } from '../../src/checks/resolve';
 import { ChecksFailedError, runChecks, type Timing } from '../../src/checks/run';
 import { type HttpOptions, type HttpResult, httpGetOver } from '../../src/remote/http';
 import type { RemoteHost } from '../../src/remote/ssh';
+import { checkSettings } from './support';
 
-const SETTINGS: CheckSettings = {
-  file: '',
-  fileSource: { kind: 'input', name: 'checks' },
-  healthcheckPath: '',
-  healthcheckSource: { kind: 'input', name: 'healthcheck-path' },
-  skip: false,
-  context: '.',
-  readyPath: '/up',
-  readyTimeout: 2,
-  defaultChecksWait: 0,
-};
+const SETTINGS = checkSettings({ readyPath: '/up', readyTimeout: 2, defaultChecksWait: 0 });
 
 /**
  * A target whose HTTP probes never answer and ignore their own timeout (a stuck SSH channel): only the

@@ -5,6 +5,7 @@ import { describeCheck, type HealthCheck, type PathCheck } from '../../src/check
 import { parseListeners, statusPasses } from '../../src/checks/probes';
 import { resolveChecks } from '../../src/checks/resolve';
 import { budgetSeconds } from '../../src/checks/run';
+import { checkSettings } from './support';
 
 const common = { name: 'c', origin: 'test', attempts: 3, timeout: 5, wait: 5, initialDelay: 0 };
 const path = (extra: Partial<PathCheck> = {}): PathCheck => ({
@@ -50,17 +51,7 @@ describe('budgetSeconds', () => {
   });
 
   it('healthcheck-path and the default ready check use ready-timeout', () => {
-    const settings = {
-      file: '',
-      fileSource: { kind: 'input', name: 'checks' },
-      healthcheckPath: '',
-      healthcheckSource: { kind: 'input', name: 'healthcheck-path' },
-      skip: false,
-      context: '.',
-      readyPath: '/',
-      readyTimeout: 45,
-      defaultChecksWait: 10,
-    } as const;
+    const settings = checkSettings({ readyTimeout: 45 });
     const none = () => undefined;
     const kamal = resolveChecks({ ...settings, healthcheckPath: '/up' }, none).suite.startup[0];
     const ready = resolveChecks(settings, none).suite.startup[0];

@@ -2,18 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { HealthCheck } from '../../src/checks/model';
 import { type CheckSettings, resolveChecks } from '../../src/checks/resolve';
 import { ConfigError } from '../../src/errors';
+import { checkSettings } from './support';
 
-const SETTINGS: CheckSettings = {
-  file: '',
-  fileSource: { kind: 'input', name: 'checks' },
-  healthcheckPath: '',
-  healthcheckSource: { kind: 'input', name: 'healthcheck-path' },
-  skip: false,
-  context: '.',
-  readyPath: '/up',
-  readyTimeout: 60,
-  defaultChecksWait: 10,
-};
+const SETTINGS = checkSettings({ readyPath: '/up' });
 
 /** A fake workspace: missing files read as undefined; records what was read. */
 function workspace(files: Record<string, string>) {

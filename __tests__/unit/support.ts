@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import type { CheckSettings } from '../../src/checks/resolve';
 import type { ConfigSources } from '../../src/config';
 import type { RunContext } from '../../src/config/context';
 import { declaredDefault, SETTINGS, type SettingName } from '../../src/config/settings';
@@ -75,4 +76,20 @@ export function runnerInputs(written: Record<string, string>): Record<string, st
     .map((name) => [name, declaredDefault(name).replace('${{ github.token }}', 'ghs_runner_token')])
     .filter(([, value]) => value !== '');
   return { ...Object.fromEntries(defaults), ...written };
+}
+
+/** Check settings as loadConfig passes them with every default (tests override what they exercise). */
+export function checkSettings(extra: Partial<CheckSettings> = {}): CheckSettings {
+  return {
+    file: '',
+    fileSource: { kind: 'input', name: 'checks' },
+    healthcheckPath: '',
+    healthcheckSource: { kind: 'input', name: 'healthcheck-path' },
+    skip: false,
+    context: '.',
+    readyPath: '/',
+    readyTimeout: 60,
+    defaultChecksWait: 10,
+    ...extra,
+  };
 }
