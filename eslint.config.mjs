@@ -12,4 +12,17 @@ export default tseslint.config(
       'no-constant-condition': ['error', { checkLoops: false }],
     },
   },
+  {
+    files: ['src/**/*.ts'],
+    rules: {
+      // One error family: everything Baton throws is a BatonError (src/errors.ts).
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "NewExpression[callee.name='Error']",
+          message: 'Throw a BatonError (or a kind of it) from src/errors.ts, not a plain Error.',
+        },
+      ],
+    },
+  },
 );

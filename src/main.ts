@@ -1,100 +1,86 @@
 import * as core from '@actions/core';
-import { type Config, loadConfig } from './config';
-import { type RunContext, readRunContext } from './config/context';
-import { NothingToDo } from './config/preview';
-import { canAskGitHub, createReporter, currentEvent, previewReporter, pullState } from './github';
-import { ConfigError, errorMessage, findCause, PhaseError } from './errors';
-import { deploy, phaseTimer } from './release/deploy';
-import { destroy } from './release/destroy';
-import { cleanUpAfterKill, leftInFlight } from './release/post';
-import { dryRun } from './release/dry-run';
-import { rollback } from './release/rollback';
-import { status } from './release/status';
-import { prunePreviews } from './release/previews';
+import { createFrame, type Frame } from './commands/frame';
+import { deploy } from './commands/deploy';
+import { destroy } from './commands/destroy';
+import { plan } from './commands/plan';
+import { cleanUpAfterKill } from './commands/post';
+import { prunePreviews } from './commands/prune-previews';
+import { rollback } from './commands/rollback';
+import { status } from './commands/status';
+import type { Command } from './config';
+import { ConfigError, errorMessage, findCause, NothingToDo, PhaseError } from './errors';
+import { GitHub } from './github';
+import { readSettings } from './inputs';
+import { leftInFlight } from './lifecycle/in-flight';
 import { reportFailure, reportPrune, reportRemoved, reportStatus, reportSuccess } from './report/summary';
-import { redact, registerSecret } from './secrets';
-import { readInWorkspace } from './workspace';
-import { SETTINGS, type SettingName } from './config/settings';
+import { Secrets } from './secrets';
 
-const SECRET_SETTINGS = (Object.keys(SETTINGS) as SettingName[]).filter(
-  (name) => SETTINGS[name].kind === 'secret',
-);
-/** Secret settings of KEY=VALUE lines: values are kept verbatim (trailing spaces included). */
-const SECRET_LISTS = ['secrets', 'preview-secrets', 'build-secrets'];
+/** One action command run and reported: to GitHub and in the job summary. */
+type Reported = (frame: Frame, github: GitHub) => Promise<void>;
+
+const COMMANDS: Record<Command, Reported> = {
+  deploy: release,
+  rollback: release,
+  destroy: async (frame, github) => {
+    await destroy(frame);
+    if (frame.config.preview) await github.reporter(frame.config).removed();
+    await reportRemoved(frame.config.app, frame.config.preview !== undefined);
+  },
+  'prune-previews': async (frame, github) => {
+    if (!github.reachable) {
+      throw new ConfigError(
+        'prune-previews asks GitHub which pull requests are closed: it needs a token (the default github.token, with pull-requests: read)',
+        { kind: 'input', name: 'github-token' },
+      );
+    }
+    const found = await prunePreviews(frame, {
+      state: (number) => github.pullState(number),
+      removed: (preview) => github.previewReporter(preview).removed(),
+    });
+    await reportPrune(frame.config.app, found);
+  },
+  plan: async (frame) => {
+    await plan(frame);
+  },
+  status: async (frame) => reportStatus(await status(frame)),
+};
 
 export async function run(): Promise<void> {
   if (core.getState('baton-post') === 'true') return runPost();
   core.saveState('baton-post', 'true');
+  const secrets = new Secrets();
   try {
-    const { context, config } = readSettings();
-    for (const value of Object.values({ ...config.secrets, ...config.build.secrets })) registerSecret(value);
-    registerSecret(config.registry.password);
+    const { context, config } = readSettings(secrets);
     for (const warning of [...config.warnings, ...config.checks.warnings]) core.warning(warning);
-    switch (config.command) {
-      case 'deploy':
-      case 'rollback':
-        await release(config, context);
-        break;
-      case 'destroy':
-        await destroy(config, context);
-        if (config.preview) await createReporter(config, context).removed();
-        await reportRemoved(config.app, config.preview !== undefined);
-        break;
-      case 'prune-previews':
-        await removeClosedPreviews(config, context);
-        break;
-      case 'plan':
-        await dryRun(config, context);
-        break;
-      case 'status':
-        await reportStatus(await status(config));
-        break;
-    }
+    const github = new GitHub(config.githubToken, context, (text) => secrets.redact(text));
+    await COMMANDS[config.command](createFrame(config, context, secrets), github);
   } catch (error) {
     if (error instanceof NothingToDo) return core.notice(`Baton: nothing to do: ${error.message}`);
-    fail(error);
+    fail(error, secrets);
   }
-}
-
-/** Removes previews whose pull requests are closed (asking GitHub), reporting each removal there. */
-async function removeClosedPreviews(config: Config, context: RunContext): Promise<void> {
-  if (!canAskGitHub(context)) {
-    throw new ConfigError(
-      'prune-previews asks GitHub which pull requests are closed: it needs a token (the default github.token, with pull-requests: read)',
-      { kind: 'input', name: 'github-token' },
-    );
-  }
-  const found = await prunePreviews(config, context, phaseTimer().timed, {
-    pullState: (number) => pullState(context, number),
-    removed: (preview) => previewReporter(preview, context).removed(),
-  });
-  await reportPrune(config.app, found);
 }
 
 /** A deploy or rollback, reported to GitHub (deployment, statuses, PR comment) and in the job summary. */
-async function release(config: Config, context: RunContext): Promise<void> {
-  const timer = phaseTimer();
-  const reporter = createReporter(config, context);
+async function release(frame: Frame, github: GitHub): Promise<void> {
+  const { config, secrets } = frame;
+  const reporter = github.reporter(config);
   if (config.command === 'deploy') await reporter.started();
   try {
-    const result =
-      config.command === 'deploy'
-        ? await deploy(config, context, timer)
-        : await rollback(config, context, timer);
+    const result = config.command === 'deploy' ? await deploy(frame) : await rollback(frame);
     if (config.command === 'rollback') await reporter.started(result.commit);
     await reporter.succeeded(result);
     await reportSuccess(result);
   } catch (error) {
     if (config.command === 'rollback' && reporter.id === undefined) await reporter.started();
-    await reporter.failed(error, timer.phases);
-    await reportFailure(config.app, error, timer.phases);
+    await reporter.failed(error, frame.phases);
+    await reportFailure(config.app, error, frame.phases, (text) => secrets.redact(text));
     throw error;
   }
 }
 
 /** A failed phase becomes an annotation titled with the phase; bad configuration names its input. */
-function fail(error: unknown): void {
-  const message = redact(errorMessage(error));
+function fail(error: unknown, secrets: Secrets): void {
+  const message = secrets.redact(errorMessage(error));
   const phase = findCause(error, PhaseError)?.phase;
   if (!phase) return core.setFailed(message);
   core.error(message, { title: `Baton: ${phase} failed` });
@@ -104,40 +90,14 @@ function fail(error: unknown): void {
 /** The post step: only cleans up after a killed deploy; it never fails the job on its own. */
 async function runPost(): Promise<void> {
   // Settings are read again only when there is something to settle: a bad setting was main's error already.
-  if (!leftInFlight()) return;
+  const inFlight = leftInFlight();
+  if (!inFlight) return;
+  const secrets = new Secrets();
   try {
-    const { config, context } = readSettings();
-    if (config.command === 'deploy') await cleanUpAfterKill(config, context);
+    const { config, context } = readSettings(secrets);
+    if (config.command === 'deploy') await cleanUpAfterKill(createFrame(config, context, secrets), inFlight);
   } catch (error) {
     if (error instanceof NothingToDo) return;
-    core.warning(redact(`post-step cleanup: ${errorMessage(error)}`));
-  }
-}
-
-/** Masks the secret inputs, then reads and validates every setting (inputs and baton.yml). */
-function readSettings(): { context: RunContext; config: Config } {
-  maskSecretInputs();
-  const context = readRunContext(process.env);
-  const config = loadConfig({
-    getInput: (name) => readInput(name),
-    readFile: (path) => readInWorkspace(context.workspace, path),
-    context,
-    event: currentEvent(context),
-  });
-  return { context, config };
-}
-
-/** An input, trimmed, except KEY=VALUE secret lists: a secret's trailing spaces are part of it. */
-function readInput(name: string): string {
-  return core.getInput(name, { trimWhitespace: !SECRET_LISTS.includes(name) });
-}
-
-/** Masks every secret setting (SETTINGS kind secret): the whole value, each line, each line's value. */
-function maskSecretInputs(): void {
-  for (const name of SECRET_SETTINGS) registerSecret(readInput(name));
-  for (const name of SECRET_LISTS) {
-    for (const line of readInput(name).split(/\r?\n/)) {
-      registerSecret(line.slice(line.indexOf('=') + 1));
-    }
+    core.warning(secrets.redact(`post-step cleanup: ${errorMessage(error)}`));
   }
 }

@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { BatonError } from '../errors';
 
 interface ConfigJson {
   auths?: Record<string, { auth?: string; identitytoken?: string }>;
@@ -39,7 +40,7 @@ function readConfig(dir: string): ConfigJson {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as ConfigJson;
   } catch (error) {
-    throw new Error(`${file} is not valid JSON: ${(error as Error).message}`, { cause: error });
+    throw new BatonError(`${file} is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
 }
 

@@ -3,11 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as core from '@actions/core';
 import * as exec from '@actions/exec';
-import { ConfigError } from '../errors';
+import { BatonError, ConfigError } from '../errors';
 import { step } from '../log';
 import { inWorkspace } from '../workspace';
 import type { DeployPlan } from '../plan/deploy';
-import { redact } from '../secrets';
 import { legacyCache } from './cache';
 import { retryPush } from './push';
 import { type Credentials, overlayConfigDir, userConfigDir } from './docker-config';
@@ -22,7 +21,7 @@ type Env = Record<string, string>;
  */
 export async function buildAndPush(plan: DeployPlan, workspace: string, tempDir: string): Promise<string> {
   const build = plan.build;
-  if (!build) throw new Error('nothing to build');
+  if (!build) throw new BatonError('nothing to build');
   const scratch = mkdtempSync(join(tempDir || tmpdir(), 'baton-build-'));
   try {
     const env = { ...(process.env as Env) };
@@ -121,8 +120,8 @@ async function login(env: Env, registry: Credentials): Promise<void> {
     { env, input: Buffer.from(registry.password), silent: true, ignoreReturnCode: true },
   );
   if (result.exitCode !== 0) {
-    throw new Error(
-      redact(`docker login to ${registry.server} as ${registry.username} failed: ${result.stderr.trim()}`),
+    throw new BatonError(
+      `docker login to ${registry.server} as ${registry.username} failed: ${result.stderr.trim()}`,
     );
   }
 }
@@ -139,7 +138,7 @@ async function docker(env: Env, args: string[]): Promise<void> {
   const result = await exec.getExecOutput('docker', args, { env, ignoreReturnCode: true });
   if (result.exitCode !== 0) {
     const tail = (result.stderr || result.stdout).trim().split('\n').slice(-5).join('\n');
-    throw new Error(redact(`docker ${args[0]} failed (exit ${result.exitCode}): ${tail}`));
+    throw new BatonError(`docker ${args[0]} failed (exit ${result.exitCode}): ${tail}`);
   }
 }
 
@@ -154,6 +153,6 @@ async function pushedDigest(env: Env, image: string): Promise<string> {
 function existing(workspace: string, path: string, what: string): string {
   const real = inWorkspace(workspace, path);
   if (real === undefined)
-    throw new Error(`${what} ${path} does not exist in the workspace (is there a checkout step?)`);
+    throw new BatonError(`${what} ${path} does not exist in the workspace (is there a checkout step?)`);
   return real;
 }

@@ -1,3 +1,4 @@
+import { BatonError } from '../errors';
 // Deadlines for checks: a probe in flight is abandoned when its time is up, whatever it waits on.
 
 export interface Deadline {
@@ -9,7 +10,7 @@ export interface Deadline {
 /** A signal that aborts after `ms` (with `reason`), or as soon as `parent` aborts (with its reason). */
 export function deadline(ms: number, reason: string, parent?: AbortSignal): Deadline {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new Error(reason)), Math.max(0, ms));
+  const timer = setTimeout(() => controller.abort(new BatonError(reason)), Math.max(0, ms));
   const follow = () => controller.abort(parent?.reason);
   if (parent?.aborted) follow();
   else parent?.addEventListener('abort', follow, { once: true });

@@ -73,3 +73,14 @@ export function describeCheck(check: HealthCheck): string {
       return `listening on port ${check.port ?? 'app-port'}`;
   }
 }
+
+/** `fast` polls within Dokku's budget; `dokku` reproduces Dokku's timing (sleep WAIT before attempts). */
+export type Timing = 'fast' | 'dokku';
+
+export interface CheckResult {
+  check: HealthCheck;
+  ok: boolean;
+  attempt: number;
+  got: string;
+  elapsedMs: number;
+}

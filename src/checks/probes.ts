@@ -1,5 +1,5 @@
-import * as docker from '../commands/docker';
-import type { RemoteHost } from '../remote/ssh';
+import type { Shell } from '../host/ssh';
+import type { ContainerRuntime } from '../runtime';
 import { deadline, unlessAborted } from './deadline';
 import type { CommandCheck, HealthCheck, ListeningCheck, PathCheck, StatusRule } from './model';
 
@@ -8,7 +8,8 @@ export type ProbeResult = { ok: true; got: string } | { ok: false; got: string; 
 
 /** How to reach the new container from the host. */
 export interface Target {
-  host: RemoteHost;
+  host: Pick<Shell, 'label' | 'httpGet'>;
+  runtime: ContainerRuntime;
   container: string;
   appPort: number;
   /** 127.0.0.1 port Docker published for app-port. */
@@ -126,10 +127,7 @@ async function probeCommand(target: Target, check: CommandCheck, timeoutMs: numb
   const seconds = String(commandSeconds(timeoutMs));
   // The command's stderr joins its stdout on the host; the SSH session's own stderr (a login shell
   // that prints warnings from .bashrc, say) is no output of the check.
-  const result = await target.host.run(
-    docker.joined(['timeout', seconds, ...docker.exec(target.container, check.command)]),
-    { allowFailure: true },
-  );
+  const result = await target.runtime.exec(target.container, check.command, Number(seconds));
   const output = result.stdout.trim().slice(0, 200);
   if (result.code === 0) return { ok: true, got: `exit 0${output ? ` ${JSON.stringify(output)}` : ''}` };
   const why = result.code === 124 ? `timed out after ${seconds}s` : `exit ${result.code}`;
@@ -142,11 +140,7 @@ function commandSeconds(timeoutMs: number): number {
 
 async function probeListening(target: Target, check: ListeningCheck): Promise<ProbeResult> {
   const port = check.port ?? target.appPort;
-  const pid = (await target.host.run(docker.inspectField(target.container, '{{.State.Pid}}'))).stdout.trim();
-  const tables = await target.host.run(['cat', `/proc/${pid}/net/tcp`, `/proc/${pid}/net/tcp6`], {
-    allowFailure: true,
-  });
-  const listeners = parseListeners(tables.stdout).filter((entry) => entry.port === port);
+  const listeners = (await target.runtime.listeners(target.container)).filter((entry) => entry.port === port);
   if (listeners.some((entry) => entry.any)) return { ok: true, got: `listening on 0.0.0.0:${port}` };
   const got = listeners.length
     ? `listening on port ${port} only on a loopback or single address`
@@ -154,26 +148,14 @@ async function probeListening(target: Target, check: ListeningCheck): Promise<Pr
   return { ok: false, got, transport: true };
 }
 
-/** LISTEN sockets from /proc/net/tcp{,6}: port, and whether bound to every address. */
-export function parseListeners(text: string): { port: number; any: boolean }[] {
-  return text
-    .split('\n')
-    .map((line) => line.trim().split(/\s+/))
-    .filter((fields) => fields[3] === '0A' && fields[1]?.includes(':'))
-    .map((fields) => {
-      const [address = '', port = '0'] = (fields[1] as string).split(':');
-      return { port: Number.parseInt(port, 16), any: /^0+$/.test(address) };
-    });
-}
-
 /** The container is running and has not restarted: Dokku's uptime check, and our crash detection. */
-export async function containerUp(target: Pick<Target, 'host' | 'container'>): Promise<ProbeResult> {
-  const result = await target.host.run(docker.state(target.container), { allowFailure: true });
-  if (result.code !== 0) return { ok: false, got: 'the container is gone', transport: false };
-  const [status, restarts, exitCode] = result.stdout.trim().split(' ');
+export async function containerUp(target: Pick<Target, 'runtime' | 'container'>): Promise<ProbeResult> {
+  const state = await target.runtime.state(target.container);
+  if (!state) return { ok: false, got: 'the container is gone', transport: false };
+  const { status, restarts, exitCode } = state;
   if (status !== 'running')
     return { ok: false, got: `the container is ${status} (exit code ${exitCode})`, transport: false };
-  if (Number(restarts) > 0) {
+  if (restarts > 0) {
     return {
       ok: false,
       got: `the container crashed and restarted ${restarts} time(s) (last exit code ${exitCode})`,

@@ -1,21 +1,13 @@
 import * as core from '@actions/core';
-import * as docker from '../commands/docker';
-import { type CheckSuite, describeCheck, type HealthCheck } from './model';
+import { BatonError } from '../errors';
+import { type CheckResult, type CheckSuite, describeCheck, type HealthCheck, type Timing } from './model';
 import { deadline, sleep, unlessAborted } from './deadline';
 import { containerUp, type ProbeResult, probe, type Target } from './probes';
 
-/** `fast` polls within Dokku's budget; `dokku` reproduces Dokku's timing (sleep WAIT before attempts). */
-export type Timing = 'fast' | 'dokku';
+export type { CheckResult, Timing } from './model';
 
-export interface CheckResult {
-  check: HealthCheck;
-  ok: boolean;
-  attempt: number;
-  got: string;
-  elapsedMs: number;
-}
-
-export class ChecksFailedError extends Error {
+export class ChecksFailedError extends BatonError {
+  override name = 'ChecksFailedError';
   constructor(
     message: string,
     readonly container: string,
@@ -23,7 +15,6 @@ export class ChecksFailedError extends Error {
     readonly results: CheckResult[],
   ) {
     super(message);
-    this.name = 'ChecksFailedError';
   }
 }
 
@@ -45,8 +36,8 @@ export async function runChecks(target: Target, suite: CheckSuite, timing: Timin
   core.info(` !     Could not start due to ${failed.length} failed checks.`);
   const first = failed[0] as CheckResult;
   const why = `check ${first.check.name} (${first.check.origin}) failed on attempt ${attemptText(first.check, first.attempt)}: ${first.got}`;
-  const log = await target.host.run(docker.logs(target.container, 100), { allowFailure: true });
-  throw new ChecksFailedError(`${target.container} ${why}`, target.container, log.stdout.trimEnd(), results);
+  const log = await target.runtime.logs(target.container, 100);
+  throw new ChecksFailedError(`${target.container} ${why}`, target.container, log, results);
 }
 
 async function runCheck(

@@ -1,10 +1,8 @@
 import { ConfigError, type Source } from '../errors';
 
-export interface HostSpec {
-  user: string;
-  host: string;
-  port: number;
-}
+import type { HostSpec } from '../model/host';
+
+export { type HostSpec, hostLabel } from '../model/host';
 
 const HOST = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+))(?::(\d{1,5}))?$/;
 const USER = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
@@ -21,9 +19,4 @@ export function parseHost(text: string, source: Source): HostSpec {
   const port = match[3] ? Number(match[3]) : 22;
   if (port < 1 || port > 65535) throw new ConfigError(`"${text}": port must be 1..65535`, source);
   return { user, host: match[1] ?? match[2] ?? '', port };
-}
-
-export function hostLabel(host: HostSpec): string {
-  const name = host.host.includes(':') ? `[${host.host}]` : host.host;
-  return `${host.user}@${name}${host.port === 22 ? '' : `:${host.port}`}`;
 }

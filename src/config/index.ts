@@ -1,91 +1,33 @@
 import { ConfigError, type Source } from '../errors';
-import { type ResolvedChecks, resolveChecks } from '../checks/resolve';
-import type { Timing } from '../checks/run';
-import type { EventInfo } from '../github/event';
+import { resolveChecks } from '../checks/resolve';
+import type { Timing } from '../checks/model';
 import type { RunContext } from './context';
 import { type FileEntry, parseConfigFile } from './file';
-import { type HostSpec, parseHost } from './hosts';
+import { parseHost } from './hosts';
 import { type ImageName, parseImage } from './image';
+import { type Command, COMMANDS, type Config, type ConfigSources } from './types';
 import {
   applyPreview,
   checkAppName,
   checkPreviewHost,
   decidePreview,
   isDomain,
-  type PreviewSettings,
-  type PreviewTarget,
   readPreviewSettings,
 } from './preview';
-import { cpuLimit, memoryLimit, type Resources } from './resources';
+import { cpuLimit, memoryLimit } from './resources';
 import { fileRefusal, isSettingName, SETTINGS, type SettingName } from './settings';
 import { checkKnownHosts, checkPrivateKey } from './ssh';
 import { asBoolean, asCommand, asInteger, asKeyValues, asLines, asList, asString } from './values';
 
 export type { HostSpec } from './hosts';
 export type { ImageName } from './image';
-
-export type Command = (typeof COMMANDS)[number];
-
-export interface Config {
-  command: Command;
-  /** rollback: the release to go back to; destroy: the app name typed to confirm. */
-  release: string;
-  confirm: string;
-  app: string;
-  /** GitHub environment the deploy is reported to. */
-  environment: string;
-  image: ImageName;
-  build: {
-    enabled: boolean;
-    context: string;
-    dockerfile: string;
-    args: Record<string, string>;
-    /** docker build --target ('' = the last stage). */
-    target: string;
-    /** buildx --cache-from / --cache-to entries, as docker/build-push-action spells them. */
-    cacheFrom: string[];
-    cacheTo: string[];
-    /** Build secrets (RUN --mount=type=secret,id=NAME): never given to the running app. */
-    secrets: Record<string, string>;
-  };
-  registry: { server: string; username: string; password: string };
-  hosts: HostSpec[];
-  ssh: { privateKey: string; passphrase: string; knownHosts: string; trustFirstUse: boolean };
-  appPort: number;
-  domain: string;
-  env: Record<string, string>;
-  secrets: Record<string, string>;
-  readiness: { path: string; timeoutSeconds: number };
-  checks: ResolvedChecks & { timing: Timing };
-  retireAfterSeconds: number;
-  proxy: { listen: string; confDir: string; testCommand: string[]; reloadCommand: string[] };
-  stateDir: string;
-  keepReleases: number;
-  lockTimeoutSeconds: number;
-  resources: Resources;
-  previews: PreviewSettings;
-  /** Problems that do not stop the run, each naming its input; logged as warnings. */
-  warnings: string[];
-  /** Set when this run deploys or removes a pull request's preview (app, domain etc. are the preview's). */
-  preview?: PreviewTarget;
-}
-
-export interface ConfigSources {
-  /** Reads an action input; '' when not given (as core.getInput does). */
-  getInput(name: string): string;
-  /** Reads a file relative to the workspace, or undefined when it does not exist. */
-  readFile(path: string): string | undefined;
-  context: RunContext;
-  /** The event that started the workflow; previews are decided from it. */
-  event?: EventInfo;
-}
+export type { Command, Config, ConfigSources, PreviewSettings, PreviewTarget } from './types';
 
 interface Raw {
   value: unknown;
   source: Source;
 }
 
-const COMMANDS = ['deploy', 'rollback', 'destroy', 'plan', 'status', 'prune-previews'] as const;
 const APP_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /** Reads inputs and baton.yml (inputs win), validates every value, and fills in defaults. Pure. */
@@ -159,7 +101,7 @@ export function loadConfig(sources: ConfigSources): Config {
   const config: Config = {
     command: preview?.remove && command === 'deploy' ? 'destroy' : (command as Command),
     environment: environmentName(str('environment'), get('environment').source),
-    release,
+    rollbackTo: release,
     confirm: str('confirm'),
     app,
     image,
@@ -182,6 +124,7 @@ export function loadConfig(sources: ConfigSources): Config {
       str('github-token'),
       context,
     ),
+    githubToken: str('github-token'),
     hosts,
     ssh: {
       privateKey,

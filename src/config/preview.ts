@@ -1,46 +1,11 @@
 import { createHash } from 'node:crypto';
-import { ConfigError, type Source } from '../errors';
-import type { EventInfo } from '../github/event';
-import type { Config } from './index';
-import { type HostSpec, parseHost } from './hosts';
+import { ConfigError, NothingToDo, type Source } from '../errors';
+import type { EventInfo } from './event';
+import { parseHost } from './hosts';
 import { cpuLimit, memoryLimit } from './resources';
 import type { SettingName } from './settings';
+import type { Config, PreviewSettings, PreviewTarget } from './types';
 import { asBoolean, asInteger, asKeyValues, asList, asString } from './values';
-
-/** How pull requests get previews: the preview-* settings. */
-export interface PreviewSettings {
-  mode: 'auto' | 'true' | 'false';
-  /** Host name template, e.g. pr-{number}.preview.example.com; '' when previews are not set up. */
-  domain: string;
-  domainSource: Source;
-  hosts: HostSpec[];
-  env: Record<string, string>;
-  secrets: Record<string, string>;
-  secretsSource: Source;
-  inheritSecrets: boolean;
-  allowForks: boolean;
-  allowForksSource: Source;
-  /** Most live previews of the app per host; 0 means no limit. */
-  max: number;
-  resources: { memory: string; cpus: string };
-}
-
-/** One pull request's preview: its own app, host name and GitHub environment. */
-export interface PreviewTarget {
-  number: number;
-  /** The production app it previews. */
-  base: string;
-  app: string;
-  /** '' when not known (previews found on hosts by prune-previews). */
-  domain: string;
-  /** The PR was closed: remove the preview. */
-  remove: boolean;
-}
-
-/** There is nothing to do for this event (said as a notice, the step succeeds). */
-export class NothingToDo extends Error {
-  override name = 'NothingToDo';
-}
 
 const PLACEHOLDER = /\{([^{}]*)\}/g;
 const PLACEHOLDERS = ['number', 'app', 'branch'];

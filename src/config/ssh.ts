@@ -1,6 +1,6 @@
 import { utils } from 'ssh2';
 import { ConfigError, describeSource, type Source } from '../errors';
-import { knownHostsProblems } from '../remote/known-hosts';
+import { knownHostsProblems } from '../host/known-hosts';
 
 /**
  * Checks that ssh-key is a private key ssh2 can use, decrypting it with the passphrase when it is

@@ -3,7 +3,6 @@ import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import * as core from '@actions/core';
 import { errorMessage } from '../errors';
-import { redact } from '../secrets';
 
 export type GitHubClient = ReturnType<typeof github.getOctokit>;
 
@@ -16,9 +15,7 @@ export function failedCallWarning(
 ): string {
   const status = (error as { status?: number }).status;
   const hint = status === 403 || status === 404 ? ` The workflow needs \`permissions: ${permission}\`.` : '';
-  return redact(
-    `Could not ${what} on GitHub (${status ?? 'no answer'}: ${errorMessage(error)}).${hint} ${consequence}`,
-  );
+  return `Could not ${what} on GitHub (${status ?? 'no answer'}: ${errorMessage(error)}).${hint} ${consequence}`;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { redact } from '../secrets';
+import type { Redact } from '../secrets';
 
 /** What a PR comment says about one deploy of one app. */
 export interface CommentFacts {
@@ -19,7 +19,7 @@ export function marker(app: string): string {
 }
 
 /** The sticky comment's body, found again by its marker. Everything passes through redact(). */
-export function renderComment(facts: CommentFacts): string {
+export function renderComment(facts: CommentFacts, redact: Redact): string {
   const lines = [marker(facts.app)];
   if (facts.removed) {
     lines.push(

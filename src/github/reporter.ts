@@ -1,14 +1,13 @@
 import * as core from '@actions/core';
-import { ChecksFailedError } from '../checks/run';
 import { describeCheck } from '../checks/model';
-import type { RunContext } from '../config/context';
-import { runUrl } from '../config/context';
+import { ChecksFailedError } from '../checks/run';
+import { type RunContext, runUrl } from '../config/context';
 import { errorMessage, findCause, PhaseError } from '../errors';
-import type { DeployResult } from '../release/deploy';
-import { redact } from '../secrets';
+import type { DeployResult } from '../commands/result';
+import type { Redact } from '../secrets';
 import { failedCallWarning, type GitHubClient } from './client';
 import { type CommentFacts, marker, renderComment } from './comment';
-import type { EventInfo } from './event';
+import type { EventInfo } from '../config/event';
 
 export interface ReportSettings {
   app: string;
@@ -34,6 +33,7 @@ export class Reporter {
     private readonly settings: ReportSettings,
     private readonly event: EventInfo,
     private readonly context: RunContext,
+    private readonly redact: Redact,
   ) {
     const [owner = '', repo = ''] = context.repository.split('/');
     this.repo = { owner, repo };
@@ -79,7 +79,7 @@ export class Reporter {
     const phase = findCause(error, PhaseError)?.phase ?? 'deploy';
     const checks = findCause(error, ChecksFailedError);
     const failedCheck = checks?.results.find((result) => !result.ok);
-    const reason = redact(errorMessage(error));
+    const reason = this.redact(errorMessage(error));
     const infrastructure = ['Connect', 'Build', 'Lock', 'Pull'].includes(phase);
     await this.status(infrastructure ? 'error' : 'failure', `${phase} failed: ${reason}`);
     await this.comment({
@@ -144,7 +144,7 @@ export class Reporter {
         ...this.repo,
         deployment_id: deploymentId,
         state,
-        description: redact(description).slice(0, 140),
+        description: this.redact(description).slice(0, 140),
         log_url: runUrl(this.context),
         ...(state === 'success' ? { environment_url: this.settings.url } : {}),
         environment: this.settings.environment,
@@ -160,7 +160,7 @@ export class Reporter {
   async comment(facts: CommentFacts): Promise<void> {
     const pr = this.event.pullRequest;
     if (!pr) return;
-    const body = renderComment(facts);
+    const body = renderComment(facts, this.redact);
     await this.call('comment on the pull request', 'pull-requests: write', async (client) => {
       const comments = await client.paginate(client.rest.issues.listComments, {
         ...this.repo,
@@ -185,7 +185,9 @@ export class Reporter {
     try {
       return await work(this.client);
     } catch (error) {
-      core.warning(failedCallWarning(what, permission, error, 'The deploy itself is not affected.'));
+      core.warning(
+        this.redact(failedCallWarning(what, permission, error, 'The deploy itself is not affected.')),
+      );
       return undefined;
     }
   }

@@ -1,12 +1,14 @@
-import type { ContainerSpec } from '../commands/docker';
 import type { Config, HostSpec } from '../config';
-import { type RunContext, runUrl } from '../config/context';
+import type { RunContext } from '../config/context';
 import { imageReference } from '../config/image';
-import { renderSite, siteFile } from '../proxy/nginx';
+import type { ContainerSpec } from '../model/container';
+import { releaseId } from '../model/release';
+import type { Route } from '../model/route';
+import { envFile as envFilePath } from '../host/state';
+import { type AppPlace, placeOf } from './place';
 
 /** Everything a deploy will do, decided before any host is touched. Pure: config + run facts in, plan out. */
-export interface DeployPlan {
-  app: string;
+export interface DeployPlan extends AppPlace {
   release: string;
   /** The image reference hosts pull and run (tagged with the commit when Baton builds it). */
   image: string;
@@ -24,22 +26,16 @@ export interface DeployPlan {
   };
   registry: { server: string; username: string; password: string } | undefined;
   hosts: HostSpec[];
-  appDir: string;
   /** The hosts' docker config for the pull's login, removed after the pull. */
   dockerConfigDir: string;
   container: ContainerSpec;
   /** Secrets as an env file (mode 600) on the host; absent when there are none. */
   envFile?: { path: string; content: string };
   checks: Config['checks'];
-  proxy: {
-    file: string;
-    content(upstreamPort: number): string;
-    testCommand: string[];
-    reloadCommand: string[];
-  };
+  /** The route the proxy gets at the hand-over, but for where it sends requests (see traffic/). */
+  route: Omit<Route, 'upstreams'>;
   retireAfterSeconds: number;
   keepReleases: number;
-  lockTimeoutSeconds: number;
   url: string;
   /** Who and what asked for this release, for its record on the hosts. */
   run: { commit: string; ref: string; actor: string; url: string; startedAt: string };
@@ -51,9 +47,10 @@ export function planDeploy(config: Config, context: RunContext, now: Date, attem
   const image = config.build.enabled
     ? imageReference({ ...config.image, tag: context.sha || release })
     : imageReference(config.image);
-  const appDir = `${config.stateDir}/${config.app}`;
+  const place = placeOf(config, context);
+  const { appDir } = place;
   const envFile = Object.keys(config.secrets).length
-    ? { path: `${appDir}/${release}.env`, content: envFileText(config.secrets) }
+    ? { path: envFilePath(appDir, release), content: envFileText(config.secrets) }
     : undefined;
   const labels = {
     'baton.app': config.app,
@@ -61,13 +58,13 @@ export function planDeploy(config: Config, context: RunContext, now: Date, attem
     'baton.commit': context.sha,
     'baton.ref': context.ref,
     'baton.actor': context.actor,
-    'baton.run-url': runUrl(context),
+    'baton.run-url': place.runUrl,
     ...(config.preview
       ? { 'baton.preview-of': config.preview.base, 'baton.pr': String(config.preview.number) }
       : {}),
   };
   return {
-    app: config.app,
+    ...place,
     release,
     image,
     build: config.build.enabled
@@ -87,7 +84,6 @@ export function planDeploy(config: Config, context: RunContext, now: Date, attem
       : undefined,
     registry: config.registry.username && config.registry.password ? config.registry : undefined,
     hosts: config.hosts,
-    appDir,
     dockerConfigDir: `${appDir}/docker-config-${release}`,
     container: {
       name: `${config.app}-${release}`,
@@ -101,41 +97,18 @@ export function planDeploy(config: Config, context: RunContext, now: Date, attem
     },
     envFile,
     checks: config.checks,
-    proxy: {
-      file: siteFile(config.proxy.confDir, config.app),
-      content: (upstreamPort) =>
-        renderSite({
-          app: config.app,
-          release,
-          domain: config.domain,
-          listen: config.proxy.listen,
-          upstreamPort,
-        }),
-      testCommand: config.proxy.testCommand,
-      reloadCommand: config.proxy.reloadCommand,
-    },
+    route: { app: config.app, release, domain: config.domain, listen: config.proxy.listen },
     retireAfterSeconds: config.retireAfterSeconds,
     keepReleases: config.keepReleases,
-    lockTimeoutSeconds: config.lockTimeoutSeconds,
     run: {
       commit: context.sha,
       ref: context.ref,
       actor: context.actor,
-      url: runUrl(context),
+      url: place.runUrl,
       startedAt: now.toISOString(),
     },
     url: `http://${config.domain}`,
   };
-}
-
-/**
- * Sortable and readable: UTC time to the second, then the short commit. Two deploys of one commit in
- * the same second would share it, so the later one (attempt 2, 3, …) gets `-2`, `-3`, ….
- */
-export function releaseId(now: Date, sha: string, attempt = 1): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  const id = sha ? `${stamp}-${sha.slice(0, 7)}` : stamp;
-  return attempt > 1 ? `${id}-${attempt}` : id;
 }
 
 function envFileText(values: Record<string, string>): string {

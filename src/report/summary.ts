@@ -2,10 +2,10 @@ import * as core from '@actions/core';
 import { describeCheck } from '../checks/model';
 import { attemptText, ChecksFailedError } from '../checks/run';
 import { errorMessage, findCause, PhaseError } from '../errors';
-import type { DeployResult } from '../release/deploy';
-import type { PreviewFound } from '../release/previews';
-import { type HostStatus, historyRows } from '../release/status';
-import { redact } from '../secrets';
+import type { PreviewFound } from '../commands/prune-previews';
+import type { DeployResult } from '../commands/result';
+import { type HostStatus, historyRows } from '../commands/status';
+import type { Redact } from '../secrets';
 
 /** Outputs and the job summary of a successful deploy or rollback. */
 export async function reportSuccess(result: DeployResult): Promise<void> {
@@ -84,6 +84,7 @@ export async function reportFailure(
   app: string,
   error: unknown,
   phases: DeployResult['phases'],
+  redact: Redact,
 ): Promise<void> {
   const phase = findCause(error, PhaseError)?.phase ?? 'deploy';
   const checks = findCause(error, ChecksFailedError);

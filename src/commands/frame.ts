@@ -1,0 +1,82 @@
+import * as core from '@actions/core';
+import type { Config } from '../config';
+import type { RunContext } from '../config/context';
+import { connect, lockAll, type Server } from '../fleet';
+import { type Lock, lockOwner } from '../host/lock';
+import { phaseTimer, type Timed } from '../log';
+import type { HostSpec } from '../model/host';
+import type { AppPlace } from '../plan/place';
+import type { Secrets } from '../secrets';
+
+/** What every command runs with: its settings, the run's facts, its secrets, its timed phases. */
+export interface Frame {
+  config: Config;
+  context: RunContext;
+  secrets: Secrets;
+  phases: ReturnType<typeof phaseTimer>['phases'];
+  timed: Timed;
+}
+
+export function createFrame(config: Config, context: RunContext, secrets: Secrets): Frame {
+  return { config, context, secrets, ...phaseTimer() };
+}
+
+/** Connect (a phase), do the work, disconnect whatever happens. */
+export async function withServers<T>(
+  frame: Frame,
+  work: (servers: Server[]) => Promise<T>,
+  hosts: HostSpec[] = frame.config.hosts,
+): Promise<T> {
+  const fleet = await frame.timed('Connect', () => connect(frame.config, hosts));
+  try {
+    return await work(fleet.servers);
+  } finally {
+    fleet.disconnect();
+  }
+}
+
+/**
+ * Takes the app's lock on every server (the Lock phase, waiting up to lock-timeout unless told
+ * otherwise). `holder` names this run in the lock: a release id, "rollback of web", ….
+ */
+export function lock(
+  frame: Frame,
+  servers: Server[],
+  place: AppPlace,
+  holder: string,
+  timeoutSeconds = place.lockTimeoutSeconds,
+): Promise<Lock> {
+  const owner = lockOwner(place.runUrl, holder);
+  return frame.timed('Lock', () => lockAll(servers, place.appDir, owner, timeoutSeconds));
+}
+
+/** Holds the app's lock on the servers while the work runs. */
+export async function withLock<T>(
+  frame: Frame,
+  servers: Server[],
+  place: AppPlace,
+  holder: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  const held = await lock(frame, servers, place, holder);
+  try {
+    return await work();
+  } finally {
+    await held.unlock();
+  }
+}
+
+/** Connect, take the app's lock on every host, do the work, let go, disconnect. */
+export function lockedSession<T>(
+  frame: Frame,
+  place: AppPlace,
+  holder: string,
+  work: (servers: Server[]) => Promise<T>,
+): Promise<T> {
+  return withServers(frame, (servers) => withLock(frame, servers, place, holder, () => work(servers)));
+}
+
+/** Says what a command did, with a count of hosts. */
+export function done(what: string, servers: number): void {
+  core.info(`${what} on ${servers} host(s)`);
+}

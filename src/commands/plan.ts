@@ -1,0 +1,51 @@
+import * as core from '@actions/core';
+import { describeCheck } from '../checks/model';
+import { onEachServer, type Server } from '../fleet';
+import { readHistory } from '../host/state';
+import { retained } from '../model/release';
+import { type DeployPlan, planDeploy } from '../plan/deploy';
+import { type Frame, withServers } from './frame';
+
+/**
+ * The `plan` command: connects, reads what each host runs, and prints what a deploy would do. It only
+ * reads (no lock, no files, no containers), so it can run at any time, even during a deploy.
+ */
+export async function plan(frame: Frame): Promise<DeployPlan> {
+  const deploy = planDeploy(frame.config, frame.context, new Date());
+  core.info(`Plan for ${deploy.app} release ${deploy.release} (nothing is changed)`);
+  core.info(
+    deploy.build
+      ? `- build ${deploy.image} from ${deploy.build.context} (${deploy.build.dockerfile}) and push it`
+      : `- deploy the existing image ${deploy.image}`,
+  );
+  const { suite, timing } = deploy.checks;
+  core.info(`- checks from ${suite.file ?? suite.source} (timing ${timing}):`);
+  for (const check of suite.startup)
+    core.info(`    ${check.name} (${check.origin}): ${describeCheck(check)}`);
+  for (const warning of deploy.checks.warnings) core.info(`    note: ${warning}`);
+  await withServers(frame, (servers) => onEachServer(servers, (server) => describeServer(server, deploy)));
+  return deploy;
+}
+
+async function describeServer(server: Server, plan: DeployPlan): Promise<void> {
+  const history = await readHistory(server.shell, plan.appDir);
+  const running = (await server.runtime.list({ app: plan.app, running: true })).map((c) => c.name);
+  const route = await server.proxy.describe(plan.app);
+  const proxy = server.proxy.name;
+  const kept = retained(
+    { ...history, releases: [{ id: plan.release, outcome: 'done' } as never, ...history.releases] },
+    plan.keepReleases,
+  );
+  const pruned = history.releases.filter((release) => !kept.has(release.id)).map((release) => release.id);
+  const lines = [
+    `${server.label}:`,
+    `  current release: ${history.current ?? '(none)'}; running: ${running.join(', ') || '(nothing)'}`,
+    `  would pull ${plan.image} and start ${plan.container.name} beside it, on 127.0.0.1:<port Docker picks> → ${plan.container.appPort}`,
+    route.live
+      ? `  ${proxy}: ${route.where} now sends ${plan.url} to ${route.upstreams.join(', ') || '?'}; would point it at the new container`
+      : `  ${proxy}: would create ${route.where} for ${plan.url}`,
+    `  would retire ${running.join(', ') || 'nothing'} after ${plan.retireAfterSeconds}s`,
+    `  would prune: ${pruned.join(', ') || 'nothing'} (keep-releases ${plan.keepReleases})`,
+  ];
+  for (const line of lines) core.info(line);
+}
