@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
 import type { Config } from '../config';
 import type { RunContext } from '../config/context';
-import { connect, lockAll, type Server } from '../fleet';
+import { connect, type Fleet, lockAll, type Server } from '../fleet';
 import { type Lock, lockOwner } from '../host/lock';
 import { phaseTimer, type Timed } from '../log';
 import type { HostSpec } from '../model/host';
@@ -15,10 +15,12 @@ export interface Frame {
   secrets: Secrets;
   phases: ReturnType<typeof phaseTimer>['phases'];
   timed: Timed;
+  /** Opens the connections to hosts (SSH with the configured drivers; fakes in unit tests). */
+  connect(hosts: HostSpec[]): Promise<Fleet>;
 }
 
 export function createFrame(config: Config, context: RunContext, secrets: Secrets): Frame {
-  return { config, context, secrets, ...phaseTimer() };
+  return { config, context, secrets, ...phaseTimer(), connect: (hosts) => connect(config, hosts) };
 }
 
 /** Connect (a phase), do the work, disconnect whatever happens. */
@@ -27,7 +29,7 @@ export async function withServers<T>(
   work: (servers: Server[]) => Promise<T>,
   hosts: HostSpec[] = frame.config.hosts,
 ): Promise<T> {
-  const fleet = await frame.timed('Connect', () => connect(frame.config, hosts));
+  const fleet = await frame.timed('Connect', () => frame.connect(hosts));
   try {
     return await work(fleet.servers);
   } finally {
