@@ -13,7 +13,7 @@ export function siteRelease(text: string | undefined): string | undefined {
 
 /** Where a site file sends requests: its upstream servers, or its proxy_pass target. */
 export function siteUpstreams(text: string): string[] {
-  const servers = [...text.matchAll(/^\s*server\s+([^\s;]+)[^;]*;/gm)].map((match) => match[1] as string);
+  const servers = [...text.matchAll(/^\s*server\s+(\d[^\s;]*)[^;]*;/gm)].map((match) => match[1] as string);
   if (servers.length) return servers;
   const target = /proxy_pass\s+http:\/\/([^;\s]+)/.exec(text)?.[1];
   return target ? [target] : [];
