@@ -8,10 +8,11 @@ import { step } from '../log';
 import { inWorkspace } from '../workspace';
 import type { DeployPlan } from '../plan/deploy';
 import { legacyCache } from './cache';
+import * as docker from './commands';
+import type { Build } from './commands';
 import { retryPush } from './push';
 import { type Credentials, overlayConfigDir, userConfigDir } from './docker-config';
 
-type Build = NonNullable<DeployPlan['build']>;
 type Env = Record<string, string>;
 
 /**
@@ -30,8 +31,8 @@ export async function buildAndPush(plan: DeployPlan, workspace: string, tempDir:
       await step(`logged in to ${plan.registry.server}`, () => login(env, plan.registry as Credentials));
     }
     const args = [
-      ...buildArgs(build, plan.image, existing(workspace, build.dockerfile, 'Dockerfile')),
-      ...secretArgs(build.secrets, scratch),
+      ...docker.buildArgs(build, plan.image, existing(workspace, build.dockerfile, 'Dockerfile')),
+      ...docker.secretArgs(secretFiles(build.secrets, scratch)),
     ];
     const context = existing(workspace, build.context, 'build context');
     if (await hasBuildx(env)) return await buildx(env, plan.image, build, [...args, context], scratch);
@@ -43,12 +44,8 @@ export async function buildAndPush(plan: DeployPlan, workspace: string, tempDir:
 
 async function buildx(env: Env, image: string, build: Build, args: string[], scratch: string) {
   const metadata = join(scratch, 'metadata.json');
-  const cache = [
-    ...build.cacheFrom.flatMap((entry) => ['--cache-from', entry]),
-    ...build.cacheTo.flatMap((entry) => ['--cache-to', entry]),
-  ];
   await step(`built and pushed ${image} with buildx`, () =>
-    docker(env, ['buildx', 'build', '--push', '--metadata-file', metadata, ...cache, ...args]),
+    dockerRun(env, docker.buildxBuild(build, metadata, args)),
   );
   const digest = JSON.parse(readFileSync(metadata, 'utf8'))['containerimage.digest'] as string | undefined;
   return digest ? `${image}@${digest}` : image;
@@ -61,10 +58,9 @@ async function legacy(env: Env, image: string, build: Build, args: string[], con
   const buildEnv = buildkit ? { ...env, DOCKER_BUILDKIT: '1' } : env;
   // The classic builder takes cache only from local images; BuildKit reads inline cache from the registry.
   if (!buildkit) for (const ref of cache.from) await pullCache(env, ref);
-  const inline = buildkit && build.cacheTo.length ? ['--build-arg', 'BUILDKIT_INLINE_CACHE=1'] : [];
-  const from = cache.from.flatMap((ref) => ['--cache-from', ref]);
+  const argv = docker.legacyBuild(cache.from, buildkit && build.cacheTo.length > 0, args, context);
   await step(`built ${image}`, () =>
-    docker(buildEnv, ['build', ...from, ...inline, ...args, context]).catch((error: Error) => {
+    dockerRun(buildEnv, argv).catch((error: Error) => {
       throw /BuildKit is enabled but the buildx component is missing/.test(error.message)
         ? new ConfigError(`build secrets need BuildKit: ${NO_BUILDKIT}`, {
             kind: 'input',
@@ -73,11 +69,11 @@ async function legacy(env: Env, image: string, build: Build, args: string[], con
         : error;
     }),
   );
-  await step(`pushed ${image}`, () => retryPush(image, () => docker(env, ['push', image])));
+  await step(`pushed ${image}`, () => retryPush(image, () => dockerRun(env, docker.push(image))));
   for (const ref of cache.to) {
     await step(`pushed the build cache ${ref}`, async () => {
-      await docker(env, ['tag', image, ref]);
-      await retryPush(ref, () => docker(env, ['push', ref]));
+      await dockerRun(env, docker.tag(image, ref));
+      await retryPush(ref, () => dockerRun(env, docker.push(ref)));
     });
   }
   return await pushedDigest(env, image);
@@ -87,38 +83,31 @@ const NO_BUILDKIT =
   'this runner has no docker buildx and its docker client has no built-in BuildKit; set up buildx (e.g. docker/setup-buildx-action)';
 
 async function pullCache(env: Env, ref: string): Promise<void> {
-  const result = await run(env, ['pull', '--quiet', ref]);
+  const result = await output(env, docker.pull(ref));
   const note = result.exitCode === 0 ? 'pulled' : 'could not pull (building without it)';
   core.info(`${note} the build cache ${ref}`);
 }
 
-function buildArgs(build: Build, image: string, dockerfile: string): string[] {
-  const args = ['--tag', image, '--file', dockerfile];
-  if (build.target) args.push('--target', build.target);
-  for (const [key, value] of Object.entries(build.args)) args.push('--build-arg', `${key}=${value}`);
-  for (const [key, value] of Object.entries(build.labels)) args.push('--label', `${key}=${value}`);
-  return args;
-}
-
 /** Each build secret goes in its own mode-600 file, never on a command line. */
-function secretArgs(secrets: Record<string, string>, scratch: string): string[] {
+function secretFiles(secrets: Record<string, string>, scratch: string): { name: string; file: string }[] {
   const names = Object.keys(secrets);
   if (!names.length) return [];
   const dir = join(scratch, 'secrets');
   mkdirSync(dir, { mode: 0o700 });
-  return names.flatMap((name, index) => {
+  return names.map((name, index) => {
     const file = join(dir, String(index));
     writeFileSync(file, secrets[name] as string, { mode: 0o600 });
-    return ['--secret', `id=${name},src=${file}`];
+    return { name, file };
   });
 }
 
 async function login(env: Env, registry: Credentials): Promise<void> {
-  const result = await exec.getExecOutput(
-    'docker',
-    ['login', '--username', registry.username, '--password-stdin', registry.server],
-    { env, input: Buffer.from(registry.password), silent: true, ignoreReturnCode: true },
-  );
+  const result = await exec.getExecOutput('docker', docker.login(registry.server, registry.username), {
+    env,
+    input: Buffer.from(registry.password),
+    silent: true,
+    ignoreReturnCode: true,
+  });
   if (result.exitCode !== 0) {
     throw new BatonError(
       `docker login to ${registry.server} as ${registry.username} failed: ${result.stderr.trim()}`,
@@ -127,14 +116,14 @@ async function login(env: Env, registry: Credentials): Promise<void> {
 }
 
 async function hasBuildx(env: Env): Promise<boolean> {
-  return (await run(env, ['buildx', 'version'])).exitCode === 0;
+  return (await output(env, docker.buildxVersion())).exitCode === 0;
 }
 
-function run(env: Env, args: string[]) {
+function output(env: Env, args: string[]) {
   return exec.getExecOutput('docker', args, { env, silent: true, ignoreReturnCode: true });
 }
 
-async function docker(env: Env, args: string[]): Promise<void> {
+async function dockerRun(env: Env, args: string[]): Promise<void> {
   const result = await exec.getExecOutput('docker', args, { env, ignoreReturnCode: true });
   if (result.exitCode !== 0) {
     const tail = (result.stderr || result.stdout).trim().split('\n').slice(-5).join('\n');
@@ -144,7 +133,7 @@ async function docker(env: Env, args: string[]): Promise<void> {
 
 async function pushedDigest(env: Env, image: string): Promise<string> {
   const repository = image.slice(0, image.lastIndexOf(':'));
-  const result = await run(env, ['image', 'inspect', '--format', '{{json .RepoDigests}}', image]);
+  const result = await output(env, docker.repoDigests(image));
   const digests = result.exitCode === 0 ? (JSON.parse(result.stdout) as string[]) : [];
   return digests.find((entry) => entry.startsWith(`${repository}@`)) ?? image;
 }

@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import { BatonError } from '../errors';
+import { holdLock, LOCK_TAKEN, LOCKED } from './commands';
 import type { Held, Shell } from './ssh';
 
 /**
@@ -26,12 +27,6 @@ export function lockOwner(runUrl: string, holder: string): LockOwner {
 }
 
 const POLL_MS = 2000;
-const LOCKED = 'baton-locked';
-// One round trip: make the app dir, take the lock, name its owner, say so, then hold it until stdin
-// closes. Arguments: app dir, lock file, owner (JSON).
-const HOLD =
-  'mkdir -p -m 700 "$1" && exec flock --exclusive --nonblock --conflict-exit-code 75 "$2" ' +
-  `sh -c 'printf %s "$3" >"$2.owner" && echo ${LOCKED} && exec cat >/dev/null' baton-lock "$@"`;
 
 export async function acquireLock(
   host: Shell,
@@ -43,13 +38,13 @@ export async function acquireLock(
   const started = Date.now();
   let lastHolder = '';
   while (true) {
-    const held = await host.hold(['sh', '-c', HOLD, 'baton-lock', appDir, lockFile, JSON.stringify(owner)]);
+    const held = await host.hold(holdLock(appDir, lockFile, JSON.stringify(owner)));
     const line = await held.ready;
     if (line === LOCKED) {
       return { unlock: () => unlock(host, held, lockFile) };
     }
     const code = await held.exited;
-    if (code !== 75)
+    if (code !== LOCK_TAKEN)
       throw new BatonError(
         `cannot take the deploy lock ${lockFile}: flock exited ${code}: ${held.output().trim()}`,
       );

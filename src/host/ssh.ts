@@ -4,6 +4,7 @@ import { type HostSpec, hostLabel } from '../model/host';
 import { BatonError, type CommandResult, errorMessage, RemoteCommandError } from '../errors';
 import { type HostKeyPolicy, hostKeyCheck } from './host-key';
 import { type HttpOptions, type HttpResult, httpGetOver } from './http';
+import * as commands from './commands';
 import { toShell } from './shell';
 
 export type RunResult = CommandResult;
@@ -75,20 +76,13 @@ export class RemoteHost {
   /** Writes a file atomically (temp file + rename) with the given permissions; content goes over stdin. */
   async writeFile(path: string, content: string, mode: '600' | '644', options: { mkdir?: boolean } = {}) {
     // With mkdir, missing parent directories are created with mode 700 (the umask): Baton's state only.
-    const mkdir = options.mkdir ? 'mkdir -p "$(dirname "$1")" && ' : '';
-    const script = `umask 077; ${mkdir}cat > "$1.baton-tmp" && chmod "$2" "$1.baton-tmp" && mv -f "$1.baton-tmp" "$1"`;
-    await this.run(['sh', '-c', script, 'baton-write', path, mode], { stdin: content });
+    await this.run(commands.writeFile(path, mode, options.mkdir ?? false), { stdin: content });
   }
 
   /** Reads a file, or undefined when it does not exist. */
   async readFile(path: string): Promise<string | undefined> {
-    const result = await this.run(
-      ['sh', '-c', 'if [ -e "$1" ]; then cat "$1"; else exit 3; fi', 'baton-read', path],
-      {
-        allowFailure: true,
-      },
-    );
-    if (result.code === 3) return undefined;
+    const result = await this.run(commands.readFile(path), { allowFailure: true });
+    if (result.code === commands.NO_FILE) return undefined;
     if (result.code !== 0) throw new RemoteCommandError(`cat ${path}`, result);
     return result.stdout;
   }

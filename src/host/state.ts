@@ -1,4 +1,5 @@
 import type { History, ReleaseRecord } from '../model/release';
+import * as commands from './commands';
 import type { Shell } from './ssh';
 
 /**
@@ -26,13 +27,9 @@ export async function setCurrent(host: Shell, appDir: string, id: string): Promi
   await host.writeFile(currentFile(appDir), `${id}\n`, '600');
 }
 
-// Prints the current release id, then every record as one JSON line; one round trip.
-const READ =
-  'cd "$1" 2>/dev/null || exit 0; cat current 2>/dev/null || echo; for f in releases/*.json; do [ -e "$f" ] && tr -d "\\n" < "$f" && echo; done; true';
-
 /** Reads the app's history on a host; an app never deployed there has none. */
 export async function readHistory(host: Shell, appDir: string): Promise<History> {
-  const result = await host.run(['sh', '-c', READ, 'baton-history', appDir]);
+  const result = await host.run(commands.readHistory(appDir));
   return parseHistory(result.stdout);
 }
 

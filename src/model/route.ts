@@ -17,12 +17,3 @@ export interface Route {
   listen: string;
   upstreams: Upstream[];
 }
-
-/** A live route as read back from the proxy's config. */
-export interface LiveRoute {
-  /** Where the proxy keeps it (a file), for messages. */
-  where: string;
-  /** The release it names; undefined for a config Baton did not write. */
-  release?: string;
-  upstreams: string[];
-}
