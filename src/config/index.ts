@@ -1,11 +1,17 @@
-import { ConfigError, type Source } from '../errors';
 import { resolveChecks } from '../checks/resolve';
-import type { Timing } from '../checks/model';
+import { ConfigError, type Source } from '../errors';
 import type { RunContext } from './context';
-import { type FileEntry, parseConfigFile } from './file';
+import {
+  absolutePath,
+  checkPath,
+  environmentName,
+  listenAddress,
+  releaseName,
+  timing,
+  workspacePath,
+} from './formats';
 import { parseHost } from './hosts';
 import { type ImageName, parseImage } from './image';
-import { type Command, COMMANDS, type Config, type ConfigSources } from './types';
 import {
   applyPreview,
   checkAppName,
@@ -14,182 +20,195 @@ import {
   isDomain,
   readPreviewSettings,
 } from './preview';
+import { readConfigFile, SettingsReader } from './reader';
 import { cpuLimit, memoryLimit } from './resources';
-import { fileRefusal, isSettingName, SETTINGS, type SettingName } from './settings';
 import { checkKnownHosts, checkPrivateKey } from './ssh';
-import { asBoolean, asCommand, asInteger, asKeyValues, asLines, asList, asString } from './values';
+import {
+  type Command,
+  COMMANDS,
+  type Config,
+  type ConfigSources,
+  type PreviewSettings,
+  type PreviewTarget,
+} from './types';
 
 export type { HostSpec } from './hosts';
 export type { ImageName } from './image';
 export type { Command, Config, ConfigSources, PreviewSettings, PreviewTarget } from './types';
-
-interface Raw {
-  value: unknown;
-  source: Source;
-}
+export { workspacePath } from './formats';
 
 const APP_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
-/** Reads inputs and baton.yml (inputs win), validates every value, and fills in defaults. Pure. */
+/**
+ * Reads inputs and baton.yml (inputs win), validates every value, and fills in defaults. Pure. The
+ * event decides whether this run is a pull request's preview (a fork's is refused before anything
+ * else), which changes what is required (hosts, domain) and what the app is.
+ */
 export function loadConfig(sources: ConfigSources): Config {
-  const file = readConfigFile(sources);
-  const get = (name: SettingName): Raw => {
-    const input = sources.getInput(name);
-    if (input !== '') return { value: input, source: { kind: 'input', name } };
-    const entry = file.get(name);
-    if (entry && entry.value !== null) return entry;
-    return { value: SETTINGS[name].default, source: { kind: 'input', name } };
-  };
-  const str = (name: SettingName) => asString(get(name).value, get(name).source);
-  const int = (name: SettingName, min: number, max: number) =>
-    asInteger(get(name).value, get(name).source, min, max);
+  const read = new SettingsReader(sources.getInput, readConfigFile(sources));
   const { context } = sources;
-
-  const command = str('command');
-  if (!(COMMANDS as readonly string[]).includes(command)) {
-    throw new ConfigError(
-      `unknown command "${command}"; expected one of: ${COMMANDS.join(', ')}`,
-      get('command').source,
-    );
-  }
-  const app = str('app') || defaultAppName(context.repository);
-  if (!APP_NAME.test(app)) {
-    throw new ConfigError(
-      `"${app}" is not a valid app name: use a-z, 0-9 and -, at most 63 characters`,
-      get('app').source,
-    );
-  }
-  checkAppName(app, get('app').source);
-  const previews = readPreviewSettings(get);
+  const command = readCommand(read);
+  const app = readAppName(read, context);
+  const previews = readPreviewSettings((name) => read.raw(name));
   const event = sources.event ?? { name: '', action: '', sha: context.sha };
-  const preview = decidePreview(previews, event, app, get('app').source);
-  const build = asBoolean(get('build').value, get('build').source);
-  const image = resolveImage(str('image') || defaultImage(context.repository), build, get('image').source);
-  const context_ = workspacePath(str('context') || '.', get('context').source);
-  const hostsRaw = get('hosts');
-  const hosts = asList(hostsRaw.value, hostsRaw.source).map((text) => parseHost(text, hostsRaw.source));
-  const previewHosts = (preview || command === 'prune-previews') && previews.hosts.length > 0;
-  if (hosts.length === 0 && !previewHosts)
-    throw new ConfigError('at least one host is required (user@host[:port])', hostsRaw.source);
-  const privateKey = str('ssh-key');
-  if (!privateKey) throw new ConfigError('an SSH private key is required', get('ssh-key').source);
-  const passphrase = str('ssh-key-passphrase');
-  const knownHosts = str('known-hosts');
-  const warnings = [
-    ...checkPrivateKey(privateKey, get('ssh-key').source, passphrase, get('ssh-key-passphrase').source),
-    ...checkKnownHosts(knownHosts, get('known-hosts').source),
-  ];
-  const domain = str('domain');
-  const needsDomain = !preview && (command === 'deploy' || command === 'rollback' || command === 'plan');
-  if (!isDomain(domain) && (needsDomain || domain)) {
-    throw new ConfigError(
-      domain ? `"${domain}" is not a domain name` : 'a domain is required: nginx routes it to the app',
-      get('domain').source,
-    );
-  }
+  const preview = decidePreview(previews, event, app, read.source('app'));
+  const build = read.bool('build');
+  const image = resolveImage(
+    read.str('image') || defaultImage(context.repository),
+    build,
+    read.source('image'),
+  );
+  const buildContext = workspacePath(read.str('context') || '.', read.source('context'));
+  const hosts = readHosts(read, preview !== undefined || command === 'prune-previews', previews);
+  const ssh = readSsh(read);
+  const domain = readDomain(read, !preview && ['deploy', 'rollback', 'plan'].includes(command));
   if (preview) checkPreviewHost(preview, domain, previews);
-  const readyPath = checkPath(str('ready-path'), get('ready-path').source);
-  const env = asKeyValues(get('env').value, get('env').source);
-  const secrets = asKeyValues(get('secrets').value, get('secrets').source, true);
-  for (const key of Object.keys(secrets)) {
-    if (key in env) throw new ConfigError(`${key} is set in both env and secrets`, get('secrets').source);
-  }
-  const release = str('release');
-  if (release && !/^[\w.-]+$/.test(release)) {
-    throw new ConfigError(`"${release}" is not a release id (see the status command)`, get('release').source);
-  }
+  const readyPath = checkPath(read.str('ready-path'), read.source('ready-path'));
+  const { env, secrets } = readEnv(read);
   const config: Config = {
-    command: preview?.remove && command === 'deploy' ? 'destroy' : (command as Command),
-    environment: environmentName(str('environment'), get('environment').source),
-    rollbackTo: release,
-    confirm: str('confirm'),
+    // A closed pull request's run removes its preview, whatever command the workflow names.
+    command: preview?.remove && command === 'deploy' ? 'destroy' : command,
+    environment: environmentName(read.str('environment'), read.source('environment')),
+    rollbackTo: releaseName(read.str('release'), read.source('release')),
+    confirm: read.str('confirm'),
     app,
     image,
-    build: {
-      enabled: build,
-      context: context_,
-      dockerfile:
-        workspacePath(str('dockerfile'), get('dockerfile').source) ||
-        `${context_.replace(/\/+$/, '')}/Dockerfile`,
-      args: asKeyValues(get('build-args').value, get('build-args').source),
-      target: str('target'),
-      cacheFrom: asLines(get('cache-from').value, get('cache-from').source),
-      cacheTo: asLines(get('cache-to').value, get('cache-to').source),
-      secrets: asKeyValues(get('build-secrets').value, get('build-secrets').source, true),
-    },
-    registry: resolveRegistry(
-      image,
-      str('registry-username'),
-      str('registry-password'),
-      str('github-token'),
-      context,
-    ),
-    githubToken: str('github-token'),
+    build: readBuild(read, build, buildContext),
+    registry: resolveRegistry(image, read, context),
+    githubToken: read.str('github-token'),
     hosts,
-    ssh: {
-      privateKey,
-      passphrase,
-      knownHosts,
-      trustFirstUse: asBoolean(get('trust-first-use').value, get('trust-first-use').source),
-    },
-    appPort: int('app-port', 1, 65535),
+    ssh: ssh.ssh,
+    appPort: read.int('app-port', 1, 65535),
     domain: domain.toLowerCase(),
     env,
     secrets,
-    readiness: { path: readyPath, timeoutSeconds: int('ready-timeout', 1, 3600) },
-    checks: {
-      ...resolveChecks(
-        {
-          file: workspacePath(str('checks'), get('checks').source),
-          fileSource: get('checks').source,
-          healthcheckPath: checkPath(str('healthcheck-path'), get('healthcheck-path').source),
-          healthcheckSource: get('healthcheck-path').source,
-          skip: asBoolean(get('skip-checks').value, get('skip-checks').source),
-          context: context_,
-          readyPath,
-          readyTimeout: int('ready-timeout', 1, 3600),
-          defaultChecksWait: int('default-checks-wait', 0, 3600),
-        },
-        sources.readFile,
-      ),
-      timing: timing(str('checks-timing'), get('checks-timing').source),
-    },
-    retireAfterSeconds: int('retire-after', 0, 86400),
-    proxy: {
-      listen: listenAddress(str('nginx-listen'), get('nginx-listen').source),
-      confDir: absolutePath(str('nginx-conf-dir'), get('nginx-conf-dir').source),
-      testCommand: asCommand(get('nginx-test-command').value, get('nginx-test-command').source),
-      reloadCommand: asCommand(get('nginx-reload-command').value, get('nginx-reload-command').source),
-    },
-    stateDir: absolutePath(str('state-dir'), get('state-dir').source),
-    keepReleases: int('keep-releases', 1, 100),
-    lockTimeoutSeconds: int('lock-timeout', 0, 86_400),
+    readiness: { path: readyPath, timeoutSeconds: read.int('ready-timeout', 1, 3600) },
+    checks: readChecks(read, sources, buildContext, readyPath),
+    retireAfterSeconds: read.int('retire-after', 0, 86400),
+    proxy: readProxy(read),
+    stateDir: absolutePath(read.str('state-dir'), read.source('state-dir')),
+    keepReleases: read.int('keep-releases', 1, 100),
+    lockTimeoutSeconds: read.int('lock-timeout', 0, 86_400),
     resources: {
-      memory: memoryLimit(str('memory'), get('memory').source),
-      cpus: cpuLimit(str('cpus'), get('cpus').source),
+      memory: memoryLimit(read.str('memory'), read.source('memory')),
+      cpus: cpuLimit(read.str('cpus'), read.source('cpus')),
     },
     previews,
-    warnings,
+    warnings: ssh.warnings,
   };
-  return preview ? applyPreview(config, preview) : config;
+  return preview ? applyPreview(config, preview as PreviewTarget) : config;
 }
 
-function readConfigFile(sources: ConfigSources): Map<string, FileEntry> {
-  const given = sources.getInput('config');
-  const path = workspacePath(given || SETTINGS.config.default, { kind: 'input', name: 'config' });
-  const text = sources.readFile(path);
-  if (text === undefined) {
-    if (given)
-      throw new ConfigError(`config file "${given}" does not exist`, { kind: 'input', name: 'config' });
-    return new Map();
+function readCommand(read: SettingsReader): Command {
+  const command = read.str('command');
+  if ((COMMANDS as readonly string[]).includes(command)) return command as Command;
+  throw new ConfigError(
+    `unknown command "${command}"; expected one of: ${COMMANDS.join(', ')}`,
+    read.source('command'),
+  );
+}
+
+function readAppName(read: SettingsReader, context: RunContext): string {
+  const app = read.str('app') || defaultAppName(context.repository);
+  if (!APP_NAME.test(app)) {
+    throw new ConfigError(
+      `"${app}" is not a valid app name: use a-z, 0-9 and -, at most 63 characters`,
+      read.source('app'),
+    );
   }
-  const entries = parseConfigFile(text, path);
-  for (const [key, entry] of entries) {
-    if (!isSettingName(key)) throw new ConfigError(`unknown setting "${key}"`, entry.source);
-    const refusal = fileRefusal(key);
-    if (refusal) throw new ConfigError(`"${key}" cannot be set in ${path}: it ${refusal}`, entry.source);
+  checkAppName(app, read.source('app'));
+  return app;
+}
+
+/** The hosts; none is fine only where preview hosts take their place. */
+function readHosts(read: SettingsReader, previewRun: boolean, previews: PreviewSettings) {
+  const source = read.source('hosts');
+  const hosts = read.list('hosts').map((text) => parseHost(text, source));
+  if (hosts.length === 0 && !(previewRun && previews.hosts.length > 0))
+    throw new ConfigError('at least one host is required (user@host[:port])', source);
+  return hosts;
+}
+
+function readSsh(read: SettingsReader): { ssh: Config['ssh']; warnings: string[] } {
+  const privateKey = read.str('ssh-key');
+  if (!privateKey) throw new ConfigError('an SSH private key is required', read.source('ssh-key'));
+  const passphrase = read.str('ssh-key-passphrase');
+  const knownHosts = read.str('known-hosts');
+  const warnings = [
+    ...checkPrivateKey(privateKey, read.source('ssh-key'), passphrase, read.source('ssh-key-passphrase')),
+    ...checkKnownHosts(knownHosts, read.source('known-hosts')),
+  ];
+  return {
+    ssh: { privateKey, passphrase, knownHosts, trustFirstUse: read.bool('trust-first-use') },
+    warnings,
+  };
+}
+
+function readDomain(read: SettingsReader, required: boolean): string {
+  const domain = read.str('domain');
+  if (isDomain(domain) || (!required && !domain)) return domain;
+  throw new ConfigError(
+    domain ? `"${domain}" is not a domain name` : 'a domain is required: nginx routes it to the app',
+    read.source('domain'),
+  );
+}
+
+/** The app's variables and secrets; a name is one or the other. */
+function readEnv(read: SettingsReader): Pick<Config, 'env' | 'secrets'> {
+  const env = read.keyValues('env');
+  const secrets = read.keyValues('secrets', true);
+  for (const key of Object.keys(secrets)) {
+    if (key in env) throw new ConfigError(`${key} is set in both env and secrets`, read.source('secrets'));
   }
-  return entries;
+  return { env, secrets };
+}
+
+function readBuild(read: SettingsReader, enabled: boolean, context: string): Config['build'] {
+  return {
+    enabled,
+    context,
+    dockerfile:
+      workspacePath(read.str('dockerfile'), read.source('dockerfile')) ||
+      `${context.replace(/\/+$/, '')}/Dockerfile`,
+    args: read.keyValues('build-args'),
+    target: read.str('target'),
+    cacheFrom: read.lines('cache-from'),
+    cacheTo: read.lines('cache-to'),
+    secrets: read.keyValues('build-secrets', true),
+  };
+}
+
+/** The checks: the app's CHECKS file or app.json, read here so that their errors come before any host. */
+function readChecks(
+  read: SettingsReader,
+  sources: ConfigSources,
+  context: string,
+  readyPath: string,
+): Config['checks'] {
+  const settings = {
+    file: workspacePath(read.str('checks'), read.source('checks')),
+    fileSource: read.source('checks'),
+    healthcheckPath: checkPath(read.str('healthcheck-path'), read.source('healthcheck-path')),
+    healthcheckSource: read.source('healthcheck-path'),
+    skip: read.bool('skip-checks'),
+    context,
+    readyPath,
+    readyTimeout: read.int('ready-timeout', 1, 3600),
+    defaultChecksWait: read.int('default-checks-wait', 0, 3600),
+  };
+  return {
+    ...resolveChecks(settings, sources.readFile),
+    timing: timing(read.str('checks-timing'), read.source('checks-timing')),
+  };
+}
+
+function readProxy(read: SettingsReader): Config['proxy'] {
+  return {
+    listen: listenAddress(read.str('nginx-listen'), read.source('nginx-listen')),
+    confDir: absolutePath(read.str('nginx-conf-dir'), read.source('nginx-conf-dir')),
+    testCommand: read.command('nginx-test-command'),
+    reloadCommand: read.command('nginx-reload-command'),
+  };
 }
 
 function resolveImage(text: string, build: boolean, source: Source): ImageName {
@@ -210,13 +229,11 @@ function resolveImage(text: string, build: boolean, source: Source): ImageName {
   return image;
 }
 
-function resolveRegistry(
-  image: ImageName,
-  username: string,
-  password: string,
-  token: string,
-  context: RunContext,
-) {
+/** Registry credentials for pushes and pulls; on ghcr.io the run's actor and token unless given. */
+function resolveRegistry(image: ImageName, read: SettingsReader, context: RunContext): Config['registry'] {
+  const username = read.str('registry-username');
+  const password = read.str('registry-password');
+  const token = read.str('github-token');
   if (image.registry === 'ghcr.io') {
     return { server: image.registry, username: username || context.actor, password: password || token };
   }
@@ -234,47 +251,4 @@ function defaultAppName(repository: string): string {
 
 function defaultImage(repository: string): string {
   return repository ? `ghcr.io/${repository.toLowerCase()}` : '';
-}
-
-/** A path the workflow reads from the checkout: relative, and never leaving the workspace. */
-export function workspacePath(path: string, source: Source): string {
-  const parts = path.split(/[\\/]+/);
-  if (path.startsWith('/') || /^[A-Za-z]:/.test(path) || parts.includes('..')) {
-    throw new ConfigError(`"${path}" must be a path inside the workspace (relative, without ..)`, source);
-  }
-  return path;
-}
-
-function absolutePath(path: string, source: Source): string {
-  if (!path.startsWith('/')) throw new ConfigError(`"${path}" must be an absolute path`, source);
-  return path.replace(/\/+$/, '') || '/';
-}
-
-function listenAddress(text: string, source: Source): string {
-  if (!/^(?:(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:]+\]|\*):)?\d{1,5}$/i.test(text)) {
-    throw new ConfigError(`"${text}" is not an nginx listen address; expected PORT or ADDRESS:PORT`, source);
-  }
-  const port = Number(text.slice(text.lastIndexOf(':') + 1));
-  if (port < 1 || port > 65535) throw new ConfigError(`"${text}": the port must be 1..65535`, source);
-  return text;
-}
-
-function checkPath(path: string, source: Source): string {
-  if (path && !/^\/[\x21-\x7e]*$/.test(path)) {
-    const why = 'must start with / and have no spaces or non-ASCII characters (percent-encode them)';
-    throw new ConfigError(`"${path}" ${why}`, source);
-  }
-  return path;
-}
-
-function timing(text: string, source: Source): Timing {
-  if (text === 'fast' || text === 'dokku') return text;
-  throw new ConfigError(`"${text}" is not a checks timing; expected fast or dokku`, source);
-}
-
-function environmentName(text: string, source: Source): string {
-  if (!text || text.length > 255 || /[\r\n]/.test(text)) {
-    throw new ConfigError(`"${text}" is not a GitHub environment name`, source);
-  }
-  return text;
 }
