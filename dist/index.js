@@ -10364,7 +10364,7 @@ module.exports = Client;
 
 /***/ }),
 
-/***/ 137:
+/***/ 2518:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -10473,7 +10473,7 @@ const {
 const {
   SSHTTPAgent: HTTPAgent,
   SSHTTPSAgent: HTTPSAgent,
-} = __nccwpck_require__(137);
+} = __nccwpck_require__(2518);
 const { parseKey } = __nccwpck_require__(1789);
 const {
   flagsToString,
@@ -69429,30 +69429,56 @@ function lastLines(result, count = 5) {
     return `${result.stderr}${result.stdout}`.trim().split('\n').slice(-count).join('\n');
 }
 
+;// CONCATENATED MODULE: ./src/host/commands.ts
+// The shell scripts Baton runs on a host for its own files, as argument arrays. Each script is a
+// constant; every value arrives as an argument, quoted once by toShell when the command is sent.
+/** The line holdLock prints once it holds the lock. */
+const LOCKED = 'baton-locked';
+/** holdLock's exit code when another process holds the lock. */
+const LOCK_TAKEN = 75;
+/** readFile's exit code when the file does not exist. */
+const NO_FILE = 3;
+// Make the app dir, take the lock, name its owner, say so, then hold it until stdin closes.
+const HOLD = 'mkdir -p -m 700 "$1" && exec flock --exclusive --nonblock --conflict-exit-code 75 "$2" ' +
+    `sh -c 'printf %s "$3" >"$2.owner" && echo ${LOCKED} && exec cat >/dev/null' baton-lock "$@"`;
+function holdLock(appDir, lockFile, owner) {
+    return ['sh', '-c', HOLD, 'baton-lock', appDir, lockFile, owner];
+}
+// Prints the current release id, then every record as one JSON line; one round trip.
+const READ_HISTORY = 'cd "$1" 2>/dev/null || exit 0; cat current 2>/dev/null || echo; for f in releases/*.json; do [ -e "$f" ] && tr -d "\\n" < "$f" && echo; done; true';
+function readHistory(appDir) {
+    return ['sh', '-c', READ_HISTORY, 'baton-history', appDir];
+}
+/** Writes stdin to `path` atomically (temp file, then rename) with `mode`; `mkdir` makes parents (700). */
+function commands_writeFile(path, mode, mkdir) {
+    const parents = mkdir ? 'mkdir -p "$(dirname "$1")" && ' : '';
+    const script = `umask 077; ${parents}cat > "$1.baton-tmp" && chmod "$2" "$1.baton-tmp" && mv -f "$1.baton-tmp" "$1"`;
+    return ['sh', '-c', script, 'baton-write', path, mode];
+}
+function readFile(path) {
+    return ['sh', '-c', `if [ -e "$1" ]; then cat "$1"; else exit ${NO_FILE}; fi`, 'baton-read', path];
+}
+
 ;// CONCATENATED MODULE: ./src/host/lock.ts
+
 
 
 function lockOwner(runUrl, holder) {
     return { runUrl, holder, since: new Date().toISOString() };
 }
 const POLL_MS = 2000;
-const LOCKED = 'baton-locked';
-// One round trip: make the app dir, take the lock, name its owner, say so, then hold it until stdin
-// closes. Arguments: app dir, lock file, owner (JSON).
-const HOLD = 'mkdir -p -m 700 "$1" && exec flock --exclusive --nonblock --conflict-exit-code 75 "$2" ' +
-    `sh -c 'printf %s "$3" >"$2.owner" && echo ${LOCKED} && exec cat >/dev/null' baton-lock "$@"`;
 async function acquireLock(host, appDir, owner, timeoutSeconds) {
     const lockFile = `${appDir}/deploy.lock`;
     const started = Date.now();
     let lastHolder = '';
     while (true) {
-        const held = await host.hold(['sh', '-c', HOLD, 'baton-lock', appDir, lockFile, JSON.stringify(owner)]);
+        const held = await host.hold(holdLock(appDir, lockFile, JSON.stringify(owner)));
         const line = await held.ready;
         if (line === LOCKED) {
             return { unlock: () => unlock(host, held, lockFile) };
         }
         const code = await held.exited;
-        if (code !== 75)
+        if (code !== LOCK_TAKEN)
             throw new BatonError(`cannot take the deploy lock ${lockFile}: flock exited ${code}: ${held.output().trim()}`);
         const holder = await describeHolder(host, lockFile);
         const waited = Math.round((Date.now() - started) / 1000);
@@ -69686,7 +69712,7 @@ function unixifyPath(path) {
     }
     return path;
 }
-async function readFile(filePath) {
+async function esm_readFile(filePath) {
     return new Promise((resolve, reject) => {
         external_fs_.readFile(filePath, 'utf8', (err, res) => {
             if (err) {
@@ -69782,7 +69808,7 @@ class NodeSSH {
             if (config.privateKeyPath != null) {
                 // Must be an fs path
                 try {
-                    config.privateKey = await readFile(config.privateKeyPath);
+                    config.privateKey = await esm_readFile(config.privateKeyPath);
                 }
                 catch (err) {
                     if (err != null && err.code === 'ENOENT') {
@@ -70741,6 +70767,7 @@ function toShell(argv) {
 
 
 
+
 /** One SSH connection to one target host; every remote action goes through it. */
 class RemoteHost {
     spec;
@@ -70791,16 +70818,12 @@ class RemoteHost {
     /** Writes a file atomically (temp file + rename) with the given permissions; content goes over stdin. */
     async writeFile(path, content, mode, options = {}) {
         // With mkdir, missing parent directories are created with mode 700 (the umask): Baton's state only.
-        const mkdir = options.mkdir ? 'mkdir -p "$(dirname "$1")" && ' : '';
-        const script = `umask 077; ${mkdir}cat > "$1.baton-tmp" && chmod "$2" "$1.baton-tmp" && mv -f "$1.baton-tmp" "$1"`;
-        await this.run(['sh', '-c', script, 'baton-write', path, mode], { stdin: content });
+        await this.run(commands_writeFile(path, mode, options.mkdir ?? false), { stdin: content });
     }
     /** Reads a file, or undefined when it does not exist. */
     async readFile(path) {
-        const result = await this.run(['sh', '-c', 'if [ -e "$1" ]; then cat "$1"; else exit 3; fi', 'baton-read', path], {
-            allowFailure: true,
-        });
-        if (result.code === 3)
+        const result = await this.run(readFile(path), { allowFailure: true });
+        if (result.code === NO_FILE)
             return undefined;
         if (result.code !== 0)
             throw new RemoteCommandError(`cat ${path}`, result);
@@ -70901,7 +70924,7 @@ function siteRelease(text) {
 }
 /** Where a site file sends requests: its upstream servers, or its proxy_pass target. */
 function siteUpstreams(text) {
-    const servers = [...text.matchAll(/^\s*server\s+([^\s;]+)[^;]*;/gm)].map((match) => match[1]);
+    const servers = [...text.matchAll(/^\s*server\s+(\d[^\s;]*)[^;]*;/gm)].map((match) => match[1]);
     if (servers.length)
         return servers;
     const target = /proxy_pass\s+http:\/\/([^;\s]+)/.exec(text)?.[1];
@@ -71409,11 +71432,11 @@ function phaseTimer() {
 
 
 function createFrame(config, context, secrets) {
-    return { config, context, secrets, ...phaseTimer() };
+    return { config, context, secrets, ...phaseTimer(), connect: (hosts) => connect(config, hosts) };
 }
 /** Connect (a phase), do the work, disconnect whatever happens. */
 async function withServers(frame, work, hosts = frame.config.hosts) {
-    const fleet = await frame.timed('Connect', () => connect(frame.config, hosts));
+    const fleet = await frame.timed('Connect', () => frame.connect(hosts));
     try {
         return await work(fleet.servers);
     }
@@ -71514,6 +71537,57 @@ function imageRef(entry) {
     const ref = attrs.get('ref');
     const known = [...attrs.keys()].every((key) => key === 'type' || key === 'ref');
     return type === 'registry' && ref && known ? ref : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/build/commands.ts
+// The docker command lines of the build on the runner, as argument arrays (without the leading
+// `docker`). Nothing here runs anything: image.ts runs them.
+/** What every build takes: the tag, the Dockerfile, target, build args and labels. */
+function buildArgs(build, image, dockerfile) {
+    const args = ['--tag', image, '--file', dockerfile];
+    if (build.target)
+        args.push('--target', build.target);
+    for (const [key, value] of Object.entries(build.args))
+        args.push('--build-arg', `${key}=${value}`);
+    for (const [key, value] of Object.entries(build.labels))
+        args.push('--label', `${key}=${value}`);
+    return args;
+}
+/** One --secret per build secret, each read from its own file: never a value on a command line. */
+function secretArgs(files) {
+    return files.flatMap(({ name, file }) => ['--secret', `id=${name},src=${file}`]);
+}
+/** buildx builds and pushes in one go, and writes the pushed digest to `metadata`. */
+function buildxBuild(build, metadata, args) {
+    const cache = [
+        ...build.cacheFrom.flatMap((entry) => ['--cache-from', entry]),
+        ...build.cacheTo.flatMap((entry) => ['--cache-to', entry]),
+    ];
+    return ['buildx', 'build', '--push', '--metadata-file', metadata, ...cache, ...args];
+}
+/** `docker build` without buildx; `inlineCache` asks BuildKit to embed its cache in the image. */
+function legacyBuild(cacheFrom, inlineCache, args, context) {
+    const inline = inlineCache ? ['--build-arg', 'BUILDKIT_INLINE_CACHE=1'] : [];
+    return ['build', ...cacheFrom.flatMap((ref) => ['--cache-from', ref]), ...inline, ...args, context];
+}
+function login(server, username) {
+    return ['login', '--username', username, '--password-stdin', server];
+}
+function buildxVersion() {
+    return ['buildx', 'version'];
+}
+function commands_pull(ref) {
+    return ['pull', '--quiet', ref];
+}
+function tag(image, ref) {
+    return ['tag', image, ref];
+}
+function push(ref) {
+    return ['push', ref];
+}
+/** Prints the image's repo digests as JSON. */
+function repoDigests(image) {
+    return ['image', 'inspect', '--format', '{{json .RepoDigests}}', image];
 }
 
 // EXTERNAL MODULE: ./node_modules/exponential-backoff/dist/backoff.js
@@ -71646,6 +71720,7 @@ function fromHelper(helper, key) {
 
 
 
+
 /**
  * Builds the image in the runner, pushes it, and returns the pushed reference with its digest. Docker
  * runs with the user's own configuration (their logins, buildx builder, plugins); when Baton has
@@ -71660,11 +71735,11 @@ async function buildAndPush(plan, workspace, tempDir) {
         const env = { ...process.env };
         if (plan.registry) {
             env.DOCKER_CONFIG = overlayConfigDir(userConfigDir(), scratch, plan.registry.server);
-            await step(`logged in to ${plan.registry.server}`, () => login(env, plan.registry));
+            await step(`logged in to ${plan.registry.server}`, () => image_login(env, plan.registry));
         }
         const args = [
             ...buildArgs(build, plan.image, existing(workspace, build.dockerfile, 'Dockerfile')),
-            ...secretArgs(build.secrets, scratch),
+            ...secretArgs(secretFiles(build.secrets, scratch)),
         ];
         const context = existing(workspace, build.context, 'build context');
         if (await hasBuildx(env))
@@ -71677,11 +71752,7 @@ async function buildAndPush(plan, workspace, tempDir) {
 }
 async function buildx(env, image, build, args, scratch) {
     const metadata = (0,external_node_path_namespaceObject.join)(scratch, 'metadata.json');
-    const cache = [
-        ...build.cacheFrom.flatMap((entry) => ['--cache-from', entry]),
-        ...build.cacheTo.flatMap((entry) => ['--cache-to', entry]),
-    ];
-    await step(`built and pushed ${image} with buildx`, () => docker(env, ['buildx', 'build', '--push', '--metadata-file', metadata, ...cache, ...args]));
+    await step(`built and pushed ${image} with buildx`, () => dockerRun(env, buildxBuild(build, metadata, args)));
     const digest = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(metadata, 'utf8'))['containerimage.digest'];
     return digest ? `${image}@${digest}` : image;
 }
@@ -71694,9 +71765,8 @@ async function legacy(env, image, build, args, context) {
     if (!buildkit)
         for (const ref of cache.from)
             await pullCache(env, ref);
-    const inline = buildkit && build.cacheTo.length ? ['--build-arg', 'BUILDKIT_INLINE_CACHE=1'] : [];
-    const from = cache.from.flatMap((ref) => ['--cache-from', ref]);
-    await step(`built ${image}`, () => docker(buildEnv, ['build', ...from, ...inline, ...args, context]).catch((error) => {
+    const argv = legacyBuild(cache.from, buildkit && build.cacheTo.length > 0, args, context);
+    await step(`built ${image}`, () => dockerRun(buildEnv, argv).catch((error) => {
         throw /BuildKit is enabled but the buildx component is missing/.test(error.message)
             ? new ConfigError(`build secrets need BuildKit: ${NO_BUILDKIT}`, {
                 kind: 'input',
@@ -71704,57 +71774,52 @@ async function legacy(env, image, build, args, context) {
             })
             : error;
     }));
-    await step(`pushed ${image}`, () => retryPush(image, () => docker(env, ['push', image])));
+    await step(`pushed ${image}`, () => retryPush(image, () => dockerRun(env, push(image))));
     for (const ref of cache.to) {
         await step(`pushed the build cache ${ref}`, async () => {
-            await docker(env, ['tag', image, ref]);
-            await retryPush(ref, () => docker(env, ['push', ref]));
+            await dockerRun(env, tag(image, ref));
+            await retryPush(ref, () => dockerRun(env, push(ref)));
         });
     }
     return await pushedDigest(env, image);
 }
 const NO_BUILDKIT = 'this runner has no docker buildx and its docker client has no built-in BuildKit; set up buildx (e.g. docker/setup-buildx-action)';
 async function pullCache(env, ref) {
-    const result = await image_run(env, ['pull', '--quiet', ref]);
+    const result = await output(env, commands_pull(ref));
     const note = result.exitCode === 0 ? 'pulled' : 'could not pull (building without it)';
     info(`${note} the build cache ${ref}`);
 }
-function buildArgs(build, image, dockerfile) {
-    const args = ['--tag', image, '--file', dockerfile];
-    if (build.target)
-        args.push('--target', build.target);
-    for (const [key, value] of Object.entries(build.args))
-        args.push('--build-arg', `${key}=${value}`);
-    for (const [key, value] of Object.entries(build.labels))
-        args.push('--label', `${key}=${value}`);
-    return args;
-}
 /** Each build secret goes in its own mode-600 file, never on a command line. */
-function secretArgs(secrets, scratch) {
+function secretFiles(secrets, scratch) {
     const names = Object.keys(secrets);
     if (!names.length)
         return [];
     const dir = (0,external_node_path_namespaceObject.join)(scratch, 'secrets');
     (0,external_node_fs_namespaceObject.mkdirSync)(dir, { mode: 0o700 });
-    return names.flatMap((name, index) => {
+    return names.map((name, index) => {
         const file = (0,external_node_path_namespaceObject.join)(dir, String(index));
         (0,external_node_fs_namespaceObject.writeFileSync)(file, secrets[name], { mode: 0o600 });
-        return ['--secret', `id=${name},src=${file}`];
+        return { name, file };
     });
 }
-async function login(env, registry) {
-    const result = await getExecOutput('docker', ['login', '--username', registry.username, '--password-stdin', registry.server], { env, input: Buffer.from(registry.password), silent: true, ignoreReturnCode: true });
+async function image_login(env, registry) {
+    const result = await getExecOutput('docker', login(registry.server, registry.username), {
+        env,
+        input: Buffer.from(registry.password),
+        silent: true,
+        ignoreReturnCode: true,
+    });
     if (result.exitCode !== 0) {
         throw new BatonError(`docker login to ${registry.server} as ${registry.username} failed: ${result.stderr.trim()}`);
     }
 }
 async function hasBuildx(env) {
-    return (await image_run(env, ['buildx', 'version'])).exitCode === 0;
+    return (await output(env, buildxVersion())).exitCode === 0;
 }
-function image_run(env, args) {
+function output(env, args) {
     return getExecOutput('docker', args, { env, silent: true, ignoreReturnCode: true });
 }
-async function docker(env, args) {
+async function dockerRun(env, args) {
     const result = await getExecOutput('docker', args, { env, ignoreReturnCode: true });
     if (result.exitCode !== 0) {
         const tail = (result.stderr || result.stdout).trim().split('\n').slice(-5).join('\n');
@@ -71763,7 +71828,7 @@ async function docker(env, args) {
 }
 async function pushedDigest(env, image) {
     const repository = image.slice(0, image.lastIndexOf(':'));
-    const result = await image_run(env, ['image', 'inspect', '--format', '{{json .RepoDigests}}', image]);
+    const result = await output(env, repoDigests(image));
     const digests = result.exitCode === 0 ? JSON.parse(result.stdout) : [];
     return digests.find((entry) => entry.startsWith(`${repository}@`)) ?? image;
 }
@@ -71776,6 +71841,7 @@ function existing(workspace, path, what) {
 }
 
 ;// CONCATENATED MODULE: ./src/host/state.ts
+
 /**
  * The files Baton keeps for an app on a host, under STATE_DIR/APP (the app dir): the release records
  * (releases/ID.json), the current release (current), each release's env file (ID.env), the deploy lock.
@@ -71796,11 +71862,9 @@ async function writeRecord(host, appDir, record) {
 async function setCurrent(host, appDir, id) {
     await host.writeFile(currentFile(appDir), `${id}\n`, '600');
 }
-// Prints the current release id, then every record as one JSON line; one round trip.
-const READ = 'cd "$1" 2>/dev/null || exit 0; cat current 2>/dev/null || echo; for f in releases/*.json; do [ -e "$f" ] && tr -d "\\n" < "$f" && echo; done; true';
 /** Reads the app's history on a host; an app never deployed there has none. */
-async function readHistory(host, appDir) {
-    const result = await host.run(['sh', '-c', READ, 'baton-history', appDir]);
+async function state_readHistory(host, appDir) {
+    const result = await host.run(readHistory(appDir));
     return parseHistory(result.stdout);
 }
 function parseHistory(text) {
@@ -72834,7 +72898,7 @@ function keptIds(history, keep) {
  * one app's deploys never prune another app's (a preview's, a staging's) releases.
  */
 async function prune(server, app, appDir, keep) {
-    const history = await readHistory(server.shell, appDir);
+    const history = await state_readHistory(server.shell, appDir);
     const keepIds = retained(history, keep);
     const containers = await server.runtime.list({ app });
     // A running container is never pruned: it may be retiring, still finishing requests in flight.
@@ -72927,7 +72991,7 @@ async function recordOutcome(servers, plan, image, outcome, error) {
  * until now.
  */
 async function startRecord(servers, first, image, replan) {
-    const histories = await onEachServer(servers, (server) => readHistory(server.shell, first.appDir));
+    const histories = await onEachServer(servers, (server) => state_readHistory(server.shell, first.appDir));
     const taken = new Set(histories.flatMap((history) => history.releases.map((record) => record.id)));
     let plan = first;
     for (let attempt = 2; taken.has(plan.release); attempt++)
@@ -72957,7 +73021,7 @@ async function startRecord(servers, first, image, replan) {
 async function keptReleases(server, plan) {
     if (!server)
         return [];
-    return keptIds(await readHistory(server.shell, plan.appDir), plan.keepReleases);
+    return keptIds(await state_readHistory(server.shell, plan.appDir), plan.keepReleases);
 }
 
 ;// CONCATENATED MODULE: ./src/lifecycle/retire.ts
@@ -73378,7 +73442,7 @@ async function plan(frame) {
     return deploy;
 }
 async function describeServer(server, plan) {
-    const history = await readHistory(server.shell, plan.appDir);
+    const history = await state_readHistory(server.shell, plan.appDir);
     const running = (await server.runtime.list({ app: plan.app, running: true })).map((c) => c.name);
     const route = await server.proxy.describe(plan.app);
     const proxy = server.proxy.name;
@@ -73424,7 +73488,7 @@ async function cleanUpAfterKill(frame, inFlight) {
             return;
         try {
             await onEachServer(servers, async (server) => {
-                const history = await readHistory(server.shell, inFlight.appDir);
+                const history = await state_readHistory(server.shell, inFlight.appDir);
                 await settleUnfinished(server, inFlight, history, 'the deploy step was killed');
             });
         }
@@ -73519,7 +73583,7 @@ async function rollback(frame) {
     const { config, context } = frame;
     const base = planDeploy(config, context, new Date());
     return lockedSession(frame, base, `rollback of ${base.app}`, async (servers) => {
-        const histories = await onEachServer(servers, (server) => readHistory(server.shell, base.appDir));
+        const histories = await onEachServer(servers, (server) => state_readHistory(server.shell, base.appDir));
         const target = chooseTarget(histories, config.rollbackTo, servers);
         const plan = rollbackPlan(base, target);
         const current = histories[0]?.current;
@@ -73616,7 +73680,7 @@ async function makeCurrent(server, plan, history) {
 async function status_status(frame) {
     const { appDir, app } = placeOf(frame.config, frame.context);
     return withServers(frame, async (servers) => {
-        const histories = await onEachServer(servers, (server) => readHistory(server.shell, appDir));
+        const histories = await onEachServer(servers, (server) => state_readHistory(server.shell, appDir));
         const result = servers.map((server, index) => ({
             host: server.label,
             history: histories[index],
@@ -79744,6 +79808,57 @@ function defaultSuite(settings) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/config/formats.ts
+// The formats of single values: paths, addresses, names. Each names the input or file:line it checks.
+
+/** A path the workflow reads from the checkout: relative, and never leaving the workspace. */
+function workspacePath(path, source) {
+    const parts = path.split(/[\\/]+/);
+    if (path.startsWith('/') || /^[A-Za-z]:/.test(path) || parts.includes('..')) {
+        throw new ConfigError(`"${path}" must be a path inside the workspace (relative, without ..)`, source);
+    }
+    return path;
+}
+function absolutePath(path, source) {
+    if (!path.startsWith('/'))
+        throw new ConfigError(`"${path}" must be an absolute path`, source);
+    return path.replace(/\/+$/, '') || '/';
+}
+function listenAddress(text, source) {
+    if (!/^(?:(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:]+\]|\*):)?\d{1,5}$/i.test(text)) {
+        throw new ConfigError(`"${text}" is not an nginx listen address; expected PORT or ADDRESS:PORT`, source);
+    }
+    const port = Number(text.slice(text.lastIndexOf(':') + 1));
+    if (port < 1 || port > 65535)
+        throw new ConfigError(`"${text}": the port must be 1..65535`, source);
+    return text;
+}
+/** An HTTP path to probe. */
+function checkPath(path, source) {
+    if (path && !/^\/[\x21-\x7e]*$/.test(path)) {
+        const why = 'must start with / and have no spaces or non-ASCII characters (percent-encode them)';
+        throw new ConfigError(`"${path}" ${why}`, source);
+    }
+    return path;
+}
+function timing(text, source) {
+    if (text === 'fast' || text === 'dokku')
+        return text;
+    throw new ConfigError(`"${text}" is not a checks timing; expected fast or dokku`, source);
+}
+function environmentName(text, source) {
+    if (!text || text.length > 255 || /[\r\n]/.test(text)) {
+        throw new ConfigError(`"${text}" is not a GitHub environment name`, source);
+    }
+    return text;
+}
+/** A release id as the status command lists them ('' for none). */
+function releaseName(text, source) {
+    if (text && !/^[\w.-]+$/.test(text))
+        throw new ConfigError(`"${text}" is not a release id (see the status command)`, source);
+    return text;
+}
+
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./src/config/file.ts
@@ -79773,9 +79888,6 @@ function parseConfigFile(text, file) {
     }
     return entries;
 }
-
-;// CONCATENATED MODULE: ./src/config/types.ts
-const COMMANDS = ['deploy', 'rollback', 'destroy', 'plan', 'status', 'prune-previews'];
 
 ;// CONCATENATED MODULE: ./src/config/settings.ts
 // Every setting Baton reads: the one source of truth for its default, where it may be set, whether it
@@ -79896,6 +80008,83 @@ function fileRefusal(name) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/config/reader.ts
+
+
+
+
+
+/**
+ * Each setting from where it is given: an input written in the workflow, else baton.yml, else its
+ * default (SETTINGS). Every typed read names the input or file:line of a bad value.
+ */
+class SettingsReader {
+    getInput;
+    file;
+    constructor(getInput, file) {
+        this.getInput = getInput;
+        this.file = file;
+    }
+    raw(name) {
+        const input = this.getInput(name);
+        if (input !== '')
+            return { value: input, source: { kind: 'input', name } };
+        const entry = this.file.get(name);
+        if (entry && entry.value !== null)
+            return entry;
+        return { value: SETTINGS[name].default, source: { kind: 'input', name } };
+    }
+    source(name) {
+        return this.raw(name).source;
+    }
+    str(name) {
+        return this.read(name, asString);
+    }
+    int(name, min, max) {
+        return this.read(name, (value, source) => asInteger(value, source, min, max));
+    }
+    bool(name) {
+        return this.read(name, asBoolean);
+    }
+    list(name) {
+        return this.read(name, asList);
+    }
+    lines(name) {
+        return this.read(name, asLines);
+    }
+    command(name) {
+        return this.read(name, asCommand);
+    }
+    /** KEY=VALUE lines or a mapping; a secret's values are kept verbatim. */
+    keyValues(name, secret = false) {
+        return this.read(name, (value, source) => asKeyValues(value, source, secret));
+    }
+    read(name, as) {
+        const { value, source } = this.raw(name);
+        return as(value, source);
+    }
+}
+/** baton.yml (or the file the config input names): every key a known setting that the file may set. */
+function readConfigFile(sources) {
+    const given = sources.getInput('config');
+    const path = workspacePath(given || SETTINGS.config.default, { kind: 'input', name: 'config' });
+    const text = sources.readFile(path);
+    if (text === undefined) {
+        if (given)
+            throw new ConfigError(`config file "${given}" does not exist`, { kind: 'input', name: 'config' });
+        return new Map();
+    }
+    const entries = parseConfigFile(text, path);
+    for (const [key, entry] of entries) {
+        if (!isSettingName(key))
+            throw new ConfigError(`unknown setting "${key}"`, entry.source);
+        const refusal = fileRefusal(key);
+        if (refusal)
+            throw new ConfigError(`"${key}" cannot be set in ${path}: it ${refusal}`, entry.source);
+    }
+    return entries;
+}
+
 ;// CONCATENATED MODULE: ./src/config/ssh.ts
 
 
@@ -79934,6 +80123,9 @@ function checkKnownHosts(text, source) {
     return problems.map((problem) => `${describeSource(source)}: line ${problem.line}: ${problem.message}`);
 }
 
+;// CONCATENATED MODULE: ./src/config/types.ts
+const COMMANDS = ['deploy', 'rollback', 'destroy', 'plan', 'status', 'prune-previews'];
+
 ;// CONCATENATED MODULE: ./src/config/index.ts
 
 
@@ -79947,151 +80139,153 @@ function checkKnownHosts(text, source) {
 
 
 const APP_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-/** Reads inputs and baton.yml (inputs win), validates every value, and fills in defaults. Pure. */
+/**
+ * Reads inputs and baton.yml (inputs win), validates every value, and fills in defaults. Pure. The
+ * event decides whether this run is a pull request's preview (a fork's is refused before anything
+ * else), which changes what is required (hosts, domain) and what the app is.
+ */
 function loadConfig(sources) {
-    const file = readConfigFile(sources);
-    const get = (name) => {
-        const input = sources.getInput(name);
-        if (input !== '')
-            return { value: input, source: { kind: 'input', name } };
-        const entry = file.get(name);
-        if (entry && entry.value !== null)
-            return entry;
-        return { value: SETTINGS[name].default, source: { kind: 'input', name } };
-    };
-    const str = (name) => asString(get(name).value, get(name).source);
-    const int = (name, min, max) => asInteger(get(name).value, get(name).source, min, max);
+    const read = new SettingsReader(sources.getInput, readConfigFile(sources));
     const { context } = sources;
-    const command = str('command');
-    if (!COMMANDS.includes(command)) {
-        throw new ConfigError(`unknown command "${command}"; expected one of: ${COMMANDS.join(', ')}`, get('command').source);
-    }
-    const app = str('app') || defaultAppName(context.repository);
-    if (!APP_NAME.test(app)) {
-        throw new ConfigError(`"${app}" is not a valid app name: use a-z, 0-9 and -, at most 63 characters`, get('app').source);
-    }
-    checkAppName(app, get('app').source);
-    const previews = readPreviewSettings(get);
+    const command = readCommand(read);
+    const app = readAppName(read, context);
+    const previews = readPreviewSettings((name) => read.raw(name));
     const event = sources.event ?? { name: '', action: '', sha: context.sha };
-    const preview = decidePreview(previews, event, app, get('app').source);
-    const build = asBoolean(get('build').value, get('build').source);
-    const image = resolveImage(str('image') || defaultImage(context.repository), build, get('image').source);
-    const context_ = workspacePath(str('context') || '.', get('context').source);
-    const hostsRaw = get('hosts');
-    const hosts = asList(hostsRaw.value, hostsRaw.source).map((text) => parseHost(text, hostsRaw.source));
-    const previewHosts = (preview || command === 'prune-previews') && previews.hosts.length > 0;
-    if (hosts.length === 0 && !previewHosts)
-        throw new ConfigError('at least one host is required (user@host[:port])', hostsRaw.source);
-    const privateKey = str('ssh-key');
-    if (!privateKey)
-        throw new ConfigError('an SSH private key is required', get('ssh-key').source);
-    const passphrase = str('ssh-key-passphrase');
-    const knownHosts = str('known-hosts');
-    const warnings = [
-        ...checkPrivateKey(privateKey, get('ssh-key').source, passphrase, get('ssh-key-passphrase').source),
-        ...checkKnownHosts(knownHosts, get('known-hosts').source),
-    ];
-    const domain = str('domain');
-    const needsDomain = !preview && (command === 'deploy' || command === 'rollback' || command === 'plan');
-    if (!isDomain(domain) && (needsDomain || domain)) {
-        throw new ConfigError(domain ? `"${domain}" is not a domain name` : 'a domain is required: nginx routes it to the app', get('domain').source);
-    }
+    const preview = decidePreview(previews, event, app, read.source('app'));
+    const build = read.bool('build');
+    const image = resolveImage(read.str('image') || defaultImage(context.repository), build, read.source('image'));
+    const buildContext = workspacePath(read.str('context') || '.', read.source('context'));
+    const hosts = readHosts(read, preview !== undefined || command === 'prune-previews', previews);
+    const ssh = readSsh(read);
+    const domain = readDomain(read, !preview && ['deploy', 'rollback', 'plan'].includes(command));
     if (preview)
         checkPreviewHost(preview, domain, previews);
-    const readyPath = checkPath(str('ready-path'), get('ready-path').source);
-    const env = asKeyValues(get('env').value, get('env').source);
-    const secrets = asKeyValues(get('secrets').value, get('secrets').source, true);
-    for (const key of Object.keys(secrets)) {
-        if (key in env)
-            throw new ConfigError(`${key} is set in both env and secrets`, get('secrets').source);
-    }
-    const release = str('release');
-    if (release && !/^[\w.-]+$/.test(release)) {
-        throw new ConfigError(`"${release}" is not a release id (see the status command)`, get('release').source);
-    }
+    const readyPath = checkPath(read.str('ready-path'), read.source('ready-path'));
+    const { env, secrets } = readEnv(read);
     const config = {
+        // A closed pull request's run removes its preview, whatever command the workflow names.
         command: preview?.remove && command === 'deploy' ? 'destroy' : command,
-        environment: environmentName(str('environment'), get('environment').source),
-        rollbackTo: release,
-        confirm: str('confirm'),
+        environment: environmentName(read.str('environment'), read.source('environment')),
+        rollbackTo: releaseName(read.str('release'), read.source('release')),
+        confirm: read.str('confirm'),
         app,
         image,
-        build: {
-            enabled: build,
-            context: context_,
-            dockerfile: workspacePath(str('dockerfile'), get('dockerfile').source) ||
-                `${context_.replace(/\/+$/, '')}/Dockerfile`,
-            args: asKeyValues(get('build-args').value, get('build-args').source),
-            target: str('target'),
-            cacheFrom: asLines(get('cache-from').value, get('cache-from').source),
-            cacheTo: asLines(get('cache-to').value, get('cache-to').source),
-            secrets: asKeyValues(get('build-secrets').value, get('build-secrets').source, true),
-        },
-        registry: resolveRegistry(image, str('registry-username'), str('registry-password'), str('github-token'), context),
-        githubToken: str('github-token'),
+        build: readBuild(read, build, buildContext),
+        registry: resolveRegistry(image, read, context),
+        githubToken: read.str('github-token'),
         hosts,
-        ssh: {
-            privateKey,
-            passphrase,
-            knownHosts,
-            trustFirstUse: asBoolean(get('trust-first-use').value, get('trust-first-use').source),
-        },
-        appPort: int('app-port', 1, 65535),
+        ssh: ssh.ssh,
+        appPort: read.int('app-port', 1, 65535),
         domain: domain.toLowerCase(),
         env,
         secrets,
-        readiness: { path: readyPath, timeoutSeconds: int('ready-timeout', 1, 3600) },
-        checks: {
-            ...resolveChecks({
-                file: workspacePath(str('checks'), get('checks').source),
-                fileSource: get('checks').source,
-                healthcheckPath: checkPath(str('healthcheck-path'), get('healthcheck-path').source),
-                healthcheckSource: get('healthcheck-path').source,
-                skip: asBoolean(get('skip-checks').value, get('skip-checks').source),
-                context: context_,
-                readyPath,
-                readyTimeout: int('ready-timeout', 1, 3600),
-                defaultChecksWait: int('default-checks-wait', 0, 3600),
-            }, sources.readFile),
-            timing: timing(str('checks-timing'), get('checks-timing').source),
-        },
-        retireAfterSeconds: int('retire-after', 0, 86400),
-        proxy: {
-            listen: listenAddress(str('nginx-listen'), get('nginx-listen').source),
-            confDir: absolutePath(str('nginx-conf-dir'), get('nginx-conf-dir').source),
-            testCommand: asCommand(get('nginx-test-command').value, get('nginx-test-command').source),
-            reloadCommand: asCommand(get('nginx-reload-command').value, get('nginx-reload-command').source),
-        },
-        stateDir: absolutePath(str('state-dir'), get('state-dir').source),
-        keepReleases: int('keep-releases', 1, 100),
-        lockTimeoutSeconds: int('lock-timeout', 0, 86_400),
+        readiness: { path: readyPath, timeoutSeconds: read.int('ready-timeout', 1, 3600) },
+        checks: readChecks(read, sources, buildContext, readyPath),
+        retireAfterSeconds: read.int('retire-after', 0, 86400),
+        proxy: readProxy(read),
+        stateDir: absolutePath(read.str('state-dir'), read.source('state-dir')),
+        keepReleases: read.int('keep-releases', 1, 100),
+        lockTimeoutSeconds: read.int('lock-timeout', 0, 86_400),
         resources: {
-            memory: memoryLimit(str('memory'), get('memory').source),
-            cpus: cpuLimit(str('cpus'), get('cpus').source),
+            memory: memoryLimit(read.str('memory'), read.source('memory')),
+            cpus: cpuLimit(read.str('cpus'), read.source('cpus')),
         },
         previews,
-        warnings,
+        warnings: ssh.warnings,
     };
     return preview ? applyPreview(config, preview) : config;
 }
-function readConfigFile(sources) {
-    const given = sources.getInput('config');
-    const path = workspacePath(given || SETTINGS.config.default, { kind: 'input', name: 'config' });
-    const text = sources.readFile(path);
-    if (text === undefined) {
-        if (given)
-            throw new ConfigError(`config file "${given}" does not exist`, { kind: 'input', name: 'config' });
-        return new Map();
+function readCommand(read) {
+    const command = read.str('command');
+    if (COMMANDS.includes(command))
+        return command;
+    throw new ConfigError(`unknown command "${command}"; expected one of: ${COMMANDS.join(', ')}`, read.source('command'));
+}
+function readAppName(read, context) {
+    const app = read.str('app') || defaultAppName(context.repository);
+    if (!APP_NAME.test(app)) {
+        throw new ConfigError(`"${app}" is not a valid app name: use a-z, 0-9 and -, at most 63 characters`, read.source('app'));
     }
-    const entries = parseConfigFile(text, path);
-    for (const [key, entry] of entries) {
-        if (!isSettingName(key))
-            throw new ConfigError(`unknown setting "${key}"`, entry.source);
-        const refusal = fileRefusal(key);
-        if (refusal)
-            throw new ConfigError(`"${key}" cannot be set in ${path}: it ${refusal}`, entry.source);
+    checkAppName(app, read.source('app'));
+    return app;
+}
+/** The hosts; none is fine only where preview hosts take their place. */
+function readHosts(read, previewRun, previews) {
+    const source = read.source('hosts');
+    const hosts = read.list('hosts').map((text) => parseHost(text, source));
+    if (hosts.length === 0 && !(previewRun && previews.hosts.length > 0))
+        throw new ConfigError('at least one host is required (user@host[:port])', source);
+    return hosts;
+}
+function readSsh(read) {
+    const privateKey = read.str('ssh-key');
+    if (!privateKey)
+        throw new ConfigError('an SSH private key is required', read.source('ssh-key'));
+    const passphrase = read.str('ssh-key-passphrase');
+    const knownHosts = read.str('known-hosts');
+    const warnings = [
+        ...checkPrivateKey(privateKey, read.source('ssh-key'), passphrase, read.source('ssh-key-passphrase')),
+        ...checkKnownHosts(knownHosts, read.source('known-hosts')),
+    ];
+    return {
+        ssh: { privateKey, passphrase, knownHosts, trustFirstUse: read.bool('trust-first-use') },
+        warnings,
+    };
+}
+function readDomain(read, required) {
+    const domain = read.str('domain');
+    if (isDomain(domain) || (!required && !domain))
+        return domain;
+    throw new ConfigError(domain ? `"${domain}" is not a domain name` : 'a domain is required: nginx routes it to the app', read.source('domain'));
+}
+/** The app's variables and secrets; a name is one or the other. */
+function readEnv(read) {
+    const env = read.keyValues('env');
+    const secrets = read.keyValues('secrets', true);
+    for (const key of Object.keys(secrets)) {
+        if (key in env)
+            throw new ConfigError(`${key} is set in both env and secrets`, read.source('secrets'));
     }
-    return entries;
+    return { env, secrets };
+}
+function readBuild(read, enabled, context) {
+    return {
+        enabled,
+        context,
+        dockerfile: workspacePath(read.str('dockerfile'), read.source('dockerfile')) ||
+            `${context.replace(/\/+$/, '')}/Dockerfile`,
+        args: read.keyValues('build-args'),
+        target: read.str('target'),
+        cacheFrom: read.lines('cache-from'),
+        cacheTo: read.lines('cache-to'),
+        secrets: read.keyValues('build-secrets', true),
+    };
+}
+/** The checks: the app's CHECKS file or app.json, read here so that their errors come before any host. */
+function readChecks(read, sources, context, readyPath) {
+    const settings = {
+        file: workspacePath(read.str('checks'), read.source('checks')),
+        fileSource: read.source('checks'),
+        healthcheckPath: checkPath(read.str('healthcheck-path'), read.source('healthcheck-path')),
+        healthcheckSource: read.source('healthcheck-path'),
+        skip: read.bool('skip-checks'),
+        context,
+        readyPath,
+        readyTimeout: read.int('ready-timeout', 1, 3600),
+        defaultChecksWait: read.int('default-checks-wait', 0, 3600),
+    };
+    return {
+        ...resolveChecks(settings, sources.readFile),
+        timing: timing(read.str('checks-timing'), read.source('checks-timing')),
+    };
+}
+function readProxy(read) {
+    return {
+        listen: listenAddress(read.str('nginx-listen'), read.source('nginx-listen')),
+        confDir: absolutePath(read.str('nginx-conf-dir'), read.source('nginx-conf-dir')),
+        testCommand: read.command('nginx-test-command'),
+        reloadCommand: read.command('nginx-reload-command'),
+    };
 }
 function resolveImage(text, build, source) {
     if (!text)
@@ -80105,7 +80299,11 @@ function resolveImage(text, build, source) {
     }
     return image;
 }
-function resolveRegistry(image, username, password, token, context) {
+/** Registry credentials for pushes and pulls; on ghcr.io the run's actor and token unless given. */
+function resolveRegistry(image, read, context) {
+    const username = read.str('registry-username');
+    const password = read.str('registry-password');
+    const token = read.str('github-token');
     if (image.registry === 'ghcr.io') {
         return { server: image.registry, username: username || context.actor, password: password || token };
     }
@@ -80121,46 +80319,6 @@ function defaultAppName(repository) {
 }
 function defaultImage(repository) {
     return repository ? `ghcr.io/${repository.toLowerCase()}` : '';
-}
-/** A path the workflow reads from the checkout: relative, and never leaving the workspace. */
-function workspacePath(path, source) {
-    const parts = path.split(/[\\/]+/);
-    if (path.startsWith('/') || /^[A-Za-z]:/.test(path) || parts.includes('..')) {
-        throw new ConfigError(`"${path}" must be a path inside the workspace (relative, without ..)`, source);
-    }
-    return path;
-}
-function absolutePath(path, source) {
-    if (!path.startsWith('/'))
-        throw new ConfigError(`"${path}" must be an absolute path`, source);
-    return path.replace(/\/+$/, '') || '/';
-}
-function listenAddress(text, source) {
-    if (!/^(?:(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:]+\]|\*):)?\d{1,5}$/i.test(text)) {
-        throw new ConfigError(`"${text}" is not an nginx listen address; expected PORT or ADDRESS:PORT`, source);
-    }
-    const port = Number(text.slice(text.lastIndexOf(':') + 1));
-    if (port < 1 || port > 65535)
-        throw new ConfigError(`"${text}": the port must be 1..65535`, source);
-    return text;
-}
-function checkPath(path, source) {
-    if (path && !/^\/[\x21-\x7e]*$/.test(path)) {
-        const why = 'must start with / and have no spaces or non-ASCII characters (percent-encode them)';
-        throw new ConfigError(`"${path}" ${why}`, source);
-    }
-    return path;
-}
-function timing(text, source) {
-    if (text === 'fast' || text === 'dokku')
-        return text;
-    throw new ConfigError(`"${text}" is not a checks timing; expected fast or dokku`, source);
-}
-function environmentName(text, source) {
-    if (!text || text.length > 255 || /[\r\n]/.test(text)) {
-        throw new ConfigError(`"${text}" is not a GitHub environment name`, source);
-    }
-    return text;
 }
 
 ;// CONCATENATED MODULE: ./src/inputs.ts
@@ -80402,8 +80560,8 @@ function secrets_escape(text) {
 
 
 const main_COMMANDS = {
-    deploy: release,
-    rollback: release,
+    deploy: deployOrRollback,
+    rollback: deployOrRollback,
     destroy: async (frame, github) => {
         await destroy(frame);
         if (frame.config.preview)
@@ -80444,7 +80602,7 @@ async function main_run() {
     }
 }
 /** A deploy or rollback, reported to GitHub (deployment, statuses, PR comment) and in the job summary. */
-async function release(frame, github) {
+async function deployOrRollback(frame, github) {
     const { config, secrets } = frame;
     const reporter = github.reporter(config);
     if (config.command === 'deploy')

@@ -19,8 +19,8 @@ import { Secrets } from './secrets';
 type Reported = (frame: Frame, github: GitHub) => Promise<void>;
 
 const COMMANDS: Record<Command, Reported> = {
-  deploy: release,
-  rollback: release,
+  deploy: deployOrRollback,
+  rollback: deployOrRollback,
   destroy: async (frame, github) => {
     await destroy(frame);
     if (frame.config.preview) await github.reporter(frame.config).removed();
@@ -61,7 +61,7 @@ export async function run(): Promise<void> {
 }
 
 /** A deploy or rollback, reported to GitHub (deployment, statuses, PR comment) and in the job summary. */
-async function release(frame: Frame, github: GitHub): Promise<void> {
+async function deployOrRollback(frame: Frame, github: GitHub): Promise<void> {
   const { config, secrets } = frame;
   const reporter = github.reporter(config);
   if (config.command === 'deploy') await reporter.started();
