@@ -73246,7 +73246,7 @@ async function undo(plan, started, switched, launch) {
             .catch((error) => core_warning(`could not revert ${server.proxy.name} on ${server.label}: ${error}`));
     }
     for (const server of started) {
-        await server.proxy.discard(plan.app);
+        await server.proxy.discard(plan.app).catch(() => undefined);
         await launch
             .discard(server)
             .catch((error) => core_warning(`could not take ${plan.container.name} down on ${server.label}: ${error}`));

@@ -70,7 +70,7 @@ async function undo(
       .catch((error) => core.warning(`could not revert ${server.proxy.name} on ${server.label}: ${error}`));
   }
   for (const server of started) {
-    await server.proxy.discard(plan.app);
+    await server.proxy.discard(plan.app).catch(() => undefined);
     await launch
       .discard(server)
       .catch((error) =>
