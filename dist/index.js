@@ -71430,7 +71430,6 @@ function phaseTimer() {
 
 
 
-
 function createFrame(config, context, secrets) {
     return { config, context, secrets, ...phaseTimer(), connect: (hosts) => connect(config, hosts) };
 }
@@ -71465,10 +71464,6 @@ async function withLock(frame, servers, place, holder, work) {
 /** Connect, take the app's lock on every host, do the work, let go, disconnect. */
 function lockedSession(frame, place, holder, work) {
     return withServers(frame, (servers) => withLock(frame, servers, place, holder, () => work(servers)));
-}
-/** Says what a command did, with a count of hosts. */
-function done(what, servers) {
-    info(`${what} on ${servers} host(s)`);
 }
 
 ;// CONCATENATED MODULE: external "node:fs"
@@ -73391,6 +73386,7 @@ async function removeContainers(server, place) {
 
 
 
+
 /**
  * Removes the app from every host: its route (tested, reloaded), containers, images, env files, state.
  * A pull request's preview needs no confirmation: closing the PR is the confirmation.
@@ -73411,7 +73407,7 @@ async function destroy(frame) {
         await timed('Destroy', () => removeApp(servers, place));
         return servers.length;
     });
-    done(`Destroyed ${place.app}`, count);
+    info(`Destroyed ${place.app} on ${count} host(s)`);
 }
 
 ;// CONCATENATED MODULE: ./src/commands/plan.ts

@@ -1,9 +1,10 @@
+import * as core from '@actions/core';
 import { ConfigError } from '../errors';
 import { onEachServer } from '../fleet';
 import { checkIsPreview } from '../lifecycle/previews';
 import { removeApp } from '../lifecycle/remove';
 import { placeOf } from '../plan/place';
-import { done, type Frame, lockedSession } from './frame';
+import { type Frame, lockedSession } from './frame';
 
 /**
  * Removes the app from every host: its route (tested, reloaded), containers, images, env files, state.
@@ -28,5 +29,5 @@ export async function destroy(frame: Frame): Promise<void> {
     await timed('Destroy', () => removeApp(servers, place));
     return servers.length;
   });
-  done(`Destroyed ${place.app}`, count);
+  core.info(`Destroyed ${place.app} on ${count} host(s)`);
 }

@@ -1,4 +1,3 @@
-import * as core from '@actions/core';
 import type { Config } from '../config';
 import type { RunContext } from '../config/context';
 import { connect, type Fleet, lockAll, type Server } from '../fleet';
@@ -76,9 +75,4 @@ export function lockedSession<T>(
   work: (servers: Server[]) => Promise<T>,
 ): Promise<T> {
   return withServers(frame, (servers) => withLock(frame, servers, place, holder, () => work(servers)));
-}
-
-/** Says what a command did, with a count of hosts. */
-export function done(what: string, servers: number): void {
-  core.info(`${what} on ${servers} host(s)`);
 }

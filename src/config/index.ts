@@ -23,14 +23,7 @@ import {
 import { readConfigFile, SettingsReader } from './reader';
 import { cpuLimit, memoryLimit } from './resources';
 import { checkKnownHosts, checkPrivateKey } from './ssh';
-import {
-  type Command,
-  COMMANDS,
-  type Config,
-  type ConfigSources,
-  type PreviewSettings,
-  type PreviewTarget,
-} from './types';
+import { type Command, COMMANDS, type Config, type ConfigSources, type PreviewSettings } from './types';
 
 export type { HostSpec } from './hosts';
 export type { ImageName } from './image';
@@ -96,7 +89,7 @@ export function loadConfig(sources: ConfigSources): Config {
     previews,
     warnings: ssh.warnings,
   };
-  return preview ? applyPreview(config, preview as PreviewTarget) : config;
+  return preview ? applyPreview(config, preview) : config;
 }
 
 function readCommand(read: SettingsReader): Command {
