@@ -1,6 +1,7 @@
 // An app's nginx server file: one per app, rewritten at every deploy, tested before every reload.
 
 import type { Route, Upstream } from '../../model/route';
+import { proxyHeaders, renderServers } from './servers';
 
 export function siteFile(confDir: string, app: string): string {
   return `${confDir}/baton-${app}.conf`;
@@ -30,24 +31,7 @@ map $http_upgrade ${upgrade} {
     ''      close;
 }
 ${route.upstreams.length === 1 ? '' : upstreamBlock(target, route.upstreams)}
-server {
-    listen ${route.listen};
-    server_name ${route.domain};
-
-    location / {
-        proxy_pass http://${target};
-        proxy_http_version 1.1;
-        proxy_set_header Host $host;
-        proxy_set_header X-Real-IP $remote_addr;
-        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-        proxy_set_header X-Forwarded-Proto $scheme;
-        proxy_set_header X-Forwarded-Host $host;
-        proxy_set_header Upgrade $http_upgrade;
-        proxy_set_header Connection ${upgrade};
-        proxy_read_timeout 3600s;
-    }
-}
-`;
+${renderServers(route, `proxy_pass http://${target};\n${proxyHeaders(upgrade)}`)}`;
 }
 
 function address(upstream: Upstream): string {
