@@ -17,6 +17,24 @@ export function absolutePath(path: string, source: Source): string {
   return path.replace(/\/+$/, '') || '/';
 }
 
+/** An absolute path that nginx reads unquoted in its configuration: no blanks, quotes, ; { } $ # or \\. */
+export function nginxPath(path: string, source: Source, maxLength = 200): string {
+  const absolute = absolutePath(path, source);
+  if (/[\s'"`;{}$#\\]/.test(absolute))
+    throw new ConfigError(
+      `"${path}" cannot go into nginx's configuration: no blanks, quotes, ; { } $ # or \\`,
+      source,
+    );
+  if (absolute.length > maxLength)
+    throw new ConfigError(`"${path}" is too long (at most ${maxLength} characters)`, source);
+  return absolute;
+}
+
+export function handover(text: string, source: Source): 'sockets' | 'reload' {
+  if (text === 'sockets' || text === 'reload') return text;
+  throw new ConfigError(`"${text}" is not a hand-over; expected sockets or reload`, source);
+}
+
 export function listenAddress(text: string, source: Source): string {
   if (!/^(?:(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:]+\]|\*):)?\d{1,5}$/i.test(text)) {
     throw new ConfigError(`"${text}" is not an nginx listen address; expected PORT or ADDRESS:PORT`, source);

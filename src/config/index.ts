@@ -5,7 +5,9 @@ import {
   absolutePath,
   checkPath,
   environmentName,
+  handover,
   listenAddress,
+  nginxPath,
   releaseName,
   timing,
   workspacePath,
@@ -199,6 +201,10 @@ function readProxy(read: SettingsReader): Config['proxy'] {
   return {
     listen: listenAddress(read.str('nginx-listen'), read.source('nginx-listen')),
     confDir: absolutePath(read.str('nginx-conf-dir'), read.source('nginx-conf-dir')),
+    handover: handover(read.str('nginx-handover'), read.source('nginx-handover')),
+    // Forwarder sockets live 60 characters below it, and a unix socket path has at most 107.
+    runDir: nginxPath(read.str('nginx-run-dir'), read.source('nginx-run-dir'), 40),
+    logDir: nginxPath(read.str('nginx-log-dir'), read.source('nginx-log-dir')),
     testCommand: read.command('nginx-test-command'),
     reloadCommand: read.command('nginx-reload-command'),
   };

@@ -142,7 +142,7 @@ export const SETTINGS = {
   ),
   'retire-after': setting(
     '60',
-    'Seconds the old container keeps running after the hand-over (in-flight requests finish). Default - 60.',
+    'Seconds in-flight requests to the old release get to finish after the hand-over; what is still open then (long requests, WebSockets) is closed. With nginx-handover reload, the old container keeps running this long. Default - 60.',
   ),
   'nginx-listen': setting(
     '80',
@@ -151,6 +151,18 @@ export const SETTINGS = {
   'nginx-conf-dir': trust(
     '/etc/nginx/conf.d',
     "Directory on the hosts where nginx includes the app's server file.",
+  ),
+  'nginx-handover': setting(
+    'sockets',
+    'How traffic moves at a hand-over - sockets (links to per-release sockets, no nginx reload, weights; default) or reload (rewrite the site file and reload nginx, for hosts where nginx cannot reach nginx-run-dir). Default - sockets.',
+  ),
+  'nginx-run-dir': trust(
+    '/run/baton',
+    "Directory on the hosts for the reload-free hand-over's links and per-release forwarder sockets (nginx's workers must be able to reach it). At most 40 characters.",
+  ),
+  'nginx-log-dir': trust(
+    '/var/log/nginx',
+    "Directory on the hosts where nginx writes each app's traffic log (baton-APP.traffic.log), read for per-release figures.",
   ),
   'nginx-test-command': trust('nginx -t', 'Command that checks the nginx configuration on the hosts.'),
   'nginx-reload-command': trust('nginx -s reload', 'Command that reloads nginx gracefully on the hosts.'),

@@ -1,3 +1,4 @@
+import type { ProxySettings } from '../proxy/types';
 import type { ResolvedChecks } from '../checks/resolve';
 import type { Timing } from '../checks/model';
 import type { Source } from '../errors';
@@ -46,7 +47,7 @@ export interface Config {
   readiness: { path: string; timeoutSeconds: number };
   checks: ResolvedChecks & { timing: Timing };
   retireAfterSeconds: number;
-  proxy: { listen: string; confDir: string; testCommand: string[]; reloadCommand: string[] };
+  proxy: ProxySettings & { listen: string; handover: 'sockets' | 'reload' };
   stateDir: string;
   keepReleases: number;
   lockTimeoutSeconds: number;

@@ -34,16 +34,17 @@ export async function connect(config: Config, hosts: HostSpec[] = config.hosts):
     disconnect();
     throw failure.reason;
   }
-  for (const host of connected) {
-    if (host.note) core.warning(host.note);
-    core.info(`✓ connected to ${host.label}`);
-  }
+  const proxyName = config.proxy.handover === 'reload' ? 'nginx-reload' : 'nginx';
   const servers = connected.map((shell) => ({
     label: shell.label,
     shell,
     runtime: createRuntime('docker-cli', shell),
-    proxy: createProxy('nginx', shell, config.proxy),
+    proxy: createProxy(proxyName, shell, config.proxy),
   }));
+  for (const { shell: host, proxy } of servers) {
+    if (host.note) core.warning(host.note);
+    core.info(`✓ connected to ${host.label}; traffic moves with ${proxy.name}`);
+  }
   return { servers, disconnect };
 }
 

@@ -5,6 +5,8 @@ export interface Upstream {
   port: number;
   /** Relative share of the requests; 1 when all go to one upstream. */
   weight: number;
+  /** The release it belongs to, when not the route's (e.g. the old release of a split). */
+  release?: string;
 }
 
 /** One app's route: its host name and where its requests go. */

@@ -1,12 +1,23 @@
 import type { Shell } from '../host/ssh';
-import { Nginx } from './nginx';
+import { NginxReload } from './nginx/reload';
+import { NginxSockets } from './nginx/sockets';
 import type { Proxy, ProxySettings } from './types';
 
-export type { Proxy, ProxySettings, RouteState, StagedRoute } from './types';
+export type {
+  Drained,
+  Proxy,
+  ProxySettings,
+  ReleaseTraffic,
+  RouteState,
+  StagedRoute,
+  TrafficMark,
+  TrafficReport,
+} from './types';
 
 /** The proxy drivers; a new driver is a folder beside nginx/ and a line here. */
 const DRIVERS = {
-  nginx: (shell: Shell, settings: ProxySettings) => new Nginx(shell, settings),
+  nginx: (shell: Shell, settings: ProxySettings) => new NginxSockets(shell, settings),
+  'nginx-reload': (shell: Shell, settings: ProxySettings) => new NginxReload(shell, settings),
 } satisfies Record<string, (shell: Shell, settings: ProxySettings) => Proxy>;
 
 export type ProxyName = keyof typeof DRIVERS;

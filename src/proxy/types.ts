@@ -38,11 +38,55 @@ export interface Proxy {
   refresh(): Promise<void>;
   /** Where another app's route already serves `domain` (e.g. its file), if one does. */
   claimedBy(domain: string, app: string): Promise<string | undefined>;
+  /**
+   * After a hand-over: lets the requests still in flight to releases that no longer take traffic finish
+   * (at most `boundSeconds`), closes what is still open then, and reports it. undefined when the driver
+   * cannot tell when a release stops getting requests: its containers then stop after retire-after.
+   */
+  drain(app: string, boundSeconds: number): Promise<Drained | undefined>;
+  /**
+   * Requests per release since `since` (default: this driver's last hand-over of the app), and the mark to
+   * read on from; undefined when the driver keeps no per-release figures.
+   */
+  traffic(app: string, since?: TrafficMark): Promise<TrafficReport | undefined>;
+}
+
+/** What a drain did: per release that stopped taking traffic. */
+export interface Drained {
+  releases: { release: string; ms: number; closed: number }[];
+}
+
+/** A place in the proxy's traffic record to read on from. */
+export interface TrafficMark {
+  offset: number;
+  /** When the mark was taken (ms since the epoch). */
+  at: number;
+}
+
+export interface ReleaseTraffic {
+  release: string;
+  requests: number;
+  /** Responses with status 5xx, the proxy's own (it could not reach the release) included. */
+  errors: number;
+  p50Ms: number | undefined;
+  p99Ms: number | undefined;
+  firstAt: number;
+  lastAt: number;
+}
+
+export interface TrafficReport {
+  releases: ReleaseTraffic[];
+  /** Where the next read starts. */
+  mark: TrafficMark;
 }
 
 /** What the proxy drivers are configured with (the nginx-* settings today). */
 export interface ProxySettings {
   confDir: string;
+  /** Where the reload-free scheme keeps its links and forwarders (one dir per app). */
+  runDir: string;
+  /** Where nginx writes the per-app traffic logs. */
+  logDir: string;
   testCommand: string[];
   reloadCommand: string[];
 }

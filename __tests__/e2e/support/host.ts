@@ -17,6 +17,8 @@ export interface TestHost {
   NGINX_CONF_DIR: string;
   NGINX_TEST_COMMAND: string;
   NGINX_RELOAD_COMMAND: string;
+  NGINX_RUN_DIR: string;
+  NGINX_LOG_DIR: string;
   BATON_TEST_ROOT: string;
   TEST_APP_CONTEXT: string;
 }
@@ -63,6 +65,8 @@ export function hostInputs(host: TestHost, app: string): Record<string, string> 
     'nginx-conf-dir': host.NGINX_CONF_DIR,
     'nginx-test-command': host.NGINX_TEST_COMMAND,
     'nginx-reload-command': host.NGINX_RELOAD_COMMAND,
+    'nginx-run-dir': host.NGINX_RUN_DIR,
+    'nginx-log-dir': host.NGINX_LOG_DIR,
     'state-dir': `${host.BATON_TEST_ROOT}/state`,
     'retire-after': '3',
     'ready-timeout': '20',

@@ -45,6 +45,9 @@ describe('loadConfig defaults', () => {
       proxy: {
         listen: '80',
         confDir: '/etc/nginx/conf.d',
+        handover: 'sockets',
+        runDir: '/run/baton',
+        logDir: '/var/log/nginx',
         testCommand: ['nginx', '-t'],
         reloadCommand: ['nginx', '-s', 'reload'],
       },

@@ -436,6 +436,14 @@ export class FakeProxy implements Proxy {
 
   async refresh(): Promise<void> {}
 
+  async drain(): Promise<undefined> {
+    return undefined;
+  }
+
+  async traffic(): Promise<undefined> {
+    return undefined;
+  }
+
   async claimedBy(domain: string, app: string): Promise<string | undefined> {
     const other = [...this.live.values()].find((route) => route.domain === domain && route.app !== app);
     return other && `/etc/fake-proxy/${other.app}.conf`;

@@ -1,40 +1,46 @@
-import { BatonError, type CommandResult, lastLines } from '../../errors';
+import { BatonError, lastLines } from '../../errors';
 import type { Shell } from '../../host/ssh';
-import type { Route } from '../../model/route';
-import type { Proxy, ProxySettings, RouteState, StagedRoute } from '../types';
+import type { ProxySettings } from '../types';
 import * as nginx from './commands';
-import { renderSite, serverNames, siteFile, siteRelease, siteUpstreams } from './site';
-
-interface NginxStaged extends StagedRoute {
-  /** The live file it replaces; undefined when there was none. */
-  previous: string | undefined;
-}
+import { serverNames, siteFile } from './site';
 
 /**
- * nginx on the host: one server file per app in the conf dir. A route is staged as FILE.next (not
- * included by nginx), and committed in one round trip: move in, `nginx -t`, graceful reload.
+ * The app's site file in nginx's conf dir, as both nginx drivers handle it: staged as FILE.next (which
+ * nginx does not include), moved in with a test and a graceful reload, put back when nginx refuses it.
  */
-export class Nginx implements Proxy {
-  readonly name = 'nginx';
-
+export class SiteFiles {
   constructor(
     private readonly shell: Shell,
     private readonly settings: ProxySettings,
   ) {}
 
-  async stage(route: Route): Promise<NginxStaged> {
-    const previous = await this.shell.readFile(this.file(route.app));
-    await this.shell.writeFile(this.next(route.app), renderSite(route), '644');
-    return { route, previous };
+  file(app: string): string {
+    return siteFile(this.settings.confDir, app);
   }
 
-  async commit(staged: StagedRoute): Promise<void> {
-    const { app } = staged.route;
+  next(app: string): string {
+    return `${this.file(app)}.next`;
+  }
+
+  read(app: string): Promise<string | undefined> {
+    return this.shell.readFile(this.file(app));
+  }
+
+  stage(app: string, text: string): Promise<void> {
+    return this.shell.writeFile(this.next(app), text, '644');
+  }
+
+  discard(app: string): Promise<unknown> {
+    return this.shell.run(['rm', '-f', this.next(app)], { allowFailure: true });
+  }
+
+  /** Moves the staged file in, tests, reloads; on failure puts `previous` back and throws. */
+  async commit(app: string, previous: string | undefined): Promise<void> {
     const { testCommand, reloadCommand } = this.settings;
     const argv = nginx.swap(this.next(app), this.file(app), testCommand, reloadCommand);
     const result = await this.shell.run(argv, { allowFailure: true });
     if (result.code === 0) return;
-    if (result.code !== nginx.NO_MOVE) await this.restore(app, (staged as NginxStaged).previous);
+    if (result.code !== nginx.NO_MOVE) await this.restore(app, previous);
     const what =
       result.code === nginx.REJECTED
         ? 'nginx rejected the new configuration'
@@ -44,13 +50,10 @@ export class Nginx implements Proxy {
     throw new BatonError(`${what} (${this.file(app)}), previous file restored:\n${lastLines(result)}`);
   }
 
-  async revert(staged: StagedRoute): Promise<void> {
-    await this.restore(staged.route.app, (staged as NginxStaged).previous);
+  /** Writes `previous` back (removes the file when there was none) and reloads. */
+  async revert(app: string, previous: string | undefined): Promise<void> {
+    await this.restore(app, previous);
     await this.shell.run(this.settings.reloadCommand);
-  }
-
-  async discard(app: string): Promise<void> {
-    await this.shell.run(['rm', '-f', this.next(app)], { allowFailure: true });
   }
 
   async remove(app: string): Promise<void> {
@@ -64,15 +67,8 @@ export class Nginx implements Proxy {
     );
   }
 
-  async describe(app: string): Promise<RouteState> {
-    const where = this.file(app);
-    const text = await this.shell.readFile(where);
-    if (text === undefined) return { where, live: false, upstreams: [] };
-    return { where, live: true, release: siteRelease(text), upstreams: siteUpstreams(text) };
-  }
-
   async refresh(): Promise<void> {
-    const test: CommandResult = await this.shell.run(this.settings.testCommand, { allowFailure: true });
+    const test = await this.shell.run(this.settings.testCommand, { allowFailure: true });
     if (test.code !== 0)
       throw new BatonError(`nginx on ${this.shell.label} rejects its configuration: ${test.stderr.trim()}`);
     await this.shell.run(this.settings.reloadCommand, { allowFailure: true });
@@ -84,14 +80,6 @@ export class Nginx implements Proxy {
       allowFailure: true,
     });
     return serverNames(result.stdout).find(({ names }) => names.includes(domain))?.file;
-  }
-
-  private file(app: string): string {
-    return siteFile(this.settings.confDir, app);
-  }
-
-  private next(app: string): string {
-    return `${this.file(app)}.next`;
   }
 
   private async restore(app: string, previous: string | undefined): Promise<void> {
