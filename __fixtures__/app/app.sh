@@ -2,7 +2,8 @@
 # Baton test app (runs under busybox sh as PID 1 of the container).
 #
 #   HEALTH=ok     serve /www with busybox httpd: GET / -> "version $VERSION\n",
-#                 GET /up -> "ok\n", GET /cgi-bin/host -> "host <Host header>\n"
+#                 GET /up -> "ok\n", GET /cgi-bin/host -> "host <Host header>\n",
+#                 GET /cgi-bin/slow?N -> "slow $VERSION done\n" after N seconds
 #   HEALTH=never  never listen (sleeps until stopped)
 #   HEALTH=crash  exit 3 right after the boot delay
 #   HEALTH=fail   listen, but answer every request with HTTP 500
@@ -69,6 +70,9 @@ ok)
 	mkdir -p /www/cgi-bin
 	printf '#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\nhost %%s\\n" "$HTTP_HOST"\n' >/www/cgi-bin/host
 	chmod 755 /www/cgi-bin/host
+	# /cgi-bin/slow?N answers after N seconds (a long request, for drain tests).
+	printf '#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\n"\nsleep "${QUERY_STRING:-1}"\necho "slow %%s done"\n' "$VERSION" >/www/cgi-bin/slow
+	chmod 755 /www/cgi-bin/slow
 	refused=0
 	while [ "$refused" -lt "$REFUSE_FIRST" ]; do
 		run nc -l -p "$PORT" -e /bin/true

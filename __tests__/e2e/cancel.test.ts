@@ -1,9 +1,10 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ActionRun, runAction, type StartedAction, startAction } from './support/action';
 import { appContainers, removeApp } from './support/docker';
 import { hostInputs, readTestHost, releaseHistory } from './support/host';
 import { type LoadReport, startLoad } from './support/load';
+import { liveRelease as routedRelease } from './support/nginx';
 import { getBody } from './support/probe';
 
 // Cancellation at the worst moment: while nginx is being pointed at the new container. The reload
@@ -13,7 +14,6 @@ import { getBody } from './support/probe';
 const host = readTestHost();
 const app = 'cxl';
 const appDir = `${host.BATON_TEST_ROOT}/state/${app}`;
-const siteFile = `${host.NGINX_CONF_DIR}/baton-${app}.conf`;
 const nginx = { port: Number(host.NGINX_PORT), host: `${app}.test` };
 const slowReload = `${host.BATON_TEST_ROOT}/cxl-slow-reload.sh`;
 let commit = 0;
@@ -37,11 +37,8 @@ function env() {
 
 const history = () => releaseHistory(appDir);
 
-/** The release the live nginx file routes to (its first line names it). */
-function liveRelease(): string | undefined {
-  if (!existsSync(siteFile)) return undefined;
-  return /release (\S+)\. /.exec(readFileSync(siteFile, 'utf8'))?.[1];
-}
+/** The release nginx routes to. */
+const liveRelease = () => routedRelease(host, app);
 
 async function until(what: string, condition: () => boolean): Promise<void> {
   for (let tries = 0; tries < 6000; tries++) {
@@ -74,7 +71,7 @@ async function killDuringSwap(started: StartedAction): Promise<ActionRun> {
 
 function expectNoFailures(report: LoadReport) {
   const name = expect.getState().currentTestName ?? '';
-  console.log(`${name}: ${report.ok} requests ok, ${report.failed} failed, ${report.retried} retried`);
+  console.log(`${name}: ${report.ok} requests ok, ${report.failed} failed (strict)`);
   expect(report.failed, report.failures.join('\n')).toBe(0);
   expect(report.ok).toBeGreaterThan(0);
 }

@@ -6,6 +6,7 @@ import { type ActionRun, runAction, runPost, startAction } from './support/actio
 import { appContainers, removeApp } from './support/docker';
 import { hostInputs, readTestHost, releaseHistory } from './support/host';
 import { startLoad } from './support/load';
+import { liveRelease } from './support/nginx';
 
 const host = readTestHost();
 const app = 'rel';
@@ -142,7 +143,7 @@ describe('releases, history, lock, rollback, plan, destroy', () => {
     );
     expect(b.outputs['previous-release']).toBe(a.outputs.release);
     expect(history().current).toBe(b.outputs.release);
-    expect(readFileSync(siteFile, 'utf8')).toContain(`release ${b.outputs.release}`);
+    expect(liveRelease(host, app)).toBe(b.outputs.release);
   });
 
   it('two deploys of the same commit started together get release ids of their own', async () => {

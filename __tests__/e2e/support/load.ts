@@ -3,12 +3,13 @@ import http from 'node:http';
 export interface LoadReport {
   sent: number;
   ok: number;
+  /** Every request that did not get a 2xx: resets, hang-ups, timeouts, 5xx. Nothing is retried. */
   failed: number;
-  /** Requests retried once because nginx closed an idle keep-alive connection at reload (as a browser does). */
-  retried: number;
   failures: string[];
   /** Response bodies in the order they arrived, run-length encoded: [["version v1", 120], ["version v2", 80]]. */
   bodies: [string, number][];
+  /** Per client (with clients > 0): the bodies each one got, in order, run-length encoded. */
+  perClient: [string, number][][];
 }
 
 export interface LoadOptions {
@@ -17,65 +18,80 @@ export interface LoadOptions {
   concurrency?: number;
   maxRequests?: number;
   maxMs?: number;
+  /** 'keep-alive' (default): each client reuses its connection; 'new': a new connection per request. */
+  connection?: 'keep-alive' | 'new';
+  /** Pause between a client's requests, so that a bounded machine is loaded, not saturated. */
+  pauseMs?: number;
+  /** Each worker plays this many distinct clients in turn (own User-Agent, own connection). */
+  clientsPerWorker?: number;
+  path?: string;
 }
 
 /**
- * A bounded load loop against nginx: `concurrency` clients on keep-alive connections, until stop() is
- * called, maxRequests are sent or maxMs pass. Non-2xx, resets and other errors count as failed, except a
- * request sent on a reused idle connection that the server closed, which is retried once.
+ * A bounded load loop against nginx: `concurrency` workers until stop() is called, maxRequests are sent or
+ * maxMs pass. Counted strictly: a request that did not get a 2xx is a failure, whatever the cause.
  */
 export function startLoad(options: LoadOptions): { stop(): Promise<LoadReport> } {
-  const { concurrency = 4, maxRequests = 20_000, maxMs = 120_000 } = options;
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-  const report: LoadReport = { sent: 0, ok: 0, failed: 0, retried: 0, failures: [], bodies: [] };
+  const {
+    concurrency = 4,
+    maxRequests = 20_000,
+    maxMs = 120_000,
+    pauseMs = 0,
+    clientsPerWorker = 1,
+  } = options;
+  const report: LoadReport = { sent: 0, ok: 0, failed: 0, failures: [], bodies: [], perClient: [] };
   const deadline = Date.now() + maxMs;
   let stopping = false;
-  const record = (body: string) => {
-    const last = report.bodies.at(-1);
+  const record = (list: [string, number][], body: string) => {
+    const last = list.at(-1);
     if (last && last[0] === body) last[1]++;
-    else report.bodies.push([body, 1]);
+    else list.push([body, 1]);
   };
-  const worker = async () => {
-    while (!stopping && report.sent < maxRequests && Date.now() < deadline) {
+  const worker = async (index: number) => {
+    const clients = Array.from({ length: clientsPerWorker }, (_, k) => ({
+      agent:
+        options.connection === 'new' ? (false as const) : new http.Agent({ keepAlive: true, maxSockets: 1 }),
+      name: `baton-load/${index * clientsPerWorker + k}`,
+      seen: [] as [string, number][],
+    }));
+    report.perClient.push(...clients.map((client) => client.seen));
+    for (let turn = 0; !stopping && report.sent < maxRequests && Date.now() < deadline; turn++) {
+      const client = clients[turn % clients.length] as (typeof clients)[number];
       report.sent++;
-      let result = await get(agent, options);
-      if (!result.ok && result.retryable) {
-        // A browser retries such a request once, on a new connection.
-        report.retried++;
-        result = await get(false, options);
-        if (!result.ok) result = { ...result, error: `${result.error} (on retry)` };
-      }
+      const result = await get(client.agent, client.name, options);
       if (result.ok) {
         report.ok++;
-        record(result.body);
+        record(report.bodies, result.body);
+        record(client.seen, result.body);
       } else {
         report.failed++;
         const at = new Date().toISOString().slice(11, 23);
         if (report.failures.length < 20) report.failures.push(`${at} ${result.error}`);
       }
+      if (pauseMs) await new Promise((resolve) => setTimeout(resolve, pauseMs));
     }
+    for (const client of clients) if (client.agent) client.agent.destroy();
   };
-  const workers = Array.from({ length: concurrency }, worker);
+  const workers = Array.from({ length: concurrency }, (_, index) => worker(index));
   return {
     async stop() {
       stopping = true;
       await Promise.all(workers);
-      agent.destroy();
       return report;
     },
   };
 }
 
-type Result = { ok: true; body: string } | { ok: false; error: string; retryable: boolean };
+type Result = { ok: true; body: string } | { ok: false; error: string };
 
-function get(agent: http.Agent | false, options: LoadOptions): Promise<Result> {
+function get(agent: http.Agent | false, userAgent: string, options: LoadOptions): Promise<Result> {
   return new Promise((resolve) => {
     const request = http.get(
       {
         host: '127.0.0.1',
         port: options.port,
-        path: '/',
-        headers: { Host: options.host },
+        path: options.path ?? '/',
+        headers: { Host: options.host, 'User-Agent': userAgent },
         agent,
         timeout: 10_000,
       },
@@ -88,20 +104,15 @@ function get(agent: http.Agent | false, options: LoadOptions): Promise<Result> {
         response.on('end', () => {
           const status = response.statusCode ?? 0;
           if (status >= 200 && status < 300) resolve({ ok: true, body: body.trim() });
-          else resolve({ ok: false, error: `HTTP ${status}: ${body.slice(0, 80)}`, retryable: false });
+          else resolve({ ok: false, error: `HTTP ${status}: ${body.slice(0, 80)}` });
         });
-        response.on('error', (error) => resolve({ ok: false, error: error.message, retryable: false }));
+        response.on('error', (error) => resolve({ ok: false, error: error.message }));
       },
     );
     request.on('timeout', () => request.destroy(new Error('timeout')));
     request.on('error', (error: NodeJS.ErrnoException) => {
-      const closedIdle = request.reusedSocket && ['ECONNRESET', 'EPIPE'].includes(error.code ?? '');
       const where = request.reusedSocket ? 'reused connection' : 'new connection';
-      resolve({
-        ok: false,
-        error: `${error.code ?? ''} ${error.message} (${where})`,
-        retryable: Boolean(closedIdle),
-      });
+      resolve({ ok: false, error: `${error.code ?? ''} ${error.message} (${where})` });
     });
   });
 }
