@@ -7,6 +7,7 @@ import { type ActionRun, runAction } from './support/action';
 import { appContainers, removeApp } from './support/docker';
 import { hostInputs, readTestHost } from './support/host';
 import { startLoad } from './support/load';
+import { liveRelease } from './support/nginx';
 
 const host = readTestHost();
 const app = 'bad';
@@ -110,8 +111,13 @@ describe('failures are clear and change nothing', () => {
 
   it('keeps the old release serving when nginx rejects the new configuration', async () => {
     const before = readFileSync(siteFile, 'utf8');
+    const live = liveRelease(host, app);
     const load = startLoad({ port: Number(host.NGINX_PORT), host: `${app}.test`, maxMs: 60_000 });
-    const run = await deploy({ 'nginx-test-command': 'sh -c "echo emerg: broken >&2; exit 1"' });
+    // A new domain rewrites the site file (a deploy of the same domain moves links only): nginx -t fails.
+    const run = await deploy({
+      domain: `other-${app}.test`,
+      'nginx-test-command': 'sh -c "echo emerg: broken >&2; exit 1"',
+    });
     const report = await load.stop();
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(
@@ -119,6 +125,7 @@ describe('failures are clear and change nothing', () => {
     );
     expect(run.stdout).toContain('emerg: broken');
     expect(readFileSync(siteFile, 'utf8')).toBe(before);
+    expect(liveRelease(host, app)).toBe(live);
     expect(report.failed, report.failures.join('\n')).toBe(0);
     expect(report.ok).toBeGreaterThan(0);
     const running = (await appContainers(host, app)).filter((container) => container.state === 'running');

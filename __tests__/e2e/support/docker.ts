@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import Docker from 'dockerode';
 import type { TestHost } from './host';
 
@@ -23,4 +23,18 @@ export async function removeApp(host: TestHost, app: string): Promise<void> {
   }
   rmSync(`${host.NGINX_CONF_DIR}/baton-${app}.conf`, { force: true });
   rmSync(`${host.BATON_TEST_ROOT}/state/${app}`, { recursive: true, force: true });
+  stopForwarders(`${host.NGINX_RUN_DIR}/${app}`);
+}
+
+/** Stops the app's forwarders (nginx-handover: sockets) and removes its run dir. */
+function stopForwarders(dir: string): void {
+  if (!existsSync(dir)) return;
+  for (const name of readdirSync(dir).filter((entry) => entry.startsWith('f-'))) {
+    try {
+      process.kill(Number(readFileSync(`${dir}/${name}/pid`, 'utf8')), 'SIGTERM');
+    } catch {
+      // not running
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
 }

@@ -161,7 +161,7 @@ describe('the link scripts, run by a local shell', () => {
     expect(existsSync(join(dir, 'f-r2-2000'))).toBe(true);
     expect(existsSync(join(dir, 'f-r3-3000'))).toBe(true);
 
-    sh(commands.discardForwarders(dir, 'staged'));
+    sh(commands.discardForwarders(dir, 'unlinked'));
     expect(existsSync(join(dir, 'f-r3-3000'))).toBe(false);
     expect(existsSync(join(dir, 'f-r2-2000'))).toBe(true);
     sh(commands.discardForwarders(dir, 'all'));

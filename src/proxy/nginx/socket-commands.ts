@@ -114,18 +114,21 @@ export function drainForwarders(appRunDir: string, boundSeconds: number): string
   return ['sh', '-c', DRAIN, 'baton-drain', appRunDir, String(boundSeconds)];
 }
 
-// Stops forwarders that never took traffic (marked staged), or all of them with "all", and removes them.
+// Stops the forwarders no link points at (a failed or cancelled deploy's; drains ran under the same lock
+// already), or all of them with "all", and removes them.
 const DISCARD = `d=$1
+p=$(readlink "$d/primary" 2>/dev/null); s=$(readlink "$d/secondary" 2>/dev/null)
 for f in "$d"/f-*; do
   [ -d "$f" ] || continue
-  [ "$2" = all ] || [ -e "$f/staged" ] || continue
+  n=\${f##*/}/sock
+  [ "$2" = all ] || { [ "$n" != "$p" ] && [ "$n" != "$s" ]; } || continue
   pid=$(cat "$f/pid" 2>/dev/null); [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null
   rm -rf "$f"
 done
 [ "$2" = all ] && rm -rf "$d"
 exit 0`;
 
-export function discardForwarders(appRunDir: string, which: 'staged' | 'all'): string[] {
+export function discardForwarders(appRunDir: string, which: 'unlinked' | 'all'): string[] {
   return ['sh', '-c', DISCARD, 'baton-discard', appRunDir, which];
 }
 

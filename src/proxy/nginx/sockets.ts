@@ -85,7 +85,7 @@ export class NginxSockets implements Proxy {
 
   async discard(app: string): Promise<void> {
     await this.files.discard(app);
-    await this.shell.run(sockets.discardForwarders(this.dir(app), 'staged'), { allowFailure: true });
+    await this.shell.run(sockets.discardForwarders(this.dir(app), 'unlinked'), { allowFailure: true });
   }
 
   async remove(app: string): Promise<void> {
