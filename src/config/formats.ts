@@ -17,6 +17,21 @@ export function absolutePath(path: string, source: Source): string {
   return path.replace(/\/+$/, '') || '/';
 }
 
+/**
+ * An absolute path on the hosts that goes into an nginx directive: nothing that could end the directive
+ * or start another (whitespace, ; { } quotes $ # \\ or control characters).
+ */
+export function nginxPath(path: string, source: Source): string {
+  if (!path.startsWith('/')) throw new ConfigError(`"${path}" must be an absolute path`, source);
+  if (/[\s;{}'"$#\\\p{Cc}]/u.test(path)) {
+    throw new ConfigError(
+      `${JSON.stringify(path)} cannot be used in nginx's configuration: no whitespace, ;, {, }, quotes, $, # or \\`,
+      source,
+    );
+  }
+  return path.replace(/\/+$/, '') || '/';
+}
+
 export function listenAddress(text: string, source: Source): string {
   if (!/^(?:(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:]+\]|\*):)?\d{1,5}$/i.test(text)) {
     throw new ConfigError(`"${text}" is not an nginx listen address; expected PORT or ADDRESS:PORT`, source);

@@ -2,6 +2,7 @@ import type { ResolvedChecks } from '../checks/resolve';
 import type { Timing } from '../checks/model';
 import type { Source } from '../errors';
 import type { HostSpec } from '../model/host';
+import type { RouteTls } from '../model/route';
 import type { RunContext } from './context';
 import type { EventInfo } from './event';
 import type { ImageName } from './image';
@@ -46,7 +47,16 @@ export interface Config {
   readiness: { path: string; timeoutSeconds: number };
   checks: ResolvedChecks & { timing: Timing };
   retireAfterSeconds: number;
-  proxy: { listen: string; confDir: string; testCommand: string[]; reloadCommand: string[] };
+  proxy: {
+    listen: string;
+    confDir: string;
+    testCommand: string[];
+    reloadCommand: string[];
+    /** HTTPS: certificate and key paths on the hosts, and the address HTTPS listens on. */
+    tls?: RouteTls;
+    /** Directory on the hosts served at /.well-known/acme-challenge/ (certbot --webroot). */
+    acmeWebroot?: string;
+  };
   stateDir: string;
   keepReleases: number;
   lockTimeoutSeconds: number;
