@@ -261,4 +261,17 @@ describe('HTTPS with a certificate from a real ACME server (pebble) through cert
     expect(after).not.toBe(before);
     expect(await httpsGet('/', root)).toMatchObject({ status: 200, body: 'version v2\n' });
   });
+
+  it('refuses a certificate path that does not exist on the host at the hand-over; HTTPS keeps serving', async () => {
+    const run = await deploy('v3', {
+      'tls-certificate': `${live}/missing.pem`,
+      'tls-certificate-key': `${live}/privkey.pem`,
+      'tls-listen': `127.0.0.1:${httpsPort}`,
+    });
+    expect(run.code).not.toBe(0);
+    expect(run.visible).toContain('nginx rejected the new configuration');
+    expect(run.visible).toContain('cannot load certificate');
+    expect(run.visible).toContain(`${live}/missing.pem`);
+    expect(await httpsGet('/', root)).toMatchObject({ status: 200, body: 'version v2\n' });
+  });
 });
