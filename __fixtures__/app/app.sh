@@ -71,7 +71,7 @@ ok)
 	printf '#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\nhost %%s\\n" "$HTTP_HOST"\n' >/www/cgi-bin/host
 	chmod 755 /www/cgi-bin/host
 	# /cgi-bin/slow?N answers after N seconds (a long request, for drain tests).
-	printf '#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\n"\nsleep "${QUERY_STRING:-1}"\necho "slow %%s done"\n' "$VERSION" >/www/cgi-bin/slow
+	printf '#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\n"\nsleep "${QUERY_STRING:-1}"\necho "slow %s done"\n' "$VERSION" >/www/cgi-bin/slow
 	chmod 755 /www/cgi-bin/slow
 	refused=0
 	while [ "$refused" -lt "$REFUSE_FIRST" ]; do

@@ -23,8 +23,24 @@ export async function plan(frame: Frame): Promise<DeployPlan> {
   for (const check of suite.startup)
     core.info(`    ${check.name} (${check.origin}): ${describeCheck(check)}`);
   for (const warning of deploy.checks.warnings) core.info(`    note: ${warning}`);
+  for (const line of describeRoute(deploy)) core.info(line);
   await withServers(frame, (servers) => onEachServer(servers, (server) => describeServer(server, deploy)));
   return deploy;
+}
+
+/** What nginx will serve: plain HTTP, or HTTPS with a redirect; and the ACME challenges. */
+export function describeRoute(plan: DeployPlan): string[] {
+  const { route } = plan;
+  const lines = route.tls
+    ? [
+        `- serve ${plan.url} over HTTPS on ${route.tls.listen} (certificate ${route.tls.certificate}, key ${route.tls.key}); plain HTTP on ${route.listen} redirects to it (301)`,
+      ]
+    : [`- serve ${plan.url} over plain HTTP on ${route.listen}`];
+  if (route.acmeWebroot)
+    lines.push(
+      `- serve ACME challenges (/.well-known/acme-challenge/) from ${route.acmeWebroot} over plain HTTP`,
+    );
+  return lines;
 }
 
 async function describeServer(server: Server, plan: DeployPlan): Promise<void> {

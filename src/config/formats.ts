@@ -17,14 +17,19 @@ export function absolutePath(path: string, source: Source): string {
   return path.replace(/\/+$/, '') || '/';
 }
 
-/** An absolute path that nginx reads unquoted in its configuration: no blanks, quotes, ; { } $ # or \\. */
+/**
+ * An absolute path on the hosts that goes into an nginx directive: nothing that could end the directive
+ * or start another (whitespace, ; { } quotes $ # \\ or control characters).
+ */
 export function nginxPath(path: string, source: Source, maxLength = 200): string {
-  const absolute = absolutePath(path, source);
-  if (/[\s'"`;{}$#\\]/.test(absolute))
+  if (!path.startsWith('/')) throw new ConfigError(`"${path}" must be an absolute path`, source);
+  if (/[\s;{}'"`$#\\\p{Cc}]/u.test(path)) {
     throw new ConfigError(
-      `"${path}" cannot go into nginx's configuration: no blanks, quotes, ; { } $ # or \\`,
+      `${JSON.stringify(path)} cannot be used in nginx's configuration: no whitespace, ;, {, }, quotes, $, # or \\`,
       source,
     );
+  }
+  const absolute = path.replace(/\/+$/, '') || '/';
   if (absolute.length > maxLength)
     throw new ConfigError(`"${path}" is too long (at most ${maxLength} characters)`, source);
   return absolute;

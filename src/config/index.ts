@@ -94,6 +94,14 @@ export function loadConfig(sources: ConfigSources): Config {
   return preview ? applyPreview(config, preview) : config;
 }
 
+/** The app's URL: https:// when TLS is set (with the port of tls-listen unless it is 443). */
+export function appUrl(config: Pick<Config, 'domain' | 'proxy'>): string {
+  const tls = config.proxy.tls;
+  if (!tls) return `http://${config.domain}`;
+  const port = tls.listen.slice(tls.listen.lastIndexOf(':') + 1);
+  return port === '443' ? `https://${config.domain}` : `https://${config.domain}:${port}`;
+}
+
 function readCommand(read: SettingsReader): Command {
   const command = read.str('command');
   if ((COMMANDS as readonly string[]).includes(command)) return command as Command;
@@ -198,8 +206,11 @@ function readChecks(
 }
 
 function readProxy(read: SettingsReader): Config['proxy'] {
+  const listen = listenAddress(read.str('nginx-listen'), read.source('nginx-listen'));
+  const tls = readTls(read, listen);
+  const webroot = read.str('acme-webroot');
   return {
-    listen: listenAddress(read.str('nginx-listen'), read.source('nginx-listen')),
+    listen,
     confDir: absolutePath(read.str('nginx-conf-dir'), read.source('nginx-conf-dir')),
     handover: handover(read.str('nginx-handover'), read.source('nginx-handover')),
     // Forwarder sockets live 60 characters below it, and a unix socket path has at most 107.
@@ -207,7 +218,49 @@ function readProxy(read: SettingsReader): Config['proxy'] {
     logDir: nginxPath(read.str('nginx-log-dir'), read.source('nginx-log-dir')),
     testCommand: read.command('nginx-test-command'),
     reloadCommand: read.command('nginx-reload-command'),
+    ...(tls ? { tls } : {}),
+    ...(webroot ? { acmeWebroot: nginxPath(webroot, read.source('acme-webroot')) } : {}),
   };
+}
+
+/** HTTPS when both the certificate and its key are given; one without the other is a mistake. */
+function readTls(read: SettingsReader, httpListen: string): Config['proxy']['tls'] {
+  const listen = listenAddress(read.str('tls-listen'), read.source('tls-listen'));
+  const certificate = read.str('tls-certificate');
+  const key = read.str('tls-certificate-key');
+  if (!certificate && !key) return undefined;
+  if (!certificate || !key) {
+    const [given, missing] = certificate
+      ? (['tls-certificate', 'tls-certificate-key'] as const)
+      : (['tls-certificate-key', 'tls-certificate'] as const);
+    throw new ConfigError(
+      `HTTPS needs both tls-certificate and tls-certificate-key: ${given} is set, ${missing} is not`,
+      read.source(given),
+    );
+  }
+  if (sameListen(listen, httpListen)) {
+    throw new ConfigError(
+      `"${listen}" overlaps nginx-listen (${httpListen}): HTTPS needs an address of its own, nginx-listen keeps plain HTTP (ACME challenges and the redirect)`,
+      read.source('tls-listen'),
+    );
+  }
+  return {
+    certificate: nginxPath(certificate, read.source('tls-certificate')),
+    key: nginxPath(key, read.source('tls-certificate-key')),
+    listen,
+  };
+}
+
+/** Whether two nginx listen values share a socket (same port, same address or one of them on all). */
+function sameListen(a: string, b: string): boolean {
+  const split = (text: string) => {
+    const colon = text.lastIndexOf(':');
+    return colon < 0 ? ['', text] : [text.slice(0, colon), text.slice(colon + 1)];
+  };
+  const [addressA, portA] = split(a);
+  const [addressB, portB] = split(b);
+  const all = (address: string | undefined) => !address || address === '*';
+  return portA === portB && (addressA === addressB || all(addressA) || all(addressB));
 }
 
 function resolveImage(text: string, build: boolean, source: Source): ImageName {

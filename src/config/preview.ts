@@ -180,6 +180,9 @@ export function applyPreview(config: Config, target: PreviewTarget): Config {
     app: target.app,
     environment: `pr-${target.number}`,
     domain: target.domain,
+    // The production certificate is not valid for a preview's host name: previews stay on plain HTTP
+    // (the ACME webroot location stays; it is harmless).
+    proxy: withoutTls(config.proxy),
     hosts: settings.hosts.length ? settings.hosts : config.hosts,
     env,
     secrets,
@@ -189,6 +192,12 @@ export function applyPreview(config: Config, target: PreviewTarget): Config {
     },
     preview: target,
   };
+}
+
+function withoutTls(proxy: Config['proxy']): Config['proxy'] {
+  const plain = { ...proxy };
+  delete plain.tls;
+  return plain;
 }
 
 type Getter = (name: SettingName) => { value: unknown; source: Source };

@@ -148,6 +148,24 @@ export const SETTINGS = {
     '80',
     "What the app's nginx server listens on (nginx `listen` value), e.g. 80 or 127.0.0.1:8080. Default - 80.",
   ),
+  // Trust, not setting: these name files on the hosts that nginx (run by root) loads as key material or
+  // serves to anyone, and baton.yml comes from a commit a pull request can change.
+  'tls-certificate': trust(
+    '',
+    'HTTPS - path on the hosts of the certificate chain (PEM), e.g. /etc/letsencrypt/live/DOMAIN/fullchain.pem. With tls-certificate-key, nginx serves the app on tls-listen and redirects plain HTTP to it.',
+  ),
+  'tls-certificate-key': trust(
+    '',
+    'HTTPS - path on the hosts of the private key (PEM) of tls-certificate, e.g. /etc/letsencrypt/live/DOMAIN/privkey.pem.',
+  ),
+  'tls-listen': setting(
+    '443',
+    'What the HTTPS server listens on when tls-certificate is set (nginx `listen` value), e.g. 443 or 127.0.0.1:8443. Default - 443.',
+  ),
+  'acme-webroot': trust(
+    '',
+    'Directory on the hosts served at /.well-known/acme-challenge/ over plain HTTP (never redirected), for certbot certonly --webroot -w DIR.',
+  ),
   'nginx-conf-dir': trust(
     '/etc/nginx/conf.d',
     "Directory on the hosts where nginx includes the app's server file.",

@@ -3,6 +3,7 @@ import type { ResolvedChecks } from '../checks/resolve';
 import type { Timing } from '../checks/model';
 import type { Source } from '../errors';
 import type { HostSpec } from '../model/host';
+import type { RouteTls } from '../model/route';
 import type { RunContext } from './context';
 import type { EventInfo } from './event';
 import type { ImageName } from './image';
@@ -47,7 +48,14 @@ export interface Config {
   readiness: { path: string; timeoutSeconds: number };
   checks: ResolvedChecks & { timing: Timing };
   retireAfterSeconds: number;
-  proxy: ProxySettings & { listen: string; handover: 'sockets' | 'reload' };
+  proxy: ProxySettings & {
+    listen: string;
+    handover: 'sockets' | 'reload';
+    /** HTTPS: certificate and key paths on the hosts, and the address HTTPS listens on. */
+    tls?: RouteTls;
+    /** Directory on the hosts served at /.well-known/acme-challenge/ (certbot --webroot). */
+    acmeWebroot?: string;
+  };
   stateDir: string;
   keepReleases: number;
   lockTimeoutSeconds: number;

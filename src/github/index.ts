@@ -1,6 +1,6 @@
 import * as github from '@actions/github';
 import * as core from '@actions/core';
-import type { Config } from '../config';
+import { appUrl, type Config } from '../config';
 import type { RunContext } from '../config/context';
 import { type EventInfo, readEvent } from '../config/event';
 import type { Redact } from '../secrets';
@@ -37,7 +37,7 @@ export class GitHub {
     const settings = {
       app: config.app,
       environment: config.environment,
-      url: `http://${config.domain}`,
+      url: appUrl(config),
       transient: config.preview !== undefined,
       production: config.environment === 'production' && !config.preview,
     };

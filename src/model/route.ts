@@ -17,5 +17,16 @@ export interface Route {
   domain: string;
   /** Address the proxy listens on for this route, e.g. 80 or 127.0.0.1:8080. */
   listen: string;
+  /** HTTPS: the route is served on `tls.listen`, and plain HTTP on `listen` redirects to it. */
+  tls?: RouteTls;
+  /** A directory on the host served (over plain HTTP too) for ACME HTTP-01 challenges. */
+  acmeWebroot?: string;
   upstreams: Upstream[];
+}
+
+/** Certificate chain and key (PEM paths on the host) and the address HTTPS listens on, e.g. 443. */
+export interface RouteTls {
+  certificate: string;
+  key: string;
+  listen: string;
 }

@@ -1,4 +1,4 @@
-import type { Config, HostSpec } from '../config';
+import { appUrl, type Config, type HostSpec } from '../config';
 import type { RunContext } from '../config/context';
 import { imageReference } from '../config/image';
 import type { ContainerSpec } from '../model/container';
@@ -97,7 +97,14 @@ export function planDeploy(config: Config, context: RunContext, now: Date, attem
     },
     envFile,
     checks: config.checks,
-    route: { app: config.app, release, domain: config.domain, listen: config.proxy.listen },
+    route: {
+      app: config.app,
+      release,
+      domain: config.domain,
+      listen: config.proxy.listen,
+      ...(config.proxy.tls ? { tls: config.proxy.tls } : {}),
+      ...(config.proxy.acmeWebroot ? { acmeWebroot: config.proxy.acmeWebroot } : {}),
+    },
     retireAfterSeconds: config.retireAfterSeconds,
     keepReleases: config.keepReleases,
     run: {
@@ -107,7 +114,7 @@ export function planDeploy(config: Config, context: RunContext, now: Date, attem
       url: place.runUrl,
       startedAt: now.toISOString(),
     },
-    url: `http://${config.domain}`,
+    url: appUrl(config),
   };
 }
 

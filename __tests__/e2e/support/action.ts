@@ -158,8 +158,15 @@ function createJob(files: Record<string, string>, options: RunOptions) {
   return { dir, workspace, files: paths, env };
 }
 
+/**
+ * Where the step's script (dist/index.js) is read from: the repository, or BATON_E2E_ACTION_ROOT, a
+ * directory with a dist/ of its own (e.g. `npx ncc build src/index.ts -o DIR/dist`, to run an e2e
+ * file against src/ without touching the committed bundle).
+ */
+const ACTION_ROOT = process.env.BATON_E2E_ACTION_ROOT || ROOT;
+
 function spawnStep(script: string, env: Record<string, string>) {
-  const child = spawn(process.execPath, [resolve(ROOT, script)], { cwd: env.GITHUB_WORKSPACE, env });
+  const child = spawn(process.execPath, [resolve(ACTION_ROOT, script)], { cwd: env.GITHUB_WORKSPACE, env });
   let stdout = '';
   let stderr = '';
   const watchers: { pattern: RegExp; resolve: () => void }[] = [];

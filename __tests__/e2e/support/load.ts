@@ -31,7 +31,10 @@ export interface LoadOptions {
  * A bounded load loop against nginx: `concurrency` workers until stop() is called, maxRequests are sent or
  * maxMs pass. Counted strictly: a request that did not get a 2xx is a failure, whatever the cause.
  */
-export function startLoad(options: LoadOptions): { stop(): Promise<LoadReport> } {
+export function startLoad(options: LoadOptions): {
+  stop(): Promise<LoadReport>;
+  finished(): Promise<LoadReport>;
+} {
   const {
     concurrency = 4,
     maxRequests = 20_000,
@@ -76,6 +79,11 @@ export function startLoad(options: LoadOptions): { stop(): Promise<LoadReport> }
   return {
     async stop() {
       stopping = true;
+      await Promise.all(workers);
+      return report;
+    },
+    /** Waits until maxRequests are sent or maxMs pass. */
+    async finished() {
       await Promise.all(workers);
       return report;
     },

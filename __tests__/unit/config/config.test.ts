@@ -641,3 +641,89 @@ describe('paths from the checkout stay in the workspace', () => {
     );
   });
 });
+
+describe('HTTPS and the ACME webroot', () => {
+  const CERT = '/etc/letsencrypt/live/web.example.com/fullchain.pem';
+  const KEY = '/etc/letsencrypt/live/web.example.com/privkey.pem';
+
+  it('is off by default: no tls, no webroot', () => {
+    const { proxy } = load({});
+    expect(proxy.tls).toBeUndefined();
+    expect(proxy.acmeWebroot).toBeUndefined();
+  });
+
+  it('reads the certificate, its key, the TLS listen address (443 by default) and the webroot', () => {
+    const tls = { 'tls-certificate': CERT, 'tls-certificate-key': KEY };
+    expect(load(tls).proxy.tls).toEqual({ certificate: CERT, key: KEY, listen: '443' });
+    expect(load({ ...tls, 'tls-listen': '127.0.0.1:8443' }).proxy.tls?.listen).toBe('127.0.0.1:8443');
+    expect(load({ 'acme-webroot': '/var/www/acme/' }).proxy.acmeWebroot).toBe('/var/www/acme');
+  });
+
+  it('refuses a certificate without its key, and a key without its certificate, naming both', () => {
+    expect(badInput({ 'tls-certificate': CERT })).toBe(
+      'input "tls-certificate": HTTPS needs both tls-certificate and tls-certificate-key: tls-certificate is set, tls-certificate-key is not',
+    );
+    expect(badInput({ 'tls-certificate-key': KEY })).toBe(
+      'input "tls-certificate-key": HTTPS needs both tls-certificate and tls-certificate-key: tls-certificate-key is set, tls-certificate is not',
+    );
+  });
+
+  it('refuses relative paths, and characters that could break out of an nginx directive', () => {
+    expect(badInput({ 'tls-certificate': 'fullchain.pem', 'tls-certificate-key': KEY })).toBe(
+      'input "tls-certificate": "fullchain.pem" must be an absolute path',
+    );
+    expect(badInput({ 'acme-webroot': 'www' })).toBe('input "acme-webroot": "www" must be an absolute path');
+    for (const path of [
+      '/etc/a b.pem',
+      '/etc/a.pem;',
+      '/etc/a.pem; include /etc/shadow',
+      '/x}',
+      '/x{',
+      "/x'",
+      '/x"',
+      '/$host',
+      '/x#',
+      '/x\\y',
+      '/x\ny',
+      '/x\ty',
+    ]) {
+      expect(badInput({ 'tls-certificate': CERT, 'tls-certificate-key': path })).toMatch(
+        /^input "tls-certificate-key": .* cannot be used in nginx's configuration: no whitespace/,
+      );
+      expect(badInput({ 'acme-webroot': path })).toMatch(/^input "acme-webroot": /);
+    }
+  });
+
+  it('validates tls-listen as nginx-listen, and refuses one that overlaps nginx-listen', () => {
+    const tls = { 'tls-certificate': CERT, 'tls-certificate-key': KEY };
+    for (const listen of ['443 ssl', '443; include /x', '0', 'localhost:443']) {
+      expect(badInput({ ...tls, 'tls-listen': listen })).toMatch(/^input "tls-listen": /);
+    }
+    expect(badInput({ 'tls-listen': '99999' })).toMatch(/^input "tls-listen": /);
+    for (const [http, https] of [
+      ['80', '80'],
+      ['127.0.0.1:8080', '8080'],
+      ['*:443', '127.0.0.1:443'],
+      ['127.0.0.1:8443', '127.0.0.1:8443'],
+    ] as const) {
+      expect(badInput({ ...tls, 'nginx-listen': http, 'tls-listen': https })).toMatch(
+        /^input "tls-listen": ".*" overlaps nginx-listen/,
+      );
+    }
+    expect(
+      load({ ...tls, 'nginx-listen': '127.0.0.1:443', 'tls-listen': '127.0.0.2:443' }).proxy.tls?.listen,
+    ).toBe('127.0.0.2:443');
+  });
+
+  it('takes tls-listen from baton.yml, but not the paths nginx reads or serves (they decide trust)', () => {
+    const tls = { 'tls-certificate': CERT, 'tls-certificate-key': KEY };
+    expect(load(tls, { 'baton.yml': 'tls-listen: 8443\n' }).proxy.tls?.listen).toBe('8443');
+    for (const key of ['tls-certificate', 'tls-certificate-key', 'acme-webroot']) {
+      expect(badInput({}, { 'baton.yml': `${key}: /etc/shadow\n` })).toMatch(
+        new RegExp(
+          `^baton\\.yml:1 \\(${key}\\): "${key}" cannot be set in baton\\.yml: it decides what the workflow trusts`,
+        ),
+      );
+    }
+  });
+});

@@ -122,6 +122,17 @@ describe('previews in loadConfig', () => {
     });
   });
 
+  it('keeps previews on plain HTTP: the production certificate is not for their host names', () => {
+    const tls = {
+      'tls-certificate': '/etc/ssl/web/fullchain.pem',
+      'tls-certificate-key': '/etc/ssl/web/key.pem',
+    };
+    const preview = load({ ...tls, 'acme-webroot': '/var/www/acme' });
+    expect(preview.proxy.tls).toBeUndefined();
+    expect(preview.proxy.acmeWebroot).toBe('/var/www/acme');
+    expect(load(tls, PUSH).proxy.tls?.certificate).toBe('/etc/ssl/web/fullchain.pem');
+  });
+
   it('stays production for pushes, and for PRs when preview is false or no preview-domain is set', () => {
     expect(load({}, PUSH).app).toBe('web');
     expect(load({ preview: 'false' }).app).toBe('web');

@@ -3,6 +3,7 @@ import { run } from '../../../src/runtime/docker-cli/commands';
 import { loadConfig } from '../../../src/config';
 import { releaseId } from '../../../src/model/release';
 import { planDeploy } from '../../../src/plan/deploy';
+import { describeRoute } from '../../../src/commands/plan';
 import { renderSite } from '../../../src/proxy/nginx/site';
 import { CONTEXT, fakeSources, MINIMAL, SHA } from '../support';
 
@@ -184,6 +185,38 @@ describe('planDeploy', () => {
   it('routes the domain, lowercased, on the listen address, naming the release', () => {
     const p = plan({ domain: 'Web.Example.com', 'nginx-listen': '8080' });
     expect(p.route).toEqual({ app: 'web', release: RELEASE, domain: 'web.example.com', listen: '8080' });
+  });
+
+  it('carries TLS and the ACME webroot into the route, and makes the URL https://', () => {
+    const tls = {
+      'tls-certificate': '/etc/ssl/web/fullchain.pem',
+      'tls-certificate-key': '/etc/ssl/web/privkey.pem',
+    };
+    const p = plan({ ...tls, 'acme-webroot': '/var/www/acme' });
+    expect(p.route).toEqual({
+      app: 'web',
+      release: RELEASE,
+      domain: 'web.example.com',
+      listen: '80',
+      tls: { certificate: '/etc/ssl/web/fullchain.pem', key: '/etc/ssl/web/privkey.pem', listen: '443' },
+      acmeWebroot: '/var/www/acme',
+    });
+    expect(p.url).toBe('https://web.example.com');
+    expect(plan({ ...tls, 'tls-listen': '127.0.0.1:8443' }).url).toBe('https://web.example.com:8443');
+    expect(plan({ 'acme-webroot': '/var/www/acme' }).url).toBe('http://web.example.com');
+  });
+
+  it('says in the plan command whether nginx serves HTTPS, and where ACME challenges come from', () => {
+    expect(describeRoute(plan())).toEqual(['- serve http://web.example.com over plain HTTP on 80']);
+    const tls = plan({
+      'tls-certificate': '/etc/ssl/web/fullchain.pem',
+      'tls-certificate-key': '/etc/ssl/web/privkey.pem',
+      'acme-webroot': '/var/www/acme',
+    });
+    expect(describeRoute(tls)).toEqual([
+      '- serve https://web.example.com over HTTPS on 443 (certificate /etc/ssl/web/fullchain.pem, key /etc/ssl/web/privkey.pem); plain HTTP on 80 redirects to it (301)',
+      '- serve ACME challenges (/.well-known/acme-challenge/) from /var/www/acme over plain HTTP',
+    ]);
   });
 
   it('carries the readiness, retire delay, hosts and URL', () => {

@@ -153,10 +153,108 @@ describe('renderSite with nginx -t', () => {
     expect(result.status).toBe(0);
   });
 
+  it('passes nginx -t for HTTPS sites with ACME webroots, beside a plain one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'baton-tls-'));
+    dirs.push(dir);
+    const { certificate, key } = selfSigned(dir, 'web.example.com');
+    const tls = { certificate, key, listen: '127.0.0.1:8443' };
+    const result = nginxTest([
+      { ...WEB, listen: '127.0.0.1:8080', tls, acmeWebroot: dir },
+      { ...API, tls, acmeWebroot: '/var/www/acme' },
+      { ...WEB, app: 'plain', domain: 'plain.example.com', acmeWebroot: dir },
+    ]);
+    expect(result.output).toContain('test is successful');
+    expect(result.status).toBe(0);
+  });
+
+  it('fails nginx -t for an HTTPS site whose certificate is missing', () => {
+    const tls = { certificate: '/nonexistent/fullchain.pem', key: '/nonexistent/privkey.pem', listen: '443' };
+    const result = nginxTest([{ ...WEB, tls }]);
+    expect(result.status).not.toBe(0);
+    expect(result.output).toContain('/nonexistent/fullchain.pem');
+  });
+
   it('fails nginx -t for a broken site (the check can fail)', () => {
     const result = nginxTest([WEB, { ...API, listen: '99999' }]);
     expect(result.status).not.toBe(0);
     expect(result.output).toContain('invalid port');
+  });
+});
+
+/** A self-signed certificate and key for `domain`, made with openssl in `dir`. */
+function selfSigned(dir: string, domain: string): { certificate: string; key: string } {
+  const certificate = join(dir, 'fullchain.pem');
+  const key = join(dir, 'privkey.pem');
+  const result = spawnSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', `/CN=${domain}`].concat([
+      '-keyout',
+      key,
+      '-out',
+      certificate,
+    ]),
+    { encoding: 'utf8' },
+  );
+  if (result.status !== 0) throw new Error(`openssl failed: ${result.stderr}`);
+  return { certificate, key };
+}
+
+const TLS = {
+  certificate: '/etc/letsencrypt/live/web/fullchain.pem',
+  key: '/etc/letsencrypt/live/web/privkey.pem',
+};
+
+describe('renderSite with TLS and an ACME webroot', () => {
+  const serverBlocks = (text: string) => text.split(/^(?=server \{)/m).slice(1);
+
+  it('without either: one server, no ACME location', () => {
+    const text = renderSite(WEB);
+    expect(serverBlocks(text)).toHaveLength(1);
+    expect(text).not.toContain('acme-challenge');
+    expect(text).not.toContain('ssl');
+  });
+
+  it('with an ACME webroot only: one server that serves the challenges and proxies the rest', () => {
+    const text = renderSite({ ...WEB, acmeWebroot: '/var/www/acme' });
+    expect(serverBlocks(text)).toHaveLength(1);
+    expect(text).toContain(
+      '    location ^~ /.well-known/acme-challenge/ {\n        root /var/www/acme;\n        default_type text/plain;\n    }\n',
+    );
+    expect(text).toContain('proxy_pass http://127.0.0.1:49153;');
+    expect(text).not.toContain('return 301');
+  });
+
+  it('with TLS: HTTP redirects to HTTPS (but for ACME challenges), HTTPS proxies to the app', () => {
+    const text = renderSite({ ...WEB, tls: { ...TLS, listen: '443' }, acmeWebroot: '/var/www/acme' });
+    const [http, https] = serverBlocks(text) as [string, string];
+    expect(serverBlocks(text)).toHaveLength(2);
+    expect(http).toContain('    listen 80;\n    server_name web.example.com;\n');
+    expect(http).toContain('    location / {\n        return 301 https://$host$request_uri;\n    }\n');
+    expect(http).toContain('location ^~ /.well-known/acme-challenge/ {');
+    expect(http.indexOf('acme-challenge')).toBeLessThan(http.indexOf('return 301'));
+    expect(http).not.toContain('proxy_pass');
+    expect(https).toContain('    listen 443 ssl http2;\n    server_name web.example.com;\n');
+    expect(https).toContain(`    ssl_certificate ${TLS.certificate};\n    ssl_certificate_key ${TLS.key};\n`);
+    expect(https).toContain('    ssl_protocols TLSv1.2 TLSv1.3;\n');
+    expect(https).toContain('        proxy_pass http://127.0.0.1:49153;\n');
+    expect(https).toContain('proxy_set_header X-Forwarded-Proto $scheme;');
+    expect(https).not.toContain('return 301');
+  });
+
+  it('redirects to the TLS port when it is not 443; no ACME location without a webroot', () => {
+    const text = renderSite({ ...API, tls: { ...TLS, listen: '127.0.0.1:8443' } });
+    expect(text).toContain('listen 127.0.0.1:8443 ssl http2;');
+    expect(text).toContain('return 301 https://$host:8443$request_uri;');
+    expect(text).not.toContain('acme-challenge');
+  });
+
+  it('is read back: the release and the upstreams, not the redirect', () => {
+    const text = renderSite({ ...WEB, upstreams: WEIGHTED, tls: { ...TLS, listen: '443' } });
+    expect(siteRelease(text)).toBe(WEB.release);
+    expect(siteUpstreams(text)).toEqual(['127.0.0.1:49153', '127.0.0.1:49154']);
+    expect(siteUpstreams(renderSite({ ...WEB, tls: { ...TLS, listen: '443' } }))).toEqual([
+      '127.0.0.1:49153',
+    ]);
   });
 });
 
