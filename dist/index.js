@@ -70874,16 +70874,54 @@ class RemoteHost {
 ;// CONCATENATED MODULE: ./src/proxy/nginx/servers.ts
 // The server blocks of an app's site: where nginx listens and for which names. Both nginx drivers wrap
 // their own `location /` body (where requests go) in these.
-/** The server block(s) for `route`, with `location` as the body of its `location /`. */
+/**
+ * The server block(s) for `route`, with `location` as the body of its `location /`. Without TLS, one
+ * server on `route.listen`; with TLS, that one only answers ACME challenges and redirects the rest to
+ * HTTPS, and a second server on the TLS listen address serves the app. The ACME webroot location, when
+ * set, is in both and never redirected (certbot's HTTP-01 checks come over plain HTTP).
+ */
 function renderServers(route, location) {
-    return `server {
-    listen ${route.listen};
-    server_name ${route.domain};
-
-    location / {
-${indent(location, 8)}
-    }
+    const acme = route.acmeWebroot ? acmeLocation(route.acmeWebroot) : '';
+    if (!route.tls)
+        return server([`listen ${route.listen};`], route.domain, `${acme}${rootLocation(location)}`);
+    const http = server([`listen ${route.listen};`], route.domain, `${acme}${rootLocation(`return 301 ${httpsTarget(route.tls)};`)}`);
+    const https = server([
+        `listen ${route.tls.listen} ssl http2;`,
+        '',
+        `ssl_certificate ${route.tls.certificate};`,
+        `ssl_certificate_key ${route.tls.key};`,
+        'ssl_protocols TLSv1.2 TLSv1.3;',
+    ], route.domain, `${acme}${rootLocation(location)}`);
+    return `${http}
+${https}`;
 }
+/** Where the HTTP server redirects: the same host and URI over HTTPS (with the port unless it is 443). */
+function httpsTarget(tls) {
+    const port = tls.listen.slice(tls.listen.lastIndexOf(':') + 1);
+    return port === '443' ? 'https://$host$request_uri' : `https://$host:${port}$request_uri`;
+}
+function server(head, domain, locations) {
+    const [listen, ...rest] = head;
+    const lines = [listen, `server_name ${domain};`, ...rest].map((line) => (line ? `    ${line}` : line));
+    return `server {
+${lines.join('\n')}
+
+${locations}}
+`;
+}
+function rootLocation(body) {
+    return `    location / {
+${indent(body, 8)}
+    }
+`;
+}
+/** certbot certonly --webroot writes its tokens under WEBROOT/.well-known/acme-challenge/. */
+function acmeLocation(webroot) {
+    return `    location ^~ /.well-known/acme-challenge/ {
+        root ${webroot};
+        default_type text/plain;
+    }
+
 `;
 }
 /** The proxy_* lines both drivers put in `location /`; `upgrade` is the Connection header's variable. */
@@ -73271,6 +73309,9 @@ function applyPreview(config, target) {
         app: target.app,
         environment: `pr-${target.number}`,
         domain: target.domain,
+        // The production certificate is not valid for a preview's host name: previews stay on plain HTTP
+        // (the ACME webroot location stays; it is harmless).
+        proxy: withoutTls(config.proxy),
         hosts: settings.hosts.length ? settings.hosts : config.hosts,
         env,
         secrets,
@@ -73280,6 +73321,11 @@ function applyPreview(config, target) {
         },
         preview: target,
     };
+}
+function withoutTls(proxy) {
+    const plain = { ...proxy };
+    delete plain.tls;
+    return plain;
 }
 /** Reads and checks the preview-* settings (and max-previews). */
 function readPreviewSettings(get) {
@@ -73605,6 +73651,1016 @@ function servedMessage(traffic, now = Date.now()) {
     return `${traffic.release} served ${count} request(s) in ${window}s since the switch: ${traffic.errors} error(s) (5xx), p50 ${ms(traffic.p50Ms)}, p99 ${ms(traffic.p99Ms)}`;
 }
 
+;// CONCATENATED MODULE: ./src/checks/app-json.ts
+
+/** docker-container-healthchecker's defaults for app.json healthchecks. */
+const APP_JSON_DEFAULTS = { attempts: 3, timeout: 5, wait: 5, initialDelay: 0 };
+const TYPES = ['startup', 'liveness', 'readiness'];
+const FIELDS = new Set([
+    'type',
+    'name',
+    'description',
+    'path',
+    'content',
+    'command',
+    'port',
+    'scheme',
+    'httpHeaders',
+    'attempts',
+    'timeout',
+    'wait',
+    'initialDelay',
+    'uptime',
+    'listening',
+    'warn',
+    'onFailure',
+]);
+/**
+ * Reads `healthchecks.web[]` of an app.json with Dokku's fields and defaults. Returns undefined when the
+ * file declares no web healthchecks. Errors name the JSON path (and the line for invalid JSON).
+ */
+function parseAppJson(text, file) {
+    const root = parseJson(text, file);
+    const at = (path, why) => new ConfigError(`${file}: ${path}: ${why}`);
+    if (!isObject(root))
+        throw at('(top level)', 'expected an object');
+    if (root.healthchecks === undefined)
+        return undefined;
+    if (!isObject(root.healthchecks))
+        throw at('healthchecks', 'expected an object of process types');
+    const web = root.healthchecks.web;
+    if (web === undefined)
+        return undefined;
+    if (!Array.isArray(web))
+        throw at('healthchecks.web', 'expected a list of checks');
+    const suite = { source: 'app.json', file, sequential: false, startup: [], other: [] };
+    web.forEach((entry, index) => {
+        const path = `healthchecks.web[${index}]`;
+        const field = new Fields(entry, path, at);
+        const type = field.oneOf('type', TYPES);
+        if (!type)
+            throw at(`${path}.type`, `required: one of ${TYPES.join(', ')}`);
+        const check = toCheck(field, path, index);
+        if (type === 'startup')
+            suite.startup.push(check);
+        else
+            suite.other.push({ type, check });
+    });
+    return suite;
+}
+function toCheck(field, origin, index) {
+    const common = {
+        name: field.string('name') ?? `healthcheck-${index + 1}`,
+        origin,
+        // As the healthchecker: zero or less means the default.
+        attempts: positive(field.integer('attempts', -86_400)) ?? APP_JSON_DEFAULTS.attempts,
+        timeout: positive(field.integer('timeout', -86_400)) ?? APP_JSON_DEFAULTS.timeout,
+        wait: positive(field.integer('wait', -86_400)) ?? APP_JSON_DEFAULTS.wait,
+        initialDelay: field.integer('initialDelay', 0) ?? APP_JSON_DEFAULTS.initialDelay,
+    };
+    field.string('description');
+    field.boolean('warn');
+    field.object('onFailure');
+    const command = field.stringList('command');
+    const path = field.string('path');
+    const uptime = field.integer('uptime', 0);
+    const listening = field.boolean('listening');
+    const port = field.integer('port', 1, 65535);
+    const kinds = [
+        command && 'command',
+        path !== undefined && 'path',
+        uptime !== undefined && 'uptime',
+        listening && 'listening',
+    ];
+    const declared = kinds.filter(Boolean);
+    if (declared.length > 1)
+        field.fail(`declares both ${declared.join(' and ')}; a check does one thing`);
+    for (const name of ['content', 'scheme', 'httpHeaders']) {
+        if (field.has(name) && path === undefined)
+            field.fail(`"${name}" only applies to a path check`);
+    }
+    if (command)
+        return { ...common, kind: 'command', command };
+    if (path !== undefined) {
+        if (!path.startsWith('/'))
+            field.fail('path must start with /', 'path');
+        return {
+            ...common,
+            kind: 'path',
+            path,
+            port,
+            scheme: field.oneOf('scheme', ['http', 'https']) ?? 'http',
+            content: field.string('content'),
+            headers: field.headers('httpHeaders'),
+            status: 'dokku',
+        };
+    }
+    if (listening)
+        return { ...common, kind: 'listening', port };
+    return { ...common, kind: 'uptime', uptime: uptime ?? 0 };
+}
+function positive(value) {
+    return value !== undefined && value > 0 ? value : undefined;
+}
+class Fields {
+    path;
+    at;
+    entry;
+    constructor(entry, path, at) {
+        this.path = path;
+        this.at = at;
+        if (!isObject(entry))
+            throw at(path, 'expected an object');
+        this.entry = entry;
+        for (const key of Object.keys(entry)) {
+            if (!FIELDS.has(key))
+                throw at(`${path}.${key}`, `unknown field; expected one of ${[...FIELDS].join(', ')}`);
+        }
+    }
+    has(key) {
+        return this.entry[key] !== undefined;
+    }
+    fail(why, key) {
+        throw this.at(key ? `${this.path}.${key}` : this.path, why);
+    }
+    wrong(key, expected) {
+        this.fail(`expected ${expected}, got ${shortJson(this.entry[key])}`, key);
+    }
+    string(key) {
+        const value = this.entry[key];
+        if (value === undefined)
+            return undefined;
+        return typeof value === 'string' ? value : this.wrong(key, 'a string');
+    }
+    boolean(key) {
+        const value = this.entry[key];
+        if (value === undefined)
+            return undefined;
+        return typeof value === 'boolean' ? value : this.wrong(key, 'true or false');
+    }
+    integer(key, min, max = 86_400) {
+        const value = this.entry[key];
+        if (value === undefined)
+            return undefined;
+        if (typeof value !== 'number' || !Number.isInteger(value))
+            return this.wrong(key, 'a whole number');
+        if (value < min || value > max)
+            this.fail(`expected ${min}..${max}, got ${value}`, key);
+        return value;
+    }
+    oneOf(key, options) {
+        const value = this.string(key);
+        if (value === undefined)
+            return undefined;
+        const lower = value.toLowerCase();
+        return options.includes(lower) ? lower : this.wrong(key, `one of ${options.join(', ')}`);
+    }
+    stringList(key) {
+        const value = this.entry[key];
+        if (value === undefined)
+            return undefined;
+        if (!Array.isArray(value) || value.length === 0 || !value.every((item) => typeof item === 'string')) {
+            return this.wrong(key, 'a non-empty list of strings (the command and its arguments)');
+        }
+        return value;
+    }
+    object(key) {
+        const value = this.entry[key];
+        if (value === undefined)
+            return undefined;
+        return isObject(value) ? value : this.wrong(key, 'an object');
+    }
+    headers(key) {
+        const value = this.entry[key];
+        if (value === undefined)
+            return [];
+        const valid = (item) => isObject(item) && typeof item.name === 'string' && typeof item.value === 'string';
+        if (!Array.isArray(value) || !value.every(valid))
+            return this.wrong(key, 'a list of {"name": …, "value": …}');
+        return value;
+    }
+}
+/** A value for an error message: short, and safe for any nesting depth. */
+function shortJson(value) {
+    if (Array.isArray(value))
+        return 'a list';
+    if (isObject(value))
+        return 'an object';
+    if (typeof value === 'number' && !Number.isFinite(value))
+        return 'a number out of range';
+    const text = JSON.stringify(value) ?? String(value);
+    return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+}
+function isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function parseJson(text, file) {
+    try {
+        return JSON.parse(text);
+    }
+    catch (error) {
+        const message = error.message.split('\n')[0] ?? '';
+        const offset = errorOffset(text, message);
+        const line = offset === undefined ? undefined : text.slice(0, offset).split('\n').length;
+        throw new ConfigError(`${file}${line ? `:${line}` : ''}: invalid JSON: ${message}`);
+    }
+}
+/** Where JSON.parse failed: its "position N", or the first unexpected token outside a string. */
+function errorOffset(text, message) {
+    const position = /position (\d+)/.exec(message)?.[1];
+    if (position)
+        return Number(position);
+    const token = /Unexpected token '(.)'/.exec(message)?.[1];
+    if (!token)
+        return undefined;
+    let inString = false;
+    for (let index = 0; index < text.length; index++) {
+        const char = text[index];
+        if (inString && char === '\\')
+            index++;
+        else if (char === '"')
+            inString = !inString;
+        else if (!inString && char === token)
+            return index;
+    }
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./src/checks/checks-file.ts
+
+/** Dokku's defaults for CHECKS files (DOKKU_CHECKS_WAIT / _TIMEOUT / _ATTEMPTS). */
+const CHECKS_DEFAULTS = { WAIT: 5, TIMEOUT: 30, ATTEMPTS: 5 };
+const SETTING = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/;
+const CHECK = /^(?:(https?):)?(\/\/[^/\s]*)?(\/\S*)?$/i;
+/**
+ * Parses a Dokku CHECKS file: blank lines and # comments, WAIT=/TIMEOUT=/ATTEMPTS= (last one wins,
+ * for every check, as in Dokku), and check lines `PATH [EXPECTED CONTENT]`. Strict where Dokku was
+ * silent: anything else is an error naming file:line.
+ */
+function parseChecksFile(text, file) {
+    const settings = { ...CHECKS_DEFAULTS };
+    const lines = [];
+    text.split(/\r?\n/).forEach((raw, index) => {
+        const line = index + 1;
+        const trimmed = raw.trim();
+        if (!trimmed || trimmed.startsWith('#'))
+            return;
+        const fail = (why) => new ConfigError(`${file}:${line}: ${why}`);
+        const setting = SETTING.exec(trimmed);
+        if (setting) {
+            const [, name = '', rawValue = ''] = setting;
+            if (!Object.hasOwn(CHECKS_DEFAULTS, name))
+                throw fail(`unknown setting "${name}"; expected WAIT=, TIMEOUT= or ATTEMPTS=`);
+            const value = rawValue.replace(/\s#.*$/, '').trim();
+            if (!/^\d+$/.test(value))
+                throw fail(`${name} must be a whole number of ${name === 'ATTEMPTS' ? 'attempts' : 'seconds'}, got "${value}"`);
+            if (name !== 'WAIT' && Number(value) < 1)
+                throw fail(`${name} must be at least 1`);
+            if (Number(value) > 86_400)
+                throw fail(`${name} must be at most 86400, got ${value.slice(0, 12)}`);
+            settings[name] = Number(value);
+            return;
+        }
+        const url = trimmed.split(/\s+/)[0] ?? '';
+        const content = trimmed.slice(url.length).trim();
+        lines.push({ line, url, content: content || undefined });
+        const match = CHECK.exec(url);
+        if (!match || (!match[2] && !match[3])) {
+            throw fail(`"${url}" is not a check: expected a path (/health), //host/path or http(s)://host/path`);
+        }
+        if (match[2]?.includes(':'))
+            throw fail(`"${url}": omit the port; checks always go to the container's port`);
+    });
+    const startup = lines.map(({ line, url, content }, index) => checks_file_toCheck(url, content, `${file}:${line}`, index, settings));
+    return { source: 'CHECKS', file, sequential: true, startup, other: [] };
+}
+function checks_file_toCheck(url, content, origin, index, settings) {
+    const match = CHECK.exec(url);
+    const host = match[2]?.slice(2);
+    return {
+        kind: 'path',
+        name: `check-${index + 1}`,
+        origin,
+        path: match[3] ?? '/',
+        scheme: match[1]?.toLowerCase() ?? 'http',
+        content,
+        headers: host ? [{ name: 'Host', value: host }] : [],
+        status: 'dokku',
+        attempts: settings.ATTEMPTS,
+        timeout: settings.TIMEOUT,
+        wait: settings.WAIT,
+        initialDelay: 0,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/checks/resolve.ts
+
+
+
+/**
+ * Decides which checks gate the hand-over, as Dokku would: app.json healthchecks, else a CHECKS file,
+ * else the default (the container stays up for default-checks-wait seconds and answers HTTP). Pure.
+ */
+function resolveChecks(settings, readFile) {
+    if (settings.skip) {
+        return {
+            suite: { source: 'skipped', sequential: false, startup: [], other: [] },
+            warnings: [
+                'skip-checks is set: traffic moves to the new container as soon as it starts, without any check',
+            ],
+        };
+    }
+    if (settings.healthcheckPath) {
+        if (settings.file) {
+            throw new ConfigError('set either healthcheck-path or checks, not both', settings.healthcheckSource);
+        }
+        return { suite: kamalSuite(settings), warnings: [] };
+    }
+    if (settings.file) {
+        const text = readFile(settings.file);
+        if (text === undefined)
+            throw new ConfigError(`"${settings.file}" does not exist`, settings.fileSource);
+        const suite = settings.file.toLowerCase().endsWith('.json')
+            ? parseAppJson(text, settings.file)
+            : parseChecksFile(text, settings.file);
+        if (!suite)
+            throw new ConfigError(`"${settings.file}" has no healthchecks.web list`, settings.fileSource);
+        return withDefaults(suite, settings, text);
+    }
+    return autodetect(settings, readFile);
+}
+function autodetect(settings, readFile) {
+    const base = settings.context.replace(/\/+$/, '');
+    const appJsonPath = `${base}/app.json`;
+    const checksPath = `${base}/CHECKS`;
+    const appJson = readFile(appJsonPath);
+    const checks = readFile(checksPath);
+    const fromAppJson = appJson === undefined ? undefined : parseAppJson(appJson, appJsonPath);
+    if (fromAppJson) {
+        const result = withDefaults(fromAppJson, settings, appJson ?? '');
+        if (checks === undefined)
+            return result;
+        const ignored = `${checksPath} is ignored: ${appJsonPath} declares healthchecks (as in Dokku 0.31+)`;
+        return { ...result, warnings: [...result.warnings, ignored] };
+    }
+    if (checks !== undefined)
+        return withDefaults(parseChecksFile(checks, checksPath), settings, checks);
+    return { suite: defaultSuite(settings), warnings: [] };
+}
+/**
+ * As Dokku: an empty CHECKS file, or an app.json without startup checks for web, means the default
+ * checks (the declared liveness/readiness ones are still reported).
+ */
+function withDefaults(suite, settings, text) {
+    if (suite.startup.length > 0)
+        return { suite, warnings: [] };
+    // Dokku tests the CHECKS file with `-s`: a file of comments is a file with no checks, not no file.
+    if (suite.source === 'CHECKS' && text.length > 0)
+        return { suite, warnings: [] };
+    const fallback = defaultSuite(settings);
+    return {
+        suite: { ...fallback, other: suite.other },
+        warnings: [`${suite.file} declares no startup checks: running the default checks`],
+    };
+}
+function kamalSuite(settings) {
+    const check = {
+        kind: 'path',
+        name: 'healthcheck',
+        origin: 'input healthcheck-path',
+        path: settings.healthcheckPath,
+        scheme: 'http',
+        headers: [],
+        status: '2xx',
+        attempts: 1,
+        timeout: 5,
+        wait: 0,
+        initialDelay: 0,
+        budget: settings.readyTimeout,
+    };
+    return { source: 'healthcheck-path', sequential: false, startup: [check], other: [] };
+}
+/** Dokku's default (up for DOKKU_DEFAULT_CHECKS_WAIT seconds) plus Baton's readiness (HTTP below 500). */
+function defaultSuite(settings) {
+    const common = { attempts: 1, timeout: 5, wait: 0, initialDelay: 0 };
+    const ready = {
+        ...common,
+        kind: 'path',
+        name: 'ready',
+        origin: 'input ready-path',
+        path: settings.readyPath,
+        scheme: 'http',
+        headers: [],
+        status: 'ready',
+        budget: settings.readyTimeout,
+    };
+    const uptime = {
+        ...common,
+        kind: 'uptime',
+        name: 'uptime',
+        origin: 'input default-checks-wait',
+        uptime: settings.defaultChecksWait,
+    };
+    return {
+        source: 'default',
+        sequential: false,
+        startup: settings.defaultChecksWait > 0 ? [ready, uptime] : [ready],
+        other: [],
+    };
+}
+
+;// CONCATENATED MODULE: ./src/config/formats.ts
+// The formats of single values: paths, addresses, names. Each names the input or file:line it checks.
+
+/** A path the workflow reads from the checkout: relative, and never leaving the workspace. */
+function workspacePath(path, source) {
+    const parts = path.split(/[\\/]+/);
+    if (path.startsWith('/') || /^[A-Za-z]:/.test(path) || parts.includes('..')) {
+        throw new ConfigError(`"${path}" must be a path inside the workspace (relative, without ..)`, source);
+    }
+    return path;
+}
+function absolutePath(path, source) {
+    if (!path.startsWith('/'))
+        throw new ConfigError(`"${path}" must be an absolute path`, source);
+    return path.replace(/\/+$/, '') || '/';
+}
+/**
+ * An absolute path on the hosts that goes into an nginx directive: nothing that could end the directive
+ * or start another (whitespace, ; { } quotes $ # \\ or control characters).
+ */
+function nginxPath(path, source, maxLength = 200) {
+    if (!path.startsWith('/'))
+        throw new ConfigError(`"${path}" must be an absolute path`, source);
+    if (/[\s;{}'"`$#\\\p{Cc}]/u.test(path)) {
+        throw new ConfigError(`${JSON.stringify(path)} cannot be used in nginx's configuration: no whitespace, ;, {, }, quotes, $, # or \\`, source);
+    }
+    const absolute = path.replace(/\/+$/, '') || '/';
+    if (absolute.length > maxLength)
+        throw new ConfigError(`"${path}" is too long (at most ${maxLength} characters)`, source);
+    return absolute;
+}
+function handover(text, source) {
+    if (text === 'sockets' || text === 'reload')
+        return text;
+    throw new ConfigError(`"${text}" is not a hand-over; expected sockets or reload`, source);
+}
+function listenAddress(text, source) {
+    if (!/^(?:(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:]+\]|\*):)?\d{1,5}$/i.test(text)) {
+        throw new ConfigError(`"${text}" is not an nginx listen address; expected PORT or ADDRESS:PORT`, source);
+    }
+    const port = Number(text.slice(text.lastIndexOf(':') + 1));
+    if (port < 1 || port > 65535)
+        throw new ConfigError(`"${text}": the port must be 1..65535`, source);
+    return text;
+}
+/** An HTTP path to probe. */
+function checkPath(path, source) {
+    if (path && !/^\/[\x21-\x7e]*$/.test(path)) {
+        const why = 'must start with / and have no spaces or non-ASCII characters (percent-encode them)';
+        throw new ConfigError(`"${path}" ${why}`, source);
+    }
+    return path;
+}
+function timing(text, source) {
+    if (text === 'fast' || text === 'dokku')
+        return text;
+    throw new ConfigError(`"${text}" is not a checks timing; expected fast or dokku`, source);
+}
+function environmentName(text, source) {
+    if (!text || text.length > 255 || /[\r\n]/.test(text)) {
+        throw new ConfigError(`"${text}" is not a GitHub environment name`, source);
+    }
+    return text;
+}
+/** A release id as the status command lists them ('' for none). */
+function releaseName(text, source) {
+    if (text && !/^[\w.-]+$/.test(text))
+        throw new ConfigError(`"${text}" is not a release id (see the status command)`, source);
+    return text;
+}
+
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(8815);
+;// CONCATENATED MODULE: ./src/config/file.ts
+
+
+/** Parses baton.yml into top-level entries, each remembering its line so errors can point at it. */
+function parseConfigFile(text, file) {
+    const lineCounter = new dist/* LineCounter */.HN();
+    const doc = (0,dist/* parseDocument */.Tp)(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+    const firstError = doc.errors[0];
+    if (firstError) {
+        const line = lineCounter.linePos(firstError.pos[0]).line;
+        throw new ConfigError(`${file}:${line}: invalid YAML: ${firstError.message.split('\n')[0]}`);
+    }
+    const entries = new Map();
+    if (doc.contents === null)
+        return entries;
+    if (!(0,dist/* isMap */.jh)(doc.contents))
+        throw new ConfigError(`${file}:1: expected a mapping of settings at the top level`);
+    for (const pair of doc.contents.items) {
+        const keyNode = pair.key;
+        const key = (0,dist/* isScalar */.jn)(keyNode) ? String(keyNode.value) : String(keyNode);
+        const offset = (0,dist/* isScalar */.jn)(keyNode) && keyNode.range ? keyNode.range[0] : 0;
+        const line = lineCounter.linePos(offset).line;
+        const value = pair.value === null ? null : pair.value.toJSON();
+        entries.set(key, { value, source: { kind: 'file', file, line, key } });
+    }
+    return entries;
+}
+
+;// CONCATENATED MODULE: ./src/config/settings.ts
+// Every setting Baton reads: the one source of truth for its default, where it may be set, whether it
+// is secret, and its line in action.yml (which `npm run action-yml` writes from this table; a test keeps
+// the two in sync).
+//
+// Kinds:
+// - setting: an input, or a top-level key of baton.yml. Precedence: input > baton.yml > default.
+// - input:   what this run does (command, release...): inputs only.
+// - trust:   decides what the workflow trusts or runs on the hosts. Inputs only, because baton.yml is read
+//            from the checked-out commit, which a pull request can change.
+// - secret:  inputs only, masked.
+//
+// The runner passes every `default:` of action.yml as an INPUT_* variable, so Baton cannot tell a
+// default from a value the user wrote. Settings that baton.yml may set therefore declare no default in
+// action.yml (their description says it); Baton applies `default` itself.
+const setting = (value, doc) => ({ kind: 'setting', default: value, doc });
+const input = (value, doc, declared) => ({
+    kind: 'input',
+    default: value,
+    doc,
+    ...(declared === undefined ? {} : { declared }),
+});
+const trust = (value, doc) => ({ kind: 'trust', default: value, doc });
+const secret = (doc, declared) => ({
+    kind: 'secret',
+    default: '',
+    doc,
+    ...(declared === undefined ? {} : { declared }),
+});
+const SETTINGS = {
+    command: input('deploy', 'What to do - deploy, rollback, destroy, plan (dry run), status or prune-previews (remove previews whose pull requests are closed).'),
+    release: input('', 'With rollback, the release id to go back to (default - the previous successful release).'),
+    confirm: input('', 'With destroy, the app name, to confirm.'),
+    // No declared default: an explicitly named config file must exist, baton.yml is read when it exists.
+    config: input('baton.yml', 'Path of a YAML file with more settings, inside the workspace (inputs win over it). Default - baton.yml, read when it exists.', ''),
+    app: setting('', 'App name (a-z, 0-9, -; not ending in -pr-NUMBER, kept for previews). Names containers, the nginx file and the state dir. Default - the repository name.'),
+    environment: setting('production', 'GitHub environment of the deployment (production_environment when it is `production`). Default - production.'),
+    image: setting('', 'Image repository to push to, e.g. ghcr.io/acme/web (default ghcr.io/OWNER/REPO). Baton tags it with the commit SHA. With build - false, the full reference to deploy (with tag or digest).'),
+    build: setting('true', 'Build the image in the runner (true) or deploy an existing image (false). Default - true.'),
+    context: setting('.', 'Docker build context, relative to the workspace. Default - the workspace (.).'),
+    dockerfile: setting('', 'Dockerfile path relative to the workspace. Default - CONTEXT/Dockerfile.'),
+    'build-args': setting('', 'Build arguments, one KEY=VALUE per line.'),
+    target: setting('', 'Build stage to build (docker build --target). Default - the last stage.'),
+    'cache-from': setting('', 'External cache sources for buildx, one per line, as docker/build-push-action spells them (e.g. type=gha, type=registry,ref=IMAGE:cache).'),
+    'cache-to': setting('', 'Cache export destinations for buildx, one per line (e.g. type=gha,mode=max, type=registry,ref=IMAGE:cache).'),
+    'build-secrets': secret('Secrets for the build (RUN --mount=type=secret,id=NAME), one NAME=VALUE per line. Masked; never given to the running app.'),
+    'registry-username': setting('', 'Registry user. For ghcr.io the default is the workflow actor.'),
+    'registry-password': secret('Registry password or token. For ghcr.io the default is github-token.'),
+    'github-token': secret('Token for GitHub (and ghcr.io when no registry password is given).', '${{ github.token }}'),
+    hosts: trust('', 'Target hosts, one per line or comma-separated, as user@host or user@host:port.'),
+    'ssh-key': secret('Private SSH key (PEM or OpenSSH format) that can log in to every host. Pass it from a secret.'),
+    'ssh-key-passphrase': secret('Passphrase of ssh-key, when the key is encrypted.'),
+    'known-hosts': trust('', 'known_hosts lines for the hosts (ssh-keyscan output). Unknown or changed keys are refused.'),
+    'trust-first-use': trust('false', 'Accept a host that no known-hosts line names (its fingerprint and the line to pin are logged). A host that any line names is never trusted on first use.'),
+    'app-port': setting('80', 'Port the app listens on inside the container. Also passed to the app as PORT. Default - 80.'),
+    domain: setting('', 'Host name nginx routes to the app (server_name).'),
+    env: setting('', 'Plain environment variables for the app, one KEY=VALUE per line.'),
+    secrets: secret('Secret environment variables, one KEY=VALUE per line, values verbatim. Masked, and sent to hosts in a file of mode 600.'),
+    checks: setting('', 'A Dokku CHECKS file or an app.json with healthchecks, relative to the workspace. Default - CONTEXT/app.json (when it declares healthchecks.web), else CONTEXT/CHECKS, else the default checks.'),
+    'healthcheck-path': setting('', 'Kamal-style check - this path must answer 2xx within ready-timeout. Replaces CHECKS/app.json.'),
+    'skip-checks': setting('false', 'Move traffic without any check (as DOKKU_SKIP_ALL_CHECKS). Warned in the log and summary. Default - false.'),
+    'checks-timing': setting('fast', "fast (poll, traffic moves as soon as checks pass, within Dokku's budget) or dokku (Dokku's exact timing). Default - fast."),
+    'default-checks-wait': setting('10', 'Without declared checks, seconds the new container must stay up (as DOKKU_DEFAULT_CHECKS_WAIT). Default - 10.'),
+    'ready-path': setting('/', 'Path polled until the app answers HTTP with a status below 500. Default - /.'),
+    'ready-timeout': setting('60', 'Seconds the new container has to become ready before the deploy fails. Default - 60.'),
+    'retire-after': setting('60', 'Seconds in-flight requests to the old release get to finish after the hand-over; what is still open then (long requests, WebSockets) is closed. With nginx-handover reload, the old container keeps running this long. Default - 60.'),
+    'nginx-listen': setting('80', "What the app's nginx server listens on (nginx `listen` value), e.g. 80 or 127.0.0.1:8080. Default - 80."),
+    // Trust, not setting: these name files on the hosts that nginx (run by root) loads as key material or
+    // serves to anyone, and baton.yml comes from a commit a pull request can change.
+    'tls-certificate': trust('', 'HTTPS - path on the hosts of the certificate chain (PEM), e.g. /etc/letsencrypt/live/DOMAIN/fullchain.pem. With tls-certificate-key, nginx serves the app on tls-listen and redirects plain HTTP to it.'),
+    'tls-certificate-key': trust('', 'HTTPS - path on the hosts of the private key (PEM) of tls-certificate, e.g. /etc/letsencrypt/live/DOMAIN/privkey.pem.'),
+    'tls-listen': setting('443', 'What the HTTPS server listens on when tls-certificate is set (nginx `listen` value), e.g. 443 or 127.0.0.1:8443. Default - 443.'),
+    'acme-webroot': trust('', 'Directory on the hosts served at /.well-known/acme-challenge/ over plain HTTP (never redirected), for certbot certonly --webroot -w DIR.'),
+    'nginx-conf-dir': trust('/etc/nginx/conf.d', "Directory on the hosts where nginx includes the app's server file."),
+    'nginx-handover': setting('sockets', 'How traffic moves at a hand-over - sockets (links to per-release sockets, no nginx reload, weights; default) or reload (rewrite the site file and reload nginx, for hosts where nginx cannot reach nginx-run-dir). Default - sockets.'),
+    'nginx-run-dir': trust('/run/baton', "Directory on the hosts for the reload-free hand-over's links and per-release forwarder sockets (nginx's workers must be able to reach it). At most 40 characters."),
+    'nginx-log-dir': trust('/var/log/nginx', "Directory on the hosts where nginx writes each app's traffic log (baton-APP.traffic.log), read for per-release figures."),
+    'nginx-test-command': trust('nginx -t', 'Command that checks the nginx configuration on the hosts.'),
+    'nginx-reload-command': trust('nginx -s reload', 'Command that reloads nginx gracefully on the hosts.'),
+    'state-dir': trust('/var/lib/baton', "Directory on the hosts for Baton's files (env files, release records)."),
+    'keep-releases': setting('5', 'Successful releases whose containers and images stay on the hosts for rollbacks. Default - 5.'),
+    'lock-timeout': setting('600', 'Seconds a deploy waits for another deploy of the app on the same host to finish. Default - 600.'),
+    memory: setting('', 'Memory limit of the app container (docker run --memory), e.g. 512m or 1g. Default - none.'),
+    cpus: setting('', 'CPU limit of the app container (docker run --cpus), e.g. 0.5 or 2. Default - none.'),
+    preview: setting('auto', 'PR previews - auto (on for pull_request events when preview-domain is set), true (the same, and preview-domain is required) or false (pull_request events deploy like any other). Default - auto.'),
+    'preview-domain': setting('', 'Host name template of PR previews, e.g. pr-{number}.preview.example.com. Placeholders - {number}, {app}, {branch} (made DNS-safe).'),
+    'preview-hosts': trust('', 'Hosts for previews (user@host[:port], one per line). Default - hosts.'),
+    'preview-env': setting('', 'Environment of previews, KEY=VALUE per line, set over env.'),
+    'preview-secrets': secret('Secret environment of previews, KEY=VALUE per line. Previews never get secrets unless preview-inherit-secrets is true.'),
+    'preview-inherit-secrets': trust('false', 'Give previews the production secrets too (preview-secrets win over them).'),
+    'preview-allow-forks': trust('false', 'Act on pull requests from forks at all (any command; refused by default). Their code then runs on your servers - read the README before turning this on.'),
+    'preview-memory': setting('', 'Memory limit of preview containers. Default - memory.'),
+    'preview-cpus': setting('', 'CPU limit of preview containers. Default - cpus.'),
+    'max-previews': setting('10', 'Most live previews of the app per host; a new one beyond it fails. 0 - no limit. Default - 10.'),
+};
+/** The outputs main sets, with action.yml's descriptions. */
+const OUTPUTS = {
+    url: "The app's URL.",
+    image: 'The deployed image, with its digest when Baton pushed it.',
+    digest: 'The digest of the image Baton built and pushed (sha256:...), or of the image deployed when known.',
+    release: 'The release id of this deploy (with status, the current release).',
+    'previous-release': 'The release that served before this deploy or rollback.',
+    'deployment-id': 'The id of the GitHub deployment Baton created.',
+};
+function isSettingName(name) {
+    return Object.hasOwn(SETTINGS, name);
+}
+/** The default action.yml declares for a setting ('' = none; see the comment at the top). */
+function declaredDefault(name) {
+    const spec = SETTINGS[name];
+    if (spec.declared !== undefined)
+        return spec.declared;
+    return spec.kind === 'setting' ? '' : spec.default;
+}
+/** Whether baton.yml may set it; when not, why (for the error that names the file:line). */
+function fileRefusal(name) {
+    switch (SETTINGS[name].kind) {
+        case 'setting':
+            return undefined;
+        case 'secret':
+            return 'is secret: pass it as an input from a GitHub secret';
+        case 'trust':
+            return 'decides what the workflow trusts, and baton.yml comes from the checked-out commit (a pull request can change it): set it as an input in the workflow';
+        case 'input':
+            return 'says what this run does: set it as an input in the workflow';
+    }
+}
+
+;// CONCATENATED MODULE: ./src/config/reader.ts
+
+
+
+
+
+/**
+ * Each setting from where it is given: an input written in the workflow, else baton.yml, else its
+ * default (SETTINGS). Every typed read names the input or file:line of a bad value.
+ */
+class SettingsReader {
+    getInput;
+    file;
+    constructor(getInput, file) {
+        this.getInput = getInput;
+        this.file = file;
+    }
+    raw(name) {
+        const input = this.getInput(name);
+        if (input !== '')
+            return { value: input, source: { kind: 'input', name } };
+        const entry = this.file.get(name);
+        if (entry && entry.value !== null)
+            return entry;
+        return { value: SETTINGS[name].default, source: { kind: 'input', name } };
+    }
+    source(name) {
+        return this.raw(name).source;
+    }
+    str(name) {
+        return this.read(name, asString);
+    }
+    int(name, min, max) {
+        return this.read(name, (value, source) => asInteger(value, source, min, max));
+    }
+    bool(name) {
+        return this.read(name, asBoolean);
+    }
+    list(name) {
+        return this.read(name, asList);
+    }
+    lines(name) {
+        return this.read(name, asLines);
+    }
+    command(name) {
+        return this.read(name, asCommand);
+    }
+    /** KEY=VALUE lines or a mapping; a secret's values are kept verbatim. */
+    keyValues(name, secret = false) {
+        return this.read(name, (value, source) => asKeyValues(value, source, secret));
+    }
+    read(name, as) {
+        const { value, source } = this.raw(name);
+        return as(value, source);
+    }
+}
+/** baton.yml (or the file the config input names): every key a known setting that the file may set. */
+function readConfigFile(sources) {
+    const given = sources.getInput('config');
+    const path = workspacePath(given || SETTINGS.config.default, { kind: 'input', name: 'config' });
+    const text = sources.readFile(path);
+    if (text === undefined) {
+        if (given)
+            throw new ConfigError(`config file "${given}" does not exist`, { kind: 'input', name: 'config' });
+        return new Map();
+    }
+    const entries = parseConfigFile(text, path);
+    for (const [key, entry] of entries) {
+        if (!isSettingName(key))
+            throw new ConfigError(`unknown setting "${key}"`, entry.source);
+        const refusal = fileRefusal(key);
+        if (refusal)
+            throw new ConfigError(`"${key}" cannot be set in ${path}: it ${refusal}`, entry.source);
+    }
+    return entries;
+}
+
+;// CONCATENATED MODULE: ./src/config/ssh.ts
+
+
+
+/**
+ * Checks that ssh-key is a private key ssh2 can use, decrypting it with the passphrase when it is
+ * encrypted, so a wrong key fails before any connection. Returns warnings.
+ */
+function checkPrivateKey(key, keySource, passphrase, passSource) {
+    const plain = lib.utils.parseKey(key);
+    if (!(plain instanceof Error)) {
+        if (!plain.isPrivateKey()) {
+            throw new ConfigError(`this is a ${plain.type} public key; give the private key (the file without .pub, e.g. ~/.ssh/id_ed25519)`, keySource);
+        }
+        return passphrase
+            ? [`${describeSource(passSource)}: ssh-key is not encrypted; the passphrase is not used`]
+            : [];
+    }
+    if (!/no passphrase given/.test(plain.message)) {
+        throw new ConfigError(`not a private key Baton can read (${plain.message}): give the whole OpenSSH or PEM private key, ` +
+            'from its -----BEGIN line to its -----END line', keySource);
+    }
+    if (!passphrase) {
+        throw new ConfigError('the key is encrypted: give its passphrase in the ssh-key-passphrase input (from a secret)', keySource);
+    }
+    if (lib.utils.parseKey(key, passphrase) instanceof Error)
+        throw new ConfigError('does not decrypt ssh-key: wrong passphrase?', passSource);
+    return [];
+}
+/** Refuses known-hosts lines Baton cannot use safely, naming each; returns warnings for the ones it ignores. */
+function checkKnownHosts(text, source) {
+    const problems = knownHostsProblems(text);
+    const errors = problems.filter((problem) => !problem.warning);
+    if (errors.length > 0)
+        throw new ConfigError(errors.map((problem) => `line ${problem.line}: ${problem.message}`).join('; '), source);
+    return problems.map((problem) => `${describeSource(source)}: line ${problem.line}: ${problem.message}`);
+}
+
+;// CONCATENATED MODULE: ./src/config/types.ts
+const COMMANDS = ['deploy', 'rollback', 'destroy', 'plan', 'status', 'prune-previews'];
+
+;// CONCATENATED MODULE: ./src/config/index.ts
+
+
+
+
+
+
+
+
+
+
+
+const APP_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+/**
+ * Reads inputs and baton.yml (inputs win), validates every value, and fills in defaults. Pure. The
+ * event decides whether this run is a pull request's preview (a fork's is refused before anything
+ * else), which changes what is required (hosts, domain) and what the app is.
+ */
+function loadConfig(sources) {
+    const read = new SettingsReader(sources.getInput, readConfigFile(sources));
+    const { context } = sources;
+    const command = readCommand(read);
+    const app = readAppName(read, context);
+    const previews = readPreviewSettings((name) => read.raw(name));
+    const event = sources.event ?? { name: '', action: '', sha: context.sha };
+    const preview = decidePreview(previews, event, app, read.source('app'));
+    const build = read.bool('build');
+    const image = resolveImage(read.str('image') || defaultImage(context.repository), build, read.source('image'));
+    const buildContext = workspacePath(read.str('context') || '.', read.source('context'));
+    const hosts = readHosts(read, preview !== undefined || command === 'prune-previews', previews);
+    const ssh = readSsh(read);
+    const domain = readDomain(read, !preview && ['deploy', 'rollback', 'plan'].includes(command));
+    if (preview)
+        checkPreviewHost(preview, domain, previews);
+    const readyPath = checkPath(read.str('ready-path'), read.source('ready-path'));
+    const { env, secrets } = readEnv(read);
+    const config = {
+        // A closed pull request's run removes its preview, whatever command the workflow names.
+        command: preview?.remove && command === 'deploy' ? 'destroy' : command,
+        environment: environmentName(read.str('environment'), read.source('environment')),
+        rollbackTo: releaseName(read.str('release'), read.source('release')),
+        confirm: read.str('confirm'),
+        app,
+        image,
+        build: readBuild(read, build, buildContext),
+        registry: resolveRegistry(image, read, context),
+        githubToken: read.str('github-token'),
+        hosts,
+        ssh: ssh.ssh,
+        appPort: read.int('app-port', 1, 65535),
+        domain: domain.toLowerCase(),
+        env,
+        secrets,
+        readiness: { path: readyPath, timeoutSeconds: read.int('ready-timeout', 1, 3600) },
+        checks: readChecks(read, sources, buildContext, readyPath),
+        retireAfterSeconds: read.int('retire-after', 0, 86400),
+        proxy: readProxy(read),
+        stateDir: absolutePath(read.str('state-dir'), read.source('state-dir')),
+        keepReleases: read.int('keep-releases', 1, 100),
+        lockTimeoutSeconds: read.int('lock-timeout', 0, 86_400),
+        resources: {
+            memory: memoryLimit(read.str('memory'), read.source('memory')),
+            cpus: cpuLimit(read.str('cpus'), read.source('cpus')),
+        },
+        previews,
+        warnings: ssh.warnings,
+    };
+    return preview ? applyPreview(config, preview) : config;
+}
+/** The app's URL: https:// when TLS is set (with the port of tls-listen unless it is 443). */
+function appUrl(config) {
+    const tls = config.proxy.tls;
+    if (!tls)
+        return `http://${config.domain}`;
+    const port = tls.listen.slice(tls.listen.lastIndexOf(':') + 1);
+    return port === '443' ? `https://${config.domain}` : `https://${config.domain}:${port}`;
+}
+function readCommand(read) {
+    const command = read.str('command');
+    if (COMMANDS.includes(command))
+        return command;
+    throw new ConfigError(`unknown command "${command}"; expected one of: ${COMMANDS.join(', ')}`, read.source('command'));
+}
+function readAppName(read, context) {
+    const app = read.str('app') || defaultAppName(context.repository);
+    if (!APP_NAME.test(app)) {
+        throw new ConfigError(`"${app}" is not a valid app name: use a-z, 0-9 and -, at most 63 characters`, read.source('app'));
+    }
+    checkAppName(app, read.source('app'));
+    return app;
+}
+/** The hosts; none is fine only where preview hosts take their place. */
+function readHosts(read, previewRun, previews) {
+    const source = read.source('hosts');
+    const hosts = read.list('hosts').map((text) => parseHost(text, source));
+    if (hosts.length === 0 && !(previewRun && previews.hosts.length > 0))
+        throw new ConfigError('at least one host is required (user@host[:port])', source);
+    return hosts;
+}
+function readSsh(read) {
+    const privateKey = read.str('ssh-key');
+    if (!privateKey)
+        throw new ConfigError('an SSH private key is required', read.source('ssh-key'));
+    const passphrase = read.str('ssh-key-passphrase');
+    const knownHosts = read.str('known-hosts');
+    const warnings = [
+        ...checkPrivateKey(privateKey, read.source('ssh-key'), passphrase, read.source('ssh-key-passphrase')),
+        ...checkKnownHosts(knownHosts, read.source('known-hosts')),
+    ];
+    return {
+        ssh: { privateKey, passphrase, knownHosts, trustFirstUse: read.bool('trust-first-use') },
+        warnings,
+    };
+}
+function readDomain(read, required) {
+    const domain = read.str('domain');
+    if (isDomain(domain) || (!required && !domain))
+        return domain;
+    throw new ConfigError(domain ? `"${domain}" is not a domain name` : 'a domain is required: nginx routes it to the app', read.source('domain'));
+}
+/** The app's variables and secrets; a name is one or the other. */
+function readEnv(read) {
+    const env = read.keyValues('env');
+    const secrets = read.keyValues('secrets', true);
+    for (const key of Object.keys(secrets)) {
+        if (key in env)
+            throw new ConfigError(`${key} is set in both env and secrets`, read.source('secrets'));
+    }
+    return { env, secrets };
+}
+function readBuild(read, enabled, context) {
+    return {
+        enabled,
+        context,
+        dockerfile: workspacePath(read.str('dockerfile'), read.source('dockerfile')) ||
+            `${context.replace(/\/+$/, '')}/Dockerfile`,
+        args: read.keyValues('build-args'),
+        target: read.str('target'),
+        cacheFrom: read.lines('cache-from'),
+        cacheTo: read.lines('cache-to'),
+        secrets: read.keyValues('build-secrets', true),
+    };
+}
+/** The checks: the app's CHECKS file or app.json, read here so that their errors come before any host. */
+function readChecks(read, sources, context, readyPath) {
+    const settings = {
+        file: workspacePath(read.str('checks'), read.source('checks')),
+        fileSource: read.source('checks'),
+        healthcheckPath: checkPath(read.str('healthcheck-path'), read.source('healthcheck-path')),
+        healthcheckSource: read.source('healthcheck-path'),
+        skip: read.bool('skip-checks'),
+        context,
+        readyPath,
+        readyTimeout: read.int('ready-timeout', 1, 3600),
+        defaultChecksWait: read.int('default-checks-wait', 0, 3600),
+    };
+    return {
+        ...resolveChecks(settings, sources.readFile),
+        timing: timing(read.str('checks-timing'), read.source('checks-timing')),
+    };
+}
+function readProxy(read) {
+    const listen = listenAddress(read.str('nginx-listen'), read.source('nginx-listen'));
+    const tls = readTls(read, listen);
+    const webroot = read.str('acme-webroot');
+    return {
+        listen,
+        confDir: absolutePath(read.str('nginx-conf-dir'), read.source('nginx-conf-dir')),
+        handover: handover(read.str('nginx-handover'), read.source('nginx-handover')),
+        // Forwarder sockets live 60 characters below it, and a unix socket path has at most 107.
+        runDir: nginxPath(read.str('nginx-run-dir'), read.source('nginx-run-dir'), 40),
+        logDir: nginxPath(read.str('nginx-log-dir'), read.source('nginx-log-dir')),
+        testCommand: read.command('nginx-test-command'),
+        reloadCommand: read.command('nginx-reload-command'),
+        ...(tls ? { tls } : {}),
+        ...(webroot ? { acmeWebroot: nginxPath(webroot, read.source('acme-webroot')) } : {}),
+    };
+}
+/** HTTPS when both the certificate and its key are given; one without the other is a mistake. */
+function readTls(read, httpListen) {
+    const listen = listenAddress(read.str('tls-listen'), read.source('tls-listen'));
+    const certificate = read.str('tls-certificate');
+    const key = read.str('tls-certificate-key');
+    if (!certificate && !key)
+        return undefined;
+    if (!certificate || !key) {
+        const [given, missing] = certificate
+            ? ['tls-certificate', 'tls-certificate-key']
+            : ['tls-certificate-key', 'tls-certificate'];
+        throw new ConfigError(`HTTPS needs both tls-certificate and tls-certificate-key: ${given} is set, ${missing} is not`, read.source(given));
+    }
+    if (sameListen(listen, httpListen)) {
+        throw new ConfigError(`"${listen}" overlaps nginx-listen (${httpListen}): HTTPS needs an address of its own, nginx-listen keeps plain HTTP (ACME challenges and the redirect)`, read.source('tls-listen'));
+    }
+    return {
+        certificate: nginxPath(certificate, read.source('tls-certificate')),
+        key: nginxPath(key, read.source('tls-certificate-key')),
+        listen,
+    };
+}
+/** Whether two nginx listen values share a socket (same port, same address or one of them on all). */
+function sameListen(a, b) {
+    const split = (text) => {
+        const colon = text.lastIndexOf(':');
+        return colon < 0 ? ['', text] : [text.slice(0, colon), text.slice(colon + 1)];
+    };
+    const [addressA, portA] = split(a);
+    const [addressB, portB] = split(b);
+    const all = (address) => !address || address === '*';
+    return portA === portB && (addressA === addressB || all(addressA) || all(addressB));
+}
+function resolveImage(text, build, source) {
+    if (!text)
+        throw new ConfigError('an image is required, e.g. ghcr.io/acme/web', source);
+    const image = parseImage(text, source);
+    if (build && (image.tag || image.digest)) {
+        throw new ConfigError('give the repository without a tag when Baton builds (it tags with the commit SHA), or set build: false', source);
+    }
+    if (!build && !image.tag && !image.digest) {
+        throw new ConfigError('with build: false, give the tag or digest to deploy, e.g. ghcr.io/acme/web:1.4.2', source);
+    }
+    return image;
+}
+/** Registry credentials for pushes and pulls; on ghcr.io the run's actor and token unless given. */
+function resolveRegistry(image, read, context) {
+    const username = read.str('registry-username');
+    const password = read.str('registry-password');
+    const token = read.str('github-token');
+    if (image.registry === 'ghcr.io') {
+        return { server: image.registry, username: username || context.actor, password: password || token };
+    }
+    return { server: image.registry, username, password };
+}
+function defaultAppName(repository) {
+    const name = repository.split('/').pop() ?? '';
+    return name
+        .toLowerCase()
+        .replace(/[^a-z0-9-]+/g, '-')
+        .replace(/^-+|-+$/g, '')
+        .slice(0, 63);
+}
+function defaultImage(repository) {
+    return repository ? `ghcr.io/${repository.toLowerCase()}` : '';
+}
+
 ;// CONCATENATED MODULE: ./src/config/context.ts
 function readRunContext(env) {
     return {
@@ -73635,6 +74691,7 @@ function placeOf(config, context) {
 }
 
 ;// CONCATENATED MODULE: ./src/plan/deploy.ts
+
 
 
 
@@ -73695,7 +74752,14 @@ function planDeploy(config, context, now, attempt = 1) {
         },
         envFile,
         checks: config.checks,
-        route: { app: config.app, release, domain: config.domain, listen: config.proxy.listen },
+        route: {
+            app: config.app,
+            release,
+            domain: config.domain,
+            listen: config.proxy.listen,
+            ...(config.proxy.tls ? { tls: config.proxy.tls } : {}),
+            ...(config.proxy.acmeWebroot ? { acmeWebroot: config.proxy.acmeWebroot } : {}),
+        },
         retireAfterSeconds: config.retireAfterSeconds,
         keepReleases: config.keepReleases,
         run: {
@@ -73705,7 +74769,7 @@ function planDeploy(config, context, now, attempt = 1) {
             url: place.runUrl,
             startedAt: now.toISOString(),
         },
-        url: `http://${config.domain}`,
+        url: appUrl(config),
     };
 }
 function envFileText(values) {
@@ -74001,8 +75065,22 @@ async function plan(frame) {
         info(`    ${check.name} (${check.origin}): ${describeCheck(check)}`);
     for (const warning of deploy.checks.warnings)
         info(`    note: ${warning}`);
+    for (const line of describeRoute(deploy))
+        info(line);
     await withServers(frame, (servers) => onEachServer(servers, (server) => describeServer(server, deploy)));
     return deploy;
+}
+/** What nginx will serve: plain HTTP, or HTTPS with a redirect; and the ACME challenges. */
+function describeRoute(plan) {
+    const { route } = plan;
+    const lines = route.tls
+        ? [
+            `- serve ${plan.url} over HTTPS on ${route.tls.listen} (certificate ${route.tls.certificate}, key ${route.tls.key}); plain HTTP on ${route.listen} redirects to it (301)`,
+        ]
+        : [`- serve ${plan.url} over plain HTTP on ${route.listen}`];
+    if (route.acmeWebroot)
+        lines.push(`- serve ACME challenges (/.well-known/acme-challenge/) from ${route.acmeWebroot} over plain HTTP`);
+    return lines;
 }
 async function describeServer(server, plan) {
     const history = await state_readHistory(server.shell, plan.appDir);
@@ -74878,19 +75956,19 @@ function endpointWithDefaults(defaults, route, options) {
 }
 
 // pkg/dist-src/with-defaults.js
-function withDefaults(oldDefaults, newDefaults) {
+function dist_bundle_withDefaults(oldDefaults, newDefaults) {
   const DEFAULTS2 = merge(oldDefaults, newDefaults);
   const endpoint2 = endpointWithDefaults.bind(null, DEFAULTS2);
   return Object.assign(endpoint2, {
     DEFAULTS: DEFAULTS2,
-    defaults: withDefaults.bind(null, DEFAULTS2),
+    defaults: dist_bundle_withDefaults.bind(null, DEFAULTS2),
     merge: merge.bind(null, DEFAULTS2),
     parse
   });
 }
 
 // pkg/dist-src/index.js
-var endpoint = withDefaults(null, DEFAULTS);
+var endpoint = dist_bundle_withDefaults(null, DEFAULTS);
 
 
 ;// CONCATENATED MODULE: ./node_modules/content-type/dist/index.js
@@ -76004,7 +77082,7 @@ function toErrorMessage(data) {
 }
 
 // pkg/dist-src/with-defaults.js
-function dist_bundle_withDefaults(oldEndpoint, newDefaults) {
+function request_dist_bundle_withDefaults(oldEndpoint, newDefaults) {
   const endpoint2 = oldEndpoint.defaults(newDefaults);
   const newApi = function(route, parameters) {
     const endpointOptions = endpoint2.merge(route, parameters);
@@ -76018,18 +77096,18 @@ function dist_bundle_withDefaults(oldEndpoint, newDefaults) {
     };
     Object.assign(request2, {
       endpoint: endpoint2,
-      defaults: dist_bundle_withDefaults.bind(null, endpoint2)
+      defaults: request_dist_bundle_withDefaults.bind(null, endpoint2)
     });
     return endpointOptions.request.hook(request2, endpointOptions);
   };
   return Object.assign(newApi, {
     endpoint: endpoint2,
-    defaults: dist_bundle_withDefaults.bind(null, endpoint2)
+    defaults: request_dist_bundle_withDefaults.bind(null, endpoint2)
   });
 }
 
 // pkg/dist-src/index.js
-var request = dist_bundle_withDefaults(endpoint, defaults_default);
+var request = request_dist_bundle_withDefaults(endpoint, defaults_default);
 
 /* v8 ignore next -- @preserve */
 /* v8 ignore else -- @preserve */
@@ -79896,6 +80974,7 @@ function description(app) {
 
 
 
+
 /** The event that started the workflow (GITHUB_EVENT_NAME, GITHUB_EVENT_PATH). */
 function currentEvent(context) {
     return readEvent(github_context.eventName, github_context.payload, context);
@@ -79922,7 +81001,7 @@ class github_GitHub {
         const settings = {
             app: config.app,
             environment: config.environment,
-            url: `http://${config.domain}`,
+            url: appUrl(config),
             transient: config.preview !== undefined,
             production: config.environment === 'production' && !config.preview,
         };
@@ -79951,958 +81030,6 @@ class github_GitHub {
             return 'unknown';
         }
     }
-}
-
-;// CONCATENATED MODULE: ./src/checks/app-json.ts
-
-/** docker-container-healthchecker's defaults for app.json healthchecks. */
-const APP_JSON_DEFAULTS = { attempts: 3, timeout: 5, wait: 5, initialDelay: 0 };
-const TYPES = ['startup', 'liveness', 'readiness'];
-const FIELDS = new Set([
-    'type',
-    'name',
-    'description',
-    'path',
-    'content',
-    'command',
-    'port',
-    'scheme',
-    'httpHeaders',
-    'attempts',
-    'timeout',
-    'wait',
-    'initialDelay',
-    'uptime',
-    'listening',
-    'warn',
-    'onFailure',
-]);
-/**
- * Reads `healthchecks.web[]` of an app.json with Dokku's fields and defaults. Returns undefined when the
- * file declares no web healthchecks. Errors name the JSON path (and the line for invalid JSON).
- */
-function parseAppJson(text, file) {
-    const root = parseJson(text, file);
-    const at = (path, why) => new ConfigError(`${file}: ${path}: ${why}`);
-    if (!isObject(root))
-        throw at('(top level)', 'expected an object');
-    if (root.healthchecks === undefined)
-        return undefined;
-    if (!isObject(root.healthchecks))
-        throw at('healthchecks', 'expected an object of process types');
-    const web = root.healthchecks.web;
-    if (web === undefined)
-        return undefined;
-    if (!Array.isArray(web))
-        throw at('healthchecks.web', 'expected a list of checks');
-    const suite = { source: 'app.json', file, sequential: false, startup: [], other: [] };
-    web.forEach((entry, index) => {
-        const path = `healthchecks.web[${index}]`;
-        const field = new Fields(entry, path, at);
-        const type = field.oneOf('type', TYPES);
-        if (!type)
-            throw at(`${path}.type`, `required: one of ${TYPES.join(', ')}`);
-        const check = toCheck(field, path, index);
-        if (type === 'startup')
-            suite.startup.push(check);
-        else
-            suite.other.push({ type, check });
-    });
-    return suite;
-}
-function toCheck(field, origin, index) {
-    const common = {
-        name: field.string('name') ?? `healthcheck-${index + 1}`,
-        origin,
-        // As the healthchecker: zero or less means the default.
-        attempts: positive(field.integer('attempts', -86_400)) ?? APP_JSON_DEFAULTS.attempts,
-        timeout: positive(field.integer('timeout', -86_400)) ?? APP_JSON_DEFAULTS.timeout,
-        wait: positive(field.integer('wait', -86_400)) ?? APP_JSON_DEFAULTS.wait,
-        initialDelay: field.integer('initialDelay', 0) ?? APP_JSON_DEFAULTS.initialDelay,
-    };
-    field.string('description');
-    field.boolean('warn');
-    field.object('onFailure');
-    const command = field.stringList('command');
-    const path = field.string('path');
-    const uptime = field.integer('uptime', 0);
-    const listening = field.boolean('listening');
-    const port = field.integer('port', 1, 65535);
-    const kinds = [
-        command && 'command',
-        path !== undefined && 'path',
-        uptime !== undefined && 'uptime',
-        listening && 'listening',
-    ];
-    const declared = kinds.filter(Boolean);
-    if (declared.length > 1)
-        field.fail(`declares both ${declared.join(' and ')}; a check does one thing`);
-    for (const name of ['content', 'scheme', 'httpHeaders']) {
-        if (field.has(name) && path === undefined)
-            field.fail(`"${name}" only applies to a path check`);
-    }
-    if (command)
-        return { ...common, kind: 'command', command };
-    if (path !== undefined) {
-        if (!path.startsWith('/'))
-            field.fail('path must start with /', 'path');
-        return {
-            ...common,
-            kind: 'path',
-            path,
-            port,
-            scheme: field.oneOf('scheme', ['http', 'https']) ?? 'http',
-            content: field.string('content'),
-            headers: field.headers('httpHeaders'),
-            status: 'dokku',
-        };
-    }
-    if (listening)
-        return { ...common, kind: 'listening', port };
-    return { ...common, kind: 'uptime', uptime: uptime ?? 0 };
-}
-function positive(value) {
-    return value !== undefined && value > 0 ? value : undefined;
-}
-class Fields {
-    path;
-    at;
-    entry;
-    constructor(entry, path, at) {
-        this.path = path;
-        this.at = at;
-        if (!isObject(entry))
-            throw at(path, 'expected an object');
-        this.entry = entry;
-        for (const key of Object.keys(entry)) {
-            if (!FIELDS.has(key))
-                throw at(`${path}.${key}`, `unknown field; expected one of ${[...FIELDS].join(', ')}`);
-        }
-    }
-    has(key) {
-        return this.entry[key] !== undefined;
-    }
-    fail(why, key) {
-        throw this.at(key ? `${this.path}.${key}` : this.path, why);
-    }
-    wrong(key, expected) {
-        this.fail(`expected ${expected}, got ${shortJson(this.entry[key])}`, key);
-    }
-    string(key) {
-        const value = this.entry[key];
-        if (value === undefined)
-            return undefined;
-        return typeof value === 'string' ? value : this.wrong(key, 'a string');
-    }
-    boolean(key) {
-        const value = this.entry[key];
-        if (value === undefined)
-            return undefined;
-        return typeof value === 'boolean' ? value : this.wrong(key, 'true or false');
-    }
-    integer(key, min, max = 86_400) {
-        const value = this.entry[key];
-        if (value === undefined)
-            return undefined;
-        if (typeof value !== 'number' || !Number.isInteger(value))
-            return this.wrong(key, 'a whole number');
-        if (value < min || value > max)
-            this.fail(`expected ${min}..${max}, got ${value}`, key);
-        return value;
-    }
-    oneOf(key, options) {
-        const value = this.string(key);
-        if (value === undefined)
-            return undefined;
-        const lower = value.toLowerCase();
-        return options.includes(lower) ? lower : this.wrong(key, `one of ${options.join(', ')}`);
-    }
-    stringList(key) {
-        const value = this.entry[key];
-        if (value === undefined)
-            return undefined;
-        if (!Array.isArray(value) || value.length === 0 || !value.every((item) => typeof item === 'string')) {
-            return this.wrong(key, 'a non-empty list of strings (the command and its arguments)');
-        }
-        return value;
-    }
-    object(key) {
-        const value = this.entry[key];
-        if (value === undefined)
-            return undefined;
-        return isObject(value) ? value : this.wrong(key, 'an object');
-    }
-    headers(key) {
-        const value = this.entry[key];
-        if (value === undefined)
-            return [];
-        const valid = (item) => isObject(item) && typeof item.name === 'string' && typeof item.value === 'string';
-        if (!Array.isArray(value) || !value.every(valid))
-            return this.wrong(key, 'a list of {"name": …, "value": …}');
-        return value;
-    }
-}
-/** A value for an error message: short, and safe for any nesting depth. */
-function shortJson(value) {
-    if (Array.isArray(value))
-        return 'a list';
-    if (isObject(value))
-        return 'an object';
-    if (typeof value === 'number' && !Number.isFinite(value))
-        return 'a number out of range';
-    const text = JSON.stringify(value) ?? String(value);
-    return text.length > 60 ? `${text.slice(0, 60)}…` : text;
-}
-function isObject(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-function parseJson(text, file) {
-    try {
-        return JSON.parse(text);
-    }
-    catch (error) {
-        const message = error.message.split('\n')[0] ?? '';
-        const offset = errorOffset(text, message);
-        const line = offset === undefined ? undefined : text.slice(0, offset).split('\n').length;
-        throw new ConfigError(`${file}${line ? `:${line}` : ''}: invalid JSON: ${message}`);
-    }
-}
-/** Where JSON.parse failed: its "position N", or the first unexpected token outside a string. */
-function errorOffset(text, message) {
-    const position = /position (\d+)/.exec(message)?.[1];
-    if (position)
-        return Number(position);
-    const token = /Unexpected token '(.)'/.exec(message)?.[1];
-    if (!token)
-        return undefined;
-    let inString = false;
-    for (let index = 0; index < text.length; index++) {
-        const char = text[index];
-        if (inString && char === '\\')
-            index++;
-        else if (char === '"')
-            inString = !inString;
-        else if (!inString && char === token)
-            return index;
-    }
-    return undefined;
-}
-
-;// CONCATENATED MODULE: ./src/checks/checks-file.ts
-
-/** Dokku's defaults for CHECKS files (DOKKU_CHECKS_WAIT / _TIMEOUT / _ATTEMPTS). */
-const CHECKS_DEFAULTS = { WAIT: 5, TIMEOUT: 30, ATTEMPTS: 5 };
-const SETTING = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/;
-const CHECK = /^(?:(https?):)?(\/\/[^/\s]*)?(\/\S*)?$/i;
-/**
- * Parses a Dokku CHECKS file: blank lines and # comments, WAIT=/TIMEOUT=/ATTEMPTS= (last one wins,
- * for every check, as in Dokku), and check lines `PATH [EXPECTED CONTENT]`. Strict where Dokku was
- * silent: anything else is an error naming file:line.
- */
-function parseChecksFile(text, file) {
-    const settings = { ...CHECKS_DEFAULTS };
-    const lines = [];
-    text.split(/\r?\n/).forEach((raw, index) => {
-        const line = index + 1;
-        const trimmed = raw.trim();
-        if (!trimmed || trimmed.startsWith('#'))
-            return;
-        const fail = (why) => new ConfigError(`${file}:${line}: ${why}`);
-        const setting = SETTING.exec(trimmed);
-        if (setting) {
-            const [, name = '', rawValue = ''] = setting;
-            if (!Object.hasOwn(CHECKS_DEFAULTS, name))
-                throw fail(`unknown setting "${name}"; expected WAIT=, TIMEOUT= or ATTEMPTS=`);
-            const value = rawValue.replace(/\s#.*$/, '').trim();
-            if (!/^\d+$/.test(value))
-                throw fail(`${name} must be a whole number of ${name === 'ATTEMPTS' ? 'attempts' : 'seconds'}, got "${value}"`);
-            if (name !== 'WAIT' && Number(value) < 1)
-                throw fail(`${name} must be at least 1`);
-            if (Number(value) > 86_400)
-                throw fail(`${name} must be at most 86400, got ${value.slice(0, 12)}`);
-            settings[name] = Number(value);
-            return;
-        }
-        const url = trimmed.split(/\s+/)[0] ?? '';
-        const content = trimmed.slice(url.length).trim();
-        lines.push({ line, url, content: content || undefined });
-        const match = CHECK.exec(url);
-        if (!match || (!match[2] && !match[3])) {
-            throw fail(`"${url}" is not a check: expected a path (/health), //host/path or http(s)://host/path`);
-        }
-        if (match[2]?.includes(':'))
-            throw fail(`"${url}": omit the port; checks always go to the container's port`);
-    });
-    const startup = lines.map(({ line, url, content }, index) => checks_file_toCheck(url, content, `${file}:${line}`, index, settings));
-    return { source: 'CHECKS', file, sequential: true, startup, other: [] };
-}
-function checks_file_toCheck(url, content, origin, index, settings) {
-    const match = CHECK.exec(url);
-    const host = match[2]?.slice(2);
-    return {
-        kind: 'path',
-        name: `check-${index + 1}`,
-        origin,
-        path: match[3] ?? '/',
-        scheme: match[1]?.toLowerCase() ?? 'http',
-        content,
-        headers: host ? [{ name: 'Host', value: host }] : [],
-        status: 'dokku',
-        attempts: settings.ATTEMPTS,
-        timeout: settings.TIMEOUT,
-        wait: settings.WAIT,
-        initialDelay: 0,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/checks/resolve.ts
-
-
-
-/**
- * Decides which checks gate the hand-over, as Dokku would: app.json healthchecks, else a CHECKS file,
- * else the default (the container stays up for default-checks-wait seconds and answers HTTP). Pure.
- */
-function resolveChecks(settings, readFile) {
-    if (settings.skip) {
-        return {
-            suite: { source: 'skipped', sequential: false, startup: [], other: [] },
-            warnings: [
-                'skip-checks is set: traffic moves to the new container as soon as it starts, without any check',
-            ],
-        };
-    }
-    if (settings.healthcheckPath) {
-        if (settings.file) {
-            throw new ConfigError('set either healthcheck-path or checks, not both', settings.healthcheckSource);
-        }
-        return { suite: kamalSuite(settings), warnings: [] };
-    }
-    if (settings.file) {
-        const text = readFile(settings.file);
-        if (text === undefined)
-            throw new ConfigError(`"${settings.file}" does not exist`, settings.fileSource);
-        const suite = settings.file.toLowerCase().endsWith('.json')
-            ? parseAppJson(text, settings.file)
-            : parseChecksFile(text, settings.file);
-        if (!suite)
-            throw new ConfigError(`"${settings.file}" has no healthchecks.web list`, settings.fileSource);
-        return resolve_withDefaults(suite, settings, text);
-    }
-    return autodetect(settings, readFile);
-}
-function autodetect(settings, readFile) {
-    const base = settings.context.replace(/\/+$/, '');
-    const appJsonPath = `${base}/app.json`;
-    const checksPath = `${base}/CHECKS`;
-    const appJson = readFile(appJsonPath);
-    const checks = readFile(checksPath);
-    const fromAppJson = appJson === undefined ? undefined : parseAppJson(appJson, appJsonPath);
-    if (fromAppJson) {
-        const result = resolve_withDefaults(fromAppJson, settings, appJson ?? '');
-        if (checks === undefined)
-            return result;
-        const ignored = `${checksPath} is ignored: ${appJsonPath} declares healthchecks (as in Dokku 0.31+)`;
-        return { ...result, warnings: [...result.warnings, ignored] };
-    }
-    if (checks !== undefined)
-        return resolve_withDefaults(parseChecksFile(checks, checksPath), settings, checks);
-    return { suite: defaultSuite(settings), warnings: [] };
-}
-/**
- * As Dokku: an empty CHECKS file, or an app.json without startup checks for web, means the default
- * checks (the declared liveness/readiness ones are still reported).
- */
-function resolve_withDefaults(suite, settings, text) {
-    if (suite.startup.length > 0)
-        return { suite, warnings: [] };
-    // Dokku tests the CHECKS file with `-s`: a file of comments is a file with no checks, not no file.
-    if (suite.source === 'CHECKS' && text.length > 0)
-        return { suite, warnings: [] };
-    const fallback = defaultSuite(settings);
-    return {
-        suite: { ...fallback, other: suite.other },
-        warnings: [`${suite.file} declares no startup checks: running the default checks`],
-    };
-}
-function kamalSuite(settings) {
-    const check = {
-        kind: 'path',
-        name: 'healthcheck',
-        origin: 'input healthcheck-path',
-        path: settings.healthcheckPath,
-        scheme: 'http',
-        headers: [],
-        status: '2xx',
-        attempts: 1,
-        timeout: 5,
-        wait: 0,
-        initialDelay: 0,
-        budget: settings.readyTimeout,
-    };
-    return { source: 'healthcheck-path', sequential: false, startup: [check], other: [] };
-}
-/** Dokku's default (up for DOKKU_DEFAULT_CHECKS_WAIT seconds) plus Baton's readiness (HTTP below 500). */
-function defaultSuite(settings) {
-    const common = { attempts: 1, timeout: 5, wait: 0, initialDelay: 0 };
-    const ready = {
-        ...common,
-        kind: 'path',
-        name: 'ready',
-        origin: 'input ready-path',
-        path: settings.readyPath,
-        scheme: 'http',
-        headers: [],
-        status: 'ready',
-        budget: settings.readyTimeout,
-    };
-    const uptime = {
-        ...common,
-        kind: 'uptime',
-        name: 'uptime',
-        origin: 'input default-checks-wait',
-        uptime: settings.defaultChecksWait,
-    };
-    return {
-        source: 'default',
-        sequential: false,
-        startup: settings.defaultChecksWait > 0 ? [ready, uptime] : [ready],
-        other: [],
-    };
-}
-
-;// CONCATENATED MODULE: ./src/config/formats.ts
-// The formats of single values: paths, addresses, names. Each names the input or file:line it checks.
-
-/** A path the workflow reads from the checkout: relative, and never leaving the workspace. */
-function workspacePath(path, source) {
-    const parts = path.split(/[\\/]+/);
-    if (path.startsWith('/') || /^[A-Za-z]:/.test(path) || parts.includes('..')) {
-        throw new ConfigError(`"${path}" must be a path inside the workspace (relative, without ..)`, source);
-    }
-    return path;
-}
-function absolutePath(path, source) {
-    if (!path.startsWith('/'))
-        throw new ConfigError(`"${path}" must be an absolute path`, source);
-    return path.replace(/\/+$/, '') || '/';
-}
-/** An absolute path that nginx reads unquoted in its configuration: no blanks, quotes, ; { } $ # or \\. */
-function nginxPath(path, source, maxLength = 200) {
-    const absolute = absolutePath(path, source);
-    if (/[\s'"`;{}$#\\]/.test(absolute))
-        throw new ConfigError(`"${path}" cannot go into nginx's configuration: no blanks, quotes, ; { } $ # or \\`, source);
-    if (absolute.length > maxLength)
-        throw new ConfigError(`"${path}" is too long (at most ${maxLength} characters)`, source);
-    return absolute;
-}
-function handover(text, source) {
-    if (text === 'sockets' || text === 'reload')
-        return text;
-    throw new ConfigError(`"${text}" is not a hand-over; expected sockets or reload`, source);
-}
-function listenAddress(text, source) {
-    if (!/^(?:(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:]+\]|\*):)?\d{1,5}$/i.test(text)) {
-        throw new ConfigError(`"${text}" is not an nginx listen address; expected PORT or ADDRESS:PORT`, source);
-    }
-    const port = Number(text.slice(text.lastIndexOf(':') + 1));
-    if (port < 1 || port > 65535)
-        throw new ConfigError(`"${text}": the port must be 1..65535`, source);
-    return text;
-}
-/** An HTTP path to probe. */
-function checkPath(path, source) {
-    if (path && !/^\/[\x21-\x7e]*$/.test(path)) {
-        const why = 'must start with / and have no spaces or non-ASCII characters (percent-encode them)';
-        throw new ConfigError(`"${path}" ${why}`, source);
-    }
-    return path;
-}
-function timing(text, source) {
-    if (text === 'fast' || text === 'dokku')
-        return text;
-    throw new ConfigError(`"${text}" is not a checks timing; expected fast or dokku`, source);
-}
-function environmentName(text, source) {
-    if (!text || text.length > 255 || /[\r\n]/.test(text)) {
-        throw new ConfigError(`"${text}" is not a GitHub environment name`, source);
-    }
-    return text;
-}
-/** A release id as the status command lists them ('' for none). */
-function releaseName(text, source) {
-    if (text && !/^[\w.-]+$/.test(text))
-        throw new ConfigError(`"${text}" is not a release id (see the status command)`, source);
-    return text;
-}
-
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(8815);
-;// CONCATENATED MODULE: ./src/config/file.ts
-
-
-/** Parses baton.yml into top-level entries, each remembering its line so errors can point at it. */
-function parseConfigFile(text, file) {
-    const lineCounter = new dist/* LineCounter */.HN();
-    const doc = (0,dist/* parseDocument */.Tp)(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-    const firstError = doc.errors[0];
-    if (firstError) {
-        const line = lineCounter.linePos(firstError.pos[0]).line;
-        throw new ConfigError(`${file}:${line}: invalid YAML: ${firstError.message.split('\n')[0]}`);
-    }
-    const entries = new Map();
-    if (doc.contents === null)
-        return entries;
-    if (!(0,dist/* isMap */.jh)(doc.contents))
-        throw new ConfigError(`${file}:1: expected a mapping of settings at the top level`);
-    for (const pair of doc.contents.items) {
-        const keyNode = pair.key;
-        const key = (0,dist/* isScalar */.jn)(keyNode) ? String(keyNode.value) : String(keyNode);
-        const offset = (0,dist/* isScalar */.jn)(keyNode) && keyNode.range ? keyNode.range[0] : 0;
-        const line = lineCounter.linePos(offset).line;
-        const value = pair.value === null ? null : pair.value.toJSON();
-        entries.set(key, { value, source: { kind: 'file', file, line, key } });
-    }
-    return entries;
-}
-
-;// CONCATENATED MODULE: ./src/config/settings.ts
-// Every setting Baton reads: the one source of truth for its default, where it may be set, whether it
-// is secret, and its line in action.yml (which `npm run action-yml` writes from this table; a test keeps
-// the two in sync).
-//
-// Kinds:
-// - setting: an input, or a top-level key of baton.yml. Precedence: input > baton.yml > default.
-// - input:   what this run does (command, release...): inputs only.
-// - trust:   decides what the workflow trusts or runs on the hosts. Inputs only, because baton.yml is read
-//            from the checked-out commit, which a pull request can change.
-// - secret:  inputs only, masked.
-//
-// The runner passes every `default:` of action.yml as an INPUT_* variable, so Baton cannot tell a
-// default from a value the user wrote. Settings that baton.yml may set therefore declare no default in
-// action.yml (their description says it); Baton applies `default` itself.
-const setting = (value, doc) => ({ kind: 'setting', default: value, doc });
-const input = (value, doc, declared) => ({
-    kind: 'input',
-    default: value,
-    doc,
-    ...(declared === undefined ? {} : { declared }),
-});
-const trust = (value, doc) => ({ kind: 'trust', default: value, doc });
-const secret = (doc, declared) => ({
-    kind: 'secret',
-    default: '',
-    doc,
-    ...(declared === undefined ? {} : { declared }),
-});
-const SETTINGS = {
-    command: input('deploy', 'What to do - deploy, rollback, destroy, plan (dry run), status or prune-previews (remove previews whose pull requests are closed).'),
-    release: input('', 'With rollback, the release id to go back to (default - the previous successful release).'),
-    confirm: input('', 'With destroy, the app name, to confirm.'),
-    // No declared default: an explicitly named config file must exist, baton.yml is read when it exists.
-    config: input('baton.yml', 'Path of a YAML file with more settings, inside the workspace (inputs win over it). Default - baton.yml, read when it exists.', ''),
-    app: setting('', 'App name (a-z, 0-9, -; not ending in -pr-NUMBER, kept for previews). Names containers, the nginx file and the state dir. Default - the repository name.'),
-    environment: setting('production', 'GitHub environment of the deployment (production_environment when it is `production`). Default - production.'),
-    image: setting('', 'Image repository to push to, e.g. ghcr.io/acme/web (default ghcr.io/OWNER/REPO). Baton tags it with the commit SHA. With build - false, the full reference to deploy (with tag or digest).'),
-    build: setting('true', 'Build the image in the runner (true) or deploy an existing image (false). Default - true.'),
-    context: setting('.', 'Docker build context, relative to the workspace. Default - the workspace (.).'),
-    dockerfile: setting('', 'Dockerfile path relative to the workspace. Default - CONTEXT/Dockerfile.'),
-    'build-args': setting('', 'Build arguments, one KEY=VALUE per line.'),
-    target: setting('', 'Build stage to build (docker build --target). Default - the last stage.'),
-    'cache-from': setting('', 'External cache sources for buildx, one per line, as docker/build-push-action spells them (e.g. type=gha, type=registry,ref=IMAGE:cache).'),
-    'cache-to': setting('', 'Cache export destinations for buildx, one per line (e.g. type=gha,mode=max, type=registry,ref=IMAGE:cache).'),
-    'build-secrets': secret('Secrets for the build (RUN --mount=type=secret,id=NAME), one NAME=VALUE per line. Masked; never given to the running app.'),
-    'registry-username': setting('', 'Registry user. For ghcr.io the default is the workflow actor.'),
-    'registry-password': secret('Registry password or token. For ghcr.io the default is github-token.'),
-    'github-token': secret('Token for GitHub (and ghcr.io when no registry password is given).', '${{ github.token }}'),
-    hosts: trust('', 'Target hosts, one per line or comma-separated, as user@host or user@host:port.'),
-    'ssh-key': secret('Private SSH key (PEM or OpenSSH format) that can log in to every host. Pass it from a secret.'),
-    'ssh-key-passphrase': secret('Passphrase of ssh-key, when the key is encrypted.'),
-    'known-hosts': trust('', 'known_hosts lines for the hosts (ssh-keyscan output). Unknown or changed keys are refused.'),
-    'trust-first-use': trust('false', 'Accept a host that no known-hosts line names (its fingerprint and the line to pin are logged). A host that any line names is never trusted on first use.'),
-    'app-port': setting('80', 'Port the app listens on inside the container. Also passed to the app as PORT. Default - 80.'),
-    domain: setting('', 'Host name nginx routes to the app (server_name).'),
-    env: setting('', 'Plain environment variables for the app, one KEY=VALUE per line.'),
-    secrets: secret('Secret environment variables, one KEY=VALUE per line, values verbatim. Masked, and sent to hosts in a file of mode 600.'),
-    checks: setting('', 'A Dokku CHECKS file or an app.json with healthchecks, relative to the workspace. Default - CONTEXT/app.json (when it declares healthchecks.web), else CONTEXT/CHECKS, else the default checks.'),
-    'healthcheck-path': setting('', 'Kamal-style check - this path must answer 2xx within ready-timeout. Replaces CHECKS/app.json.'),
-    'skip-checks': setting('false', 'Move traffic without any check (as DOKKU_SKIP_ALL_CHECKS). Warned in the log and summary. Default - false.'),
-    'checks-timing': setting('fast', "fast (poll, traffic moves as soon as checks pass, within Dokku's budget) or dokku (Dokku's exact timing). Default - fast."),
-    'default-checks-wait': setting('10', 'Without declared checks, seconds the new container must stay up (as DOKKU_DEFAULT_CHECKS_WAIT). Default - 10.'),
-    'ready-path': setting('/', 'Path polled until the app answers HTTP with a status below 500. Default - /.'),
-    'ready-timeout': setting('60', 'Seconds the new container has to become ready before the deploy fails. Default - 60.'),
-    'retire-after': setting('60', 'Seconds in-flight requests to the old release get to finish after the hand-over; what is still open then (long requests, WebSockets) is closed. With nginx-handover reload, the old container keeps running this long. Default - 60.'),
-    'nginx-listen': setting('80', "What the app's nginx server listens on (nginx `listen` value), e.g. 80 or 127.0.0.1:8080. Default - 80."),
-    'nginx-conf-dir': trust('/etc/nginx/conf.d', "Directory on the hosts where nginx includes the app's server file."),
-    'nginx-handover': setting('sockets', 'How traffic moves at a hand-over - sockets (links to per-release sockets, no nginx reload, weights; default) or reload (rewrite the site file and reload nginx, for hosts where nginx cannot reach nginx-run-dir). Default - sockets.'),
-    'nginx-run-dir': trust('/run/baton', "Directory on the hosts for the reload-free hand-over's links and per-release forwarder sockets (nginx's workers must be able to reach it). At most 40 characters."),
-    'nginx-log-dir': trust('/var/log/nginx', "Directory on the hosts where nginx writes each app's traffic log (baton-APP.traffic.log), read for per-release figures."),
-    'nginx-test-command': trust('nginx -t', 'Command that checks the nginx configuration on the hosts.'),
-    'nginx-reload-command': trust('nginx -s reload', 'Command that reloads nginx gracefully on the hosts.'),
-    'state-dir': trust('/var/lib/baton', "Directory on the hosts for Baton's files (env files, release records)."),
-    'keep-releases': setting('5', 'Successful releases whose containers and images stay on the hosts for rollbacks. Default - 5.'),
-    'lock-timeout': setting('600', 'Seconds a deploy waits for another deploy of the app on the same host to finish. Default - 600.'),
-    memory: setting('', 'Memory limit of the app container (docker run --memory), e.g. 512m or 1g. Default - none.'),
-    cpus: setting('', 'CPU limit of the app container (docker run --cpus), e.g. 0.5 or 2. Default - none.'),
-    preview: setting('auto', 'PR previews - auto (on for pull_request events when preview-domain is set), true (the same, and preview-domain is required) or false (pull_request events deploy like any other). Default - auto.'),
-    'preview-domain': setting('', 'Host name template of PR previews, e.g. pr-{number}.preview.example.com. Placeholders - {number}, {app}, {branch} (made DNS-safe).'),
-    'preview-hosts': trust('', 'Hosts for previews (user@host[:port], one per line). Default - hosts.'),
-    'preview-env': setting('', 'Environment of previews, KEY=VALUE per line, set over env.'),
-    'preview-secrets': secret('Secret environment of previews, KEY=VALUE per line. Previews never get secrets unless preview-inherit-secrets is true.'),
-    'preview-inherit-secrets': trust('false', 'Give previews the production secrets too (preview-secrets win over them).'),
-    'preview-allow-forks': trust('false', 'Act on pull requests from forks at all (any command; refused by default). Their code then runs on your servers - read the README before turning this on.'),
-    'preview-memory': setting('', 'Memory limit of preview containers. Default - memory.'),
-    'preview-cpus': setting('', 'CPU limit of preview containers. Default - cpus.'),
-    'max-previews': setting('10', 'Most live previews of the app per host; a new one beyond it fails. 0 - no limit. Default - 10.'),
-};
-/** The outputs main sets, with action.yml's descriptions. */
-const OUTPUTS = {
-    url: "The app's URL.",
-    image: 'The deployed image, with its digest when Baton pushed it.',
-    digest: 'The digest of the image Baton built and pushed (sha256:...), or of the image deployed when known.',
-    release: 'The release id of this deploy (with status, the current release).',
-    'previous-release': 'The release that served before this deploy or rollback.',
-    'deployment-id': 'The id of the GitHub deployment Baton created.',
-};
-function isSettingName(name) {
-    return Object.hasOwn(SETTINGS, name);
-}
-/** The default action.yml declares for a setting ('' = none; see the comment at the top). */
-function declaredDefault(name) {
-    const spec = SETTINGS[name];
-    if (spec.declared !== undefined)
-        return spec.declared;
-    return spec.kind === 'setting' ? '' : spec.default;
-}
-/** Whether baton.yml may set it; when not, why (for the error that names the file:line). */
-function fileRefusal(name) {
-    switch (SETTINGS[name].kind) {
-        case 'setting':
-            return undefined;
-        case 'secret':
-            return 'is secret: pass it as an input from a GitHub secret';
-        case 'trust':
-            return 'decides what the workflow trusts, and baton.yml comes from the checked-out commit (a pull request can change it): set it as an input in the workflow';
-        case 'input':
-            return 'says what this run does: set it as an input in the workflow';
-    }
-}
-
-;// CONCATENATED MODULE: ./src/config/reader.ts
-
-
-
-
-
-/**
- * Each setting from where it is given: an input written in the workflow, else baton.yml, else its
- * default (SETTINGS). Every typed read names the input or file:line of a bad value.
- */
-class SettingsReader {
-    getInput;
-    file;
-    constructor(getInput, file) {
-        this.getInput = getInput;
-        this.file = file;
-    }
-    raw(name) {
-        const input = this.getInput(name);
-        if (input !== '')
-            return { value: input, source: { kind: 'input', name } };
-        const entry = this.file.get(name);
-        if (entry && entry.value !== null)
-            return entry;
-        return { value: SETTINGS[name].default, source: { kind: 'input', name } };
-    }
-    source(name) {
-        return this.raw(name).source;
-    }
-    str(name) {
-        return this.read(name, asString);
-    }
-    int(name, min, max) {
-        return this.read(name, (value, source) => asInteger(value, source, min, max));
-    }
-    bool(name) {
-        return this.read(name, asBoolean);
-    }
-    list(name) {
-        return this.read(name, asList);
-    }
-    lines(name) {
-        return this.read(name, asLines);
-    }
-    command(name) {
-        return this.read(name, asCommand);
-    }
-    /** KEY=VALUE lines or a mapping; a secret's values are kept verbatim. */
-    keyValues(name, secret = false) {
-        return this.read(name, (value, source) => asKeyValues(value, source, secret));
-    }
-    read(name, as) {
-        const { value, source } = this.raw(name);
-        return as(value, source);
-    }
-}
-/** baton.yml (or the file the config input names): every key a known setting that the file may set. */
-function readConfigFile(sources) {
-    const given = sources.getInput('config');
-    const path = workspacePath(given || SETTINGS.config.default, { kind: 'input', name: 'config' });
-    const text = sources.readFile(path);
-    if (text === undefined) {
-        if (given)
-            throw new ConfigError(`config file "${given}" does not exist`, { kind: 'input', name: 'config' });
-        return new Map();
-    }
-    const entries = parseConfigFile(text, path);
-    for (const [key, entry] of entries) {
-        if (!isSettingName(key))
-            throw new ConfigError(`unknown setting "${key}"`, entry.source);
-        const refusal = fileRefusal(key);
-        if (refusal)
-            throw new ConfigError(`"${key}" cannot be set in ${path}: it ${refusal}`, entry.source);
-    }
-    return entries;
-}
-
-;// CONCATENATED MODULE: ./src/config/ssh.ts
-
-
-
-/**
- * Checks that ssh-key is a private key ssh2 can use, decrypting it with the passphrase when it is
- * encrypted, so a wrong key fails before any connection. Returns warnings.
- */
-function checkPrivateKey(key, keySource, passphrase, passSource) {
-    const plain = lib.utils.parseKey(key);
-    if (!(plain instanceof Error)) {
-        if (!plain.isPrivateKey()) {
-            throw new ConfigError(`this is a ${plain.type} public key; give the private key (the file without .pub, e.g. ~/.ssh/id_ed25519)`, keySource);
-        }
-        return passphrase
-            ? [`${describeSource(passSource)}: ssh-key is not encrypted; the passphrase is not used`]
-            : [];
-    }
-    if (!/no passphrase given/.test(plain.message)) {
-        throw new ConfigError(`not a private key Baton can read (${plain.message}): give the whole OpenSSH or PEM private key, ` +
-            'from its -----BEGIN line to its -----END line', keySource);
-    }
-    if (!passphrase) {
-        throw new ConfigError('the key is encrypted: give its passphrase in the ssh-key-passphrase input (from a secret)', keySource);
-    }
-    if (lib.utils.parseKey(key, passphrase) instanceof Error)
-        throw new ConfigError('does not decrypt ssh-key: wrong passphrase?', passSource);
-    return [];
-}
-/** Refuses known-hosts lines Baton cannot use safely, naming each; returns warnings for the ones it ignores. */
-function checkKnownHosts(text, source) {
-    const problems = knownHostsProblems(text);
-    const errors = problems.filter((problem) => !problem.warning);
-    if (errors.length > 0)
-        throw new ConfigError(errors.map((problem) => `line ${problem.line}: ${problem.message}`).join('; '), source);
-    return problems.map((problem) => `${describeSource(source)}: line ${problem.line}: ${problem.message}`);
-}
-
-;// CONCATENATED MODULE: ./src/config/types.ts
-const COMMANDS = ['deploy', 'rollback', 'destroy', 'plan', 'status', 'prune-previews'];
-
-;// CONCATENATED MODULE: ./src/config/index.ts
-
-
-
-
-
-
-
-
-
-
-
-const APP_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-/**
- * Reads inputs and baton.yml (inputs win), validates every value, and fills in defaults. Pure. The
- * event decides whether this run is a pull request's preview (a fork's is refused before anything
- * else), which changes what is required (hosts, domain) and what the app is.
- */
-function loadConfig(sources) {
-    const read = new SettingsReader(sources.getInput, readConfigFile(sources));
-    const { context } = sources;
-    const command = readCommand(read);
-    const app = readAppName(read, context);
-    const previews = readPreviewSettings((name) => read.raw(name));
-    const event = sources.event ?? { name: '', action: '', sha: context.sha };
-    const preview = decidePreview(previews, event, app, read.source('app'));
-    const build = read.bool('build');
-    const image = resolveImage(read.str('image') || defaultImage(context.repository), build, read.source('image'));
-    const buildContext = workspacePath(read.str('context') || '.', read.source('context'));
-    const hosts = readHosts(read, preview !== undefined || command === 'prune-previews', previews);
-    const ssh = readSsh(read);
-    const domain = readDomain(read, !preview && ['deploy', 'rollback', 'plan'].includes(command));
-    if (preview)
-        checkPreviewHost(preview, domain, previews);
-    const readyPath = checkPath(read.str('ready-path'), read.source('ready-path'));
-    const { env, secrets } = readEnv(read);
-    const config = {
-        // A closed pull request's run removes its preview, whatever command the workflow names.
-        command: preview?.remove && command === 'deploy' ? 'destroy' : command,
-        environment: environmentName(read.str('environment'), read.source('environment')),
-        rollbackTo: releaseName(read.str('release'), read.source('release')),
-        confirm: read.str('confirm'),
-        app,
-        image,
-        build: readBuild(read, build, buildContext),
-        registry: resolveRegistry(image, read, context),
-        githubToken: read.str('github-token'),
-        hosts,
-        ssh: ssh.ssh,
-        appPort: read.int('app-port', 1, 65535),
-        domain: domain.toLowerCase(),
-        env,
-        secrets,
-        readiness: { path: readyPath, timeoutSeconds: read.int('ready-timeout', 1, 3600) },
-        checks: readChecks(read, sources, buildContext, readyPath),
-        retireAfterSeconds: read.int('retire-after', 0, 86400),
-        proxy: readProxy(read),
-        stateDir: absolutePath(read.str('state-dir'), read.source('state-dir')),
-        keepReleases: read.int('keep-releases', 1, 100),
-        lockTimeoutSeconds: read.int('lock-timeout', 0, 86_400),
-        resources: {
-            memory: memoryLimit(read.str('memory'), read.source('memory')),
-            cpus: cpuLimit(read.str('cpus'), read.source('cpus')),
-        },
-        previews,
-        warnings: ssh.warnings,
-    };
-    return preview ? applyPreview(config, preview) : config;
-}
-function readCommand(read) {
-    const command = read.str('command');
-    if (COMMANDS.includes(command))
-        return command;
-    throw new ConfigError(`unknown command "${command}"; expected one of: ${COMMANDS.join(', ')}`, read.source('command'));
-}
-function readAppName(read, context) {
-    const app = read.str('app') || defaultAppName(context.repository);
-    if (!APP_NAME.test(app)) {
-        throw new ConfigError(`"${app}" is not a valid app name: use a-z, 0-9 and -, at most 63 characters`, read.source('app'));
-    }
-    checkAppName(app, read.source('app'));
-    return app;
-}
-/** The hosts; none is fine only where preview hosts take their place. */
-function readHosts(read, previewRun, previews) {
-    const source = read.source('hosts');
-    const hosts = read.list('hosts').map((text) => parseHost(text, source));
-    if (hosts.length === 0 && !(previewRun && previews.hosts.length > 0))
-        throw new ConfigError('at least one host is required (user@host[:port])', source);
-    return hosts;
-}
-function readSsh(read) {
-    const privateKey = read.str('ssh-key');
-    if (!privateKey)
-        throw new ConfigError('an SSH private key is required', read.source('ssh-key'));
-    const passphrase = read.str('ssh-key-passphrase');
-    const knownHosts = read.str('known-hosts');
-    const warnings = [
-        ...checkPrivateKey(privateKey, read.source('ssh-key'), passphrase, read.source('ssh-key-passphrase')),
-        ...checkKnownHosts(knownHosts, read.source('known-hosts')),
-    ];
-    return {
-        ssh: { privateKey, passphrase, knownHosts, trustFirstUse: read.bool('trust-first-use') },
-        warnings,
-    };
-}
-function readDomain(read, required) {
-    const domain = read.str('domain');
-    if (isDomain(domain) || (!required && !domain))
-        return domain;
-    throw new ConfigError(domain ? `"${domain}" is not a domain name` : 'a domain is required: nginx routes it to the app', read.source('domain'));
-}
-/** The app's variables and secrets; a name is one or the other. */
-function readEnv(read) {
-    const env = read.keyValues('env');
-    const secrets = read.keyValues('secrets', true);
-    for (const key of Object.keys(secrets)) {
-        if (key in env)
-            throw new ConfigError(`${key} is set in both env and secrets`, read.source('secrets'));
-    }
-    return { env, secrets };
-}
-function readBuild(read, enabled, context) {
-    return {
-        enabled,
-        context,
-        dockerfile: workspacePath(read.str('dockerfile'), read.source('dockerfile')) ||
-            `${context.replace(/\/+$/, '')}/Dockerfile`,
-        args: read.keyValues('build-args'),
-        target: read.str('target'),
-        cacheFrom: read.lines('cache-from'),
-        cacheTo: read.lines('cache-to'),
-        secrets: read.keyValues('build-secrets', true),
-    };
-}
-/** The checks: the app's CHECKS file or app.json, read here so that their errors come before any host. */
-function readChecks(read, sources, context, readyPath) {
-    const settings = {
-        file: workspacePath(read.str('checks'), read.source('checks')),
-        fileSource: read.source('checks'),
-        healthcheckPath: checkPath(read.str('healthcheck-path'), read.source('healthcheck-path')),
-        healthcheckSource: read.source('healthcheck-path'),
-        skip: read.bool('skip-checks'),
-        context,
-        readyPath,
-        readyTimeout: read.int('ready-timeout', 1, 3600),
-        defaultChecksWait: read.int('default-checks-wait', 0, 3600),
-    };
-    return {
-        ...resolveChecks(settings, sources.readFile),
-        timing: timing(read.str('checks-timing'), read.source('checks-timing')),
-    };
-}
-function readProxy(read) {
-    return {
-        listen: listenAddress(read.str('nginx-listen'), read.source('nginx-listen')),
-        confDir: absolutePath(read.str('nginx-conf-dir'), read.source('nginx-conf-dir')),
-        handover: handover(read.str('nginx-handover'), read.source('nginx-handover')),
-        // Forwarder sockets live 60 characters below it, and a unix socket path has at most 107.
-        runDir: nginxPath(read.str('nginx-run-dir'), read.source('nginx-run-dir'), 40),
-        logDir: nginxPath(read.str('nginx-log-dir'), read.source('nginx-log-dir')),
-        testCommand: read.command('nginx-test-command'),
-        reloadCommand: read.command('nginx-reload-command'),
-    };
-}
-function resolveImage(text, build, source) {
-    if (!text)
-        throw new ConfigError('an image is required, e.g. ghcr.io/acme/web', source);
-    const image = parseImage(text, source);
-    if (build && (image.tag || image.digest)) {
-        throw new ConfigError('give the repository without a tag when Baton builds (it tags with the commit SHA), or set build: false', source);
-    }
-    if (!build && !image.tag && !image.digest) {
-        throw new ConfigError('with build: false, give the tag or digest to deploy, e.g. ghcr.io/acme/web:1.4.2', source);
-    }
-    return image;
-}
-/** Registry credentials for pushes and pulls; on ghcr.io the run's actor and token unless given. */
-function resolveRegistry(image, read, context) {
-    const username = read.str('registry-username');
-    const password = read.str('registry-password');
-    const token = read.str('github-token');
-    if (image.registry === 'ghcr.io') {
-        return { server: image.registry, username: username || context.actor, password: password || token };
-    }
-    return { server: image.registry, username, password };
-}
-function defaultAppName(repository) {
-    const name = repository.split('/').pop() ?? '';
-    return name
-        .toLowerCase()
-        .replace(/[^a-z0-9-]+/g, '-')
-        .replace(/^-+|-+$/g, '')
-        .slice(0, 63);
-}
-function defaultImage(repository) {
-    return repository ? `ghcr.io/${repository.toLowerCase()}` : '';
 }
 
 ;// CONCATENATED MODULE: ./src/inputs.ts
