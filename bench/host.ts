@@ -1,5 +1,6 @@
 // The loopback target host of the e2e tests (scripts/test-host), seen from the bench: images in its
 // registry, plain ssh into it as a hand-written deploy would, its sshd log and nginx.
+import { nginxWorkers } from '../__tests__/e2e/support/nginx';
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
@@ -100,6 +101,6 @@ export function machine(host: TestHost): Record<string, string | number> {
     nginx: execFileSync('sh', ['-c', 'nginx -v 2>&1'], { encoding: 'utf8' })
       .trim()
       .replace('nginx version: ', ''),
-    nginxWorkers: Number(process.env.BATON_TEST_NGINX_WORKERS ?? 1),
+    nginxWorkers: nginxWorkers(host).length,
   };
 }

@@ -44,6 +44,28 @@ async function main(): Promise<void> {
     const failing = await repeat(RUNS, () =>
       scenario.batonUnderLoad(context, { env: 'HEALTH=never', 'ready-timeout': '3' }),
     );
+    const workers = machine(host).nginxWorkers;
+    log(`1. … 32 keep-alive clients, nginx ${workers} workers: reload-free (default) and reload`);
+    await scenario.prepareReload(context);
+    const keepAlive = await repeat(RUNS, () => scenario.batonUnderLoad(context, {}, { connections: 32 }));
+    const keepAliveReload = await repeat(RUNS, () =>
+      scenario.batonUnderLoad(context, {}, { connections: 32, reload: true }),
+    );
+    for (const [name, runs] of [
+      ['Baton (reload-free, default)', keepAlive],
+      ['Baton (nginx-handover: reload)', keepAliveReload],
+    ] as const) {
+      add(
+        `1. failed requests, strict, 32 keep-alive clients, nginx ${workers} workers: ${name}`,
+        'requests',
+        runs.map((run) => run.load.failedStrict),
+      );
+      add(
+        `1. requests sent during it (32 clients): ${name}`,
+        'requests',
+        runs.map((run) => run.load.requests),
+      );
+    }
     log('1. … the hand-written docker stop && docker run');
     await scenario.naiveSetup(context);
     const naive = await repeat(RUNS, () => scenario.naiveUnderLoad(context));
@@ -78,6 +100,11 @@ async function main(): Promise<void> {
       '2. ready → traffic, checks-timing dokku',
       'ms',
       await repeat(RUNS, () => scenario.readyToTraffic(context, 'dokku')),
+    );
+    add(
+      '2. ready → traffic, checks-timing fast, nginx-handover: reload',
+      'ms',
+      await repeat(RUNS, () => scenario.readyToTraffic(context, 'fast', { reload: true })),
     );
     log('3. wall time against a minimal script');
     await scenario.minimalSetup(context);
@@ -127,6 +154,7 @@ async function main(): Promise<void> {
     await scenario.naiveCleanup(context);
     await scenario.minimalCleanup(context);
     await removeApp(host, scenario.APP);
+    await removeApp(host, scenario.RELOAD_APP);
     await github.close();
   }
   const results = {

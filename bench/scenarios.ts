@@ -75,16 +75,40 @@ export interface DeployUnderLoad {
   code: number;
 }
 
-/** Figure 1 (Baton): a deploy, then past retire-after, under steady keep-alive load. */
+/** The app of the nginx-handover: reload runs (the bench app itself uses the default, sockets). */
+export const RELOAD_APP = 'bench-reload';
+
+/** The inputs that make a deploy one of RELOAD_APP with the reload hand-over; none otherwise. */
+function reloadInputs(reload = false): Record<string, string> {
+  return reload ? { app: RELOAD_APP, domain: `${RELOAD_APP}.test`, 'nginx-handover': 'reload' } : {};
+}
+
+/** A first deploy of the app the reload runs use, with the reload hand-over. */
+export async function prepareReload(context: Context): Promise<void> {
+  await removeApp(context.host, RELOAD_APP);
+  check(await deploy(context, next(context), reloadInputs(true)), 'the first deploy of the reload bench app');
+}
+
+/**
+ * Figure 1 (Baton): a deploy, then past retire-after, under steady keep-alive load from `connections`
+ * clients; `reload` deploys RELOAD_APP with nginx-handover: reload instead.
+ */
 export async function batonUnderLoad(
   context: Context,
   inputs: Record<string, string> = {},
+  options: { connections?: number; reload?: boolean } = {},
 ): Promise<DeployUnderLoad> {
-  const load = startLoad({ port: Number(context.host.NGINX_PORT), host: `${APP}.test` });
+  const app = options.reload ? RELOAD_APP : APP;
+  const appInputs = reloadInputs(options.reload);
+  const load = startLoad({
+    port: Number(context.host.NGINX_PORT),
+    host: `${app}.test`,
+    connections: options.connections ?? 4,
+  });
   await sleep(1000);
   const logins = sshLogins(context.host);
   const started = Date.now();
-  const run = await deploy(context, next(context), inputs);
+  const run = await deploy(context, next(context), { ...appInputs, ...inputs });
   const seconds = (Date.now() - started) / 1000;
   const sshCount = sshLogins(context.host) - logins;
   await sleep(3000); // the old container stops (retire-after 2 s) while the load goes on
@@ -143,13 +167,19 @@ export async function naiveCleanup(context: Context): Promise<void> {
 }
 
 /** Figure 2: the app says it listens (its log line's timestamp) → the new version's first response through nginx. */
-export async function readyToTraffic(context: Context, timing: 'fast' | 'dokku'): Promise<number> {
+export async function readyToTraffic(
+  context: Context,
+  timing: 'fast' | 'dokku',
+  options: { reload?: boolean } = {},
+): Promise<number> {
   const release = next(context);
-  const nginx = { port: Number(context.host.NGINX_PORT), host: `${APP}.test` };
+  const app = options.reload ? RELOAD_APP : APP;
+  const appInputs = reloadInputs(options.reload);
+  const nginx = { port: Number(context.host.NGINX_PORT), host: `${app}.test` };
   const served = waitForBody(nginx, release.body);
-  const inputs = { checks: 'CHECKS', 'checks-timing': timing };
+  const inputs = { ...appInputs, checks: 'CHECKS', 'checks-timing': timing };
   check(await deploy(context, release, inputs, { CHECKS: `/  ${release.body}\n` }), `the ${timing} deploy`);
-  return (await served) - (await listeningAt(context.host, APP, `VERSION=${release.version}`));
+  return (await served) - (await listeningAt(context.host, app, `VERSION=${release.version}`));
 }
 
 /** Figure 3: wall time of a Baton deploy (and its phases), image already on the host, no load. */
