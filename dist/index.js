@@ -71489,6 +71489,8 @@ class NginxSockets {
     files;
     /** The traffic log's mark at each app's last hand-over by this driver. */
     switched = new Map();
+    /** Apps whose site this driver moved from the reload scheme: their old release has no forwarder. */
+    migrated = new Set();
     constructor(shell, settings) {
         this.shell = shell;
         this.settings = settings;
@@ -71515,6 +71517,8 @@ class NginxSockets {
             });
         }
         this.switched.set(route.app, mark);
+        if (siteChanged && previousSite !== undefined && !isSocketSite(previousSite))
+            this.migrated.add(route.app);
     }
     async revert(staged) {
         const { route, siteChanged, previousSite, before } = staged;
@@ -71555,8 +71559,14 @@ class NginxSockets {
     claimedBy(domain, app) {
         return this.files.claimedBy(domain, app);
     }
+    /**
+     * Right after a move from the reload scheme, the old release is still reached by nginx's old workers,
+     * which finish their connections after the reload: undefined, so its containers stop after retire-after.
+     */
     async drain(app, boundSeconds) {
         const result = await this.shell.run(drainForwarders(this.dir(app), boundSeconds));
+        if (this.migrated.has(app))
+            return undefined;
         return { releases: parseDrained(result.stdout) };
     }
     async traffic(app, since) {

@@ -122,11 +122,7 @@ describe('reload-free nginx driver on the test host: weights, figures, drain', (
     await moveTo(split());
     const before = (await proxy.traffic(app)).mark;
     const load = startLoad({ ...nginx, concurrency: 20, clientsPerWorker: 10, maxRequests: 2_400 });
-    const report = await load.stop().then(async (result) => {
-      while (result.sent < 2_400 && result.ok + result.failed < 2_400)
-        await new Promise((r) => setTimeout(r, 50));
-      return result;
-    });
+    const report = await load.finished();
     expect(report.failed, JSON.stringify(report.failures)).toBe(0);
     const count = (body: string) =>
       report.bodies.filter(([text]) => text === body).reduce((sum, [, n]) => sum + n, 0);
