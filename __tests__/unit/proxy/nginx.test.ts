@@ -1,12 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Route } from '../../../src/model/route';
+import { NGINX, nginxTestSites } from '../support/nginx';
 import { renderSite, siteFile, siteRelease, siteUpstreams } from '../../../src/proxy/nginx/site';
-
-const NGINX = '/usr/sbin/nginx';
 
 const WEB: Route = {
   app: 'web',
@@ -96,36 +95,7 @@ describe('renderSite with nginx -t', () => {
   });
 
   /** Writes a minimal nginx.conf that includes the sites in http {}, and runs nginx -t on it. */
-  function nginxTest(sites: Route[]) {
-    const dir = mkdtempSync(join(tmpdir(), 'baton-nginx-'));
-    dirs.push(dir);
-    const confDir = join(dir, 'conf.d');
-    mkdirSync(confDir);
-    for (const site of sites) writeFileSync(siteFile(confDir, site.app), renderSite(site));
-    const conf = join(dir, 'nginx.conf');
-    writeFileSync(
-      conf,
-      [
-        `pid ${dir}/nginx.pid;`,
-        `error_log ${dir}/error.log;`,
-        'events {}',
-        'http {',
-        `    access_log ${dir}/access.log;`,
-        `    client_body_temp_path ${dir}/client_body;`,
-        `    proxy_temp_path ${dir}/proxy;`,
-        `    fastcgi_temp_path ${dir}/fastcgi;`,
-        `    uwsgi_temp_path ${dir}/uwsgi;`,
-        `    scgi_temp_path ${dir}/scgi;`,
-        `    include ${confDir}/*.conf;`,
-        '}',
-        '',
-      ].join('\n'),
-    );
-    const result = spawnSync(NGINX, ['-t', '-p', dir, '-e', join(dir, 'error.log'), '-c', conf], {
-      encoding: 'utf8',
-    });
-    return { status: result.status, output: `${result.stdout}${result.stderr}` };
-  }
+  const nginxTest = (sites: Route[]) => nginxTestSites(sites.map((site) => renderSite(site)));
 
   it('has nginx installed', () => {
     expect(existsSync(NGINX), `${NGINX} is required for these tests`).toBe(true);
