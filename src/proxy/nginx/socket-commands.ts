@@ -73,8 +73,8 @@ export function switchLinks(
   ];
 }
 
-// Drains and stops every forwarder no link points at (and not staged): first a pause so that connections
-// nginx opened just before the switch are accepted, then until the listen queue is empty, then a graceful
+// Drains and stops every forwarder no link points at (and not staged): first until its listen queue is
+// empty (a connect() to the old path made before the switch sits there until accepted), then a graceful
 // quit (in-flight requests finish, new ones go elsewhere already). What is still open after the bound
 // (long requests, WebSockets) is counted and closed. One line per forwarder: baton-drained NAME MS OPEN.
 const DRAIN = `d=$1; bound=$2
@@ -87,7 +87,7 @@ for f in f-*; do
 done
 [ -n "$old" ] || exit 0
 t0=$(date +%s%3N)
-sleep 1
+sleep 0.2
 for f in $old; do
   i=0
   while [ $i -lt 50 ] && ss -xlnH 2>/dev/null | awk -v s="$d/$f/sock" '$5 == s && $3 != "0" { q = 1 } END { exit !q }'; do
