@@ -71296,20 +71296,22 @@ function startForwarder(dir) {
 }
 // Points primary (and secondary, or none) at forwarder sockets, then each bucket at one of them: the
 // first K buckets at secondary. Every link moves by rename(2), atomically; nginx follows the links at its
-// next connect(), so no reload. Prints the traffic log's size (the mark) and how long the moves took.
+// next connect(), so no reload. Only links that change are touched (an all-at-once hand-over moves just
+// primary), in few processes: it is on the path from ready to traffic. Prints the traffic log's size.
 const SWITCH = `d=$1; p=$2; s=$3; k=$4; log=$5
 cd "$d" || exit 97
-t0=$(date +%s%3N)
 ln -sfn "$p" .primary.new && mv -Tf .primary.new primary || exit 97
 if [ -n "$s" ]; then ln -sfn "$s" .secondary.new && mv -Tf .secondary.new secondary || exit 97; fi
-i=0; while [ $i -lt ${BUCKETS} ]; do
-  b=$(printf 'b%02d' $i); t=primary; [ $i -lt "$k" ] && t=secondary
-  [ "$(readlink "$b" 2>/dev/null)" = "$t" ] || { ln -sfn $t ".$b.new" && mv -Tf ".$b.new" "$b"; } || exit 97
-  i=$((i+1))
+links=$(find . -maxdepth 1 -name 'b[0-9][0-9]' -type l -printf '%f=%l\\n')
+n=0
+for b in ${Array.from({ length: BUCKETS }, (_, i) => bucketName(i)).join(' ')}; do
+  t=primary; [ $n -lt "$k" ] && t=secondary; n=$((n+1))
+  case "$links" in *"$b=$t"*) continue ;; esac
+  ln -sfn $t ".$b.new" && mv -Tf ".$b.new" "$b" || exit 97
 done
 [ -n "$s" ] || rm -f secondary
-rm -f "\${p%/sock}/staged"; [ -z "$s" ] || rm -f "\${s%/sock}/staged"
-echo "switched $(( $(date +%s%3N) - t0 )) $(stat -c %s "$log" 2>/dev/null || echo 0)"`;
+rm -f "\${p%/sock}/staged" \${s:+"\${s%/sock}/staged"}
+echo "switched $(stat -c %s "$log" 2>/dev/null || echo 0)"`;
 /** Links the buckets: `secondaryBuckets` of them to `secondary`, the rest to `primary` (relative targets). */
 function switchLinks(appRunDir, primary, secondary, secondaryBuckets, log) {
     return [
@@ -71599,10 +71601,10 @@ class NginxSockets {
         const log = trafficLog(this.settings.logDir, app);
         const argv = switchLinks(this.dir(app), `${primary}/sock`, secondary && `${secondary}/sock`, secondaryBuckets, log);
         const result = await this.shell.run(argv, { allowFailure: true });
-        const moved = /^switched (\d+) (\d+)/m.exec(result.stdout);
+        const moved = /^switched (\d+)$/m.exec(result.stdout);
         if (result.code !== 0 || !moved)
             throw new BatonError(`could not move the links in ${this.dir(app)}:\n${lastLines(result)}`);
-        return { offset: Number(moved[2]), at: Date.now() };
+        return { offset: Number(moved[1]), at: Date.now() };
     }
 }
 /** The links a route asks for: one upstream is primary; of two, the route's own release is secondary. */

@@ -123,7 +123,7 @@ describe('the link scripts, run by a local shell', () => {
     const log = join(dir, 'traffic.log');
     writeFileSync(log, 'x'.repeat(42));
     const first = sh(commands.switchLinks(dir, 'f-r1-1000/sock', undefined, 0, log));
-    expect(first.stdout).toMatch(/^switched \d+ 42\n$/);
+    expect(first.stdout).toBe('switched 42\n');
     expect(readlinkSync(join(dir, 'primary'))).toBe('f-r1-1000/sock');
     expect(readlinkSync(join(dir, 'b07'))).toBe('primary');
 

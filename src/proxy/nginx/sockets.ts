@@ -174,10 +174,10 @@ export class NginxSockets implements Proxy {
       log,
     );
     const result = await this.shell.run(argv, { allowFailure: true });
-    const moved = /^switched (\d+) (\d+)/m.exec(result.stdout);
+    const moved = /^switched (\d+)$/m.exec(result.stdout);
     if (result.code !== 0 || !moved)
       throw new BatonError(`could not move the links in ${this.dir(app)}:\n${lastLines(result)}`);
-    return { offset: Number(moved[2]), at: Date.now() };
+    return { offset: Number(moved[1]), at: Date.now() };
   }
 }
 
