@@ -121,9 +121,10 @@ describe('reload-free nginx driver on the test host: weights, figures, drain', (
     const workers = nginxWorkers(host);
     await moveTo(split());
     const before = (await proxy.traffic(app)).mark;
-    const load = startLoad({ ...nginx, concurrency: 20, clientsPerWorker: 10, maxRequests: 2_400 });
+    const load = startLoad({ ...nginx, concurrency: 20, clientsPerWorker: 10, requestsPerClient: 12 });
     const report = await load.finished();
     expect(report.failed, JSON.stringify(report.failures)).toBe(0);
+    expect(report.ok).toBe(2_400);
     const count = (body: string) =>
       report.bodies.filter(([text]) => text === body).reduce((sum, [, n]) => sum + n, 0);
     const share = count('version v2') / report.ok;
@@ -131,7 +132,10 @@ describe('reload-free nginx driver on the test host: weights, figures, drain', (
     expect(share).toBeGreaterThanOrEqual(0.2);
     expect(share).toBeLessThanOrEqual(0.3);
     expect(report.perClient).toHaveLength(200);
-    for (const seen of report.perClient) expect(seen).toHaveLength(1);
+    for (const seen of report.perClient) {
+      expect(seen).toHaveLength(1); // one release per client, and every client was served
+      expect(seen[0]?.[1]).toBe(12);
+    }
     expect(nginxWorkers(host)).toEqual(workers);
 
     // nginx's log says the same, per release.

@@ -24,6 +24,8 @@ export interface LoadOptions {
   pauseMs?: number;
   /** Each worker plays this many distinct clients in turn (own User-Agent, own connection). */
   clientsPerWorker?: number;
+  /** With it, each client sends exactly this many requests (maxRequests and maxMs still bound the run). */
+  requestsPerClient?: number;
   path?: string;
 }
 
@@ -58,7 +60,12 @@ export function startLoad(options: LoadOptions): {
       seen: [] as [string, number][],
     }));
     report.perClient.push(...clients.map((client) => client.seen));
-    for (let turn = 0; !stopping && report.sent < maxRequests && Date.now() < deadline; turn++) {
+    const turns = options.requestsPerClient ? options.requestsPerClient * clients.length : Infinity;
+    for (
+      let turn = 0;
+      turn < turns && !stopping && report.sent < maxRequests && Date.now() < deadline;
+      turn++
+    ) {
       const client = clients[turn % clients.length] as (typeof clients)[number];
       report.sent++;
       const result = await get(client.agent, client.name, options);
