@@ -1,0 +1,108 @@
+// The canary's judgement of one step, from the proxy's per-release figures over the step's window. Pure:
+// the strategy that moves traffic step by step (issue 14) reads the figures and acts on the verdict.
+
+import type { ReleaseTraffic } from '../../proxy/types';
+
+/**
+ * What a step must show to pass. Defaults after Flagger's built-in checks: request-success-rate ≥ 99%
+ * and request-duration (P99) ≤ 500 ms; "p99 ≤ 1.2× the old release" as in Flagger/Argo comparisons.
+ */
+export interface Thresholds {
+  /** Least requests the new release must serve in the window for a verdict; fewer: hold. */
+  minRequests: number;
+  /** Highest share of 5xx answers of the new release (0.01 = 1%). */
+  maxErrorRate: number;
+  /** Highest rise of the 5xx share over the old release's in the same window, in points (0.005 = 0.5). */
+  maxErrorRateRise: number;
+  /** Highest p99 of the upstream response time, ms. */
+  maxP99Ms: number;
+  /** Highest p99 relative to the old release's (1.2 = 20% slower)... */
+  maxP99Ratio: number;
+  /** ...unless within this many ms of it (a 1 ms old p99 makes 1.2× noise). */
+  p99SlackMs: number;
+}
+
+export const DEFAULT_THRESHOLDS: Thresholds = {
+  minRequests: 20,
+  maxErrorRate: 0.01,
+  maxErrorRateRise: 0.005,
+  maxP99Ms: 500,
+  maxP99Ratio: 1.2,
+  p99SlackMs: 20,
+};
+
+export type Verdict =
+  | { kind: 'pass'; figures: string }
+  | { kind: 'fail'; reason: string; figures: string }
+  | { kind: 'hold'; reason: string; figures: string };
+
+/** Judges the new release against the thresholds and against the old release over the same window. */
+export function judgeStep(
+  fresh: ReleaseTraffic | undefined,
+  old: ReleaseTraffic | undefined,
+  thresholds: Thresholds = DEFAULT_THRESHOLDS,
+): Verdict {
+  const figures = describeFigures(fresh);
+  const requests = fresh?.requests ?? 0;
+  if (!fresh || requests < thresholds.minRequests)
+    return {
+      kind: 'hold',
+      reason: `${requests} request(s) reached the new release, fewer than the ${thresholds.minRequests} a verdict needs`,
+      figures,
+    };
+  const reason = errorReason(fresh, old, thresholds) ?? latencyReason(fresh, old, thresholds);
+  return reason ? { kind: 'fail', reason, figures } : { kind: 'pass', figures };
+}
+
+function errorReason(
+  fresh: ReleaseTraffic,
+  old: ReleaseTraffic | undefined,
+  t: Thresholds,
+): string | undefined {
+  const rate = errorRate(fresh);
+  if (rate > t.maxErrorRate) return `5xx rate ${percent(rate)} is above ${percent(t.maxErrorRate)}`;
+  if (!old || old.requests < t.minRequests) return undefined;
+  const before = errorRate(old);
+  if (rate - before > t.maxErrorRateRise)
+    return `5xx rate ${percent(rate)} is ${points(rate - before)} above the old release's ${percent(before)} (at most ${points(t.maxErrorRateRise)})`;
+  return undefined;
+}
+
+function latencyReason(
+  fresh: ReleaseTraffic,
+  old: ReleaseTraffic | undefined,
+  t: Thresholds,
+): string | undefined {
+  const p99 = fresh.p99Ms;
+  if (p99 === undefined) return undefined;
+  if (p99 > t.maxP99Ms) return `p99 ${ms(p99)} is above ${ms(t.maxP99Ms)}`;
+  const before = old && old.requests >= t.minRequests ? old.p99Ms : undefined;
+  if (before === undefined) return undefined;
+  const limit = Math.max(before * t.maxP99Ratio, before + t.p99SlackMs);
+  if (p99 > limit)
+    return `p99 ${ms(p99)} is above ${t.maxP99Ratio}× the old release's ${ms(before)} (limit ${ms(limit)})`;
+  return undefined;
+}
+
+export function errorRate(traffic: ReleaseTraffic): number {
+  return traffic.requests ? traffic.errors / traffic.requests : 0;
+}
+
+/** "errors: 0.02%, p99: 180ms" (as the log line after each step says it). */
+export function describeFigures(traffic: ReleaseTraffic | undefined): string {
+  if (!traffic?.requests) return 'no requests';
+  const p99 = traffic.p99Ms === undefined ? '?' : ms(traffic.p99Ms);
+  return `${traffic.requests} requests, errors: ${percent(errorRate(traffic))}, p99: ${p99}`;
+}
+
+function percent(rate: number): string {
+  return `${Number((rate * 100).toFixed(2))}%`;
+}
+
+function points(rate: number): string {
+  return `${Number((rate * 100).toFixed(2))} points`;
+}
+
+function ms(value: number): string {
+  return `${Math.round(value)}ms`;
+}
