@@ -71491,8 +71491,6 @@ class NginxSockets {
     files;
     /** The traffic log's mark at each app's last hand-over by this driver. */
     switched = new Map();
-    /** Apps whose site this driver moved from the reload scheme: their old release has no forwarder. */
-    migrated = new Set();
     constructor(shell, settings) {
         this.shell = shell;
         this.settings = settings;
@@ -71519,8 +71517,6 @@ class NginxSockets {
             });
         }
         this.switched.set(route.app, mark);
-        if (siteChanged && previousSite !== undefined && !isSocketSite(previousSite))
-            this.migrated.add(route.app);
     }
     async revert(staged) {
         const { route, siteChanged, previousSite, before } = staged;
@@ -71561,14 +71557,9 @@ class NginxSockets {
     claimedBy(domain, app) {
         return this.files.claimedBy(domain, app);
     }
-    /**
-     * Right after a move from the reload scheme, the old release is still reached by nginx's old workers,
-     * which finish their connections after the reload: undefined, so its containers stop after retire-after.
-     */
+    /** Drains every forwarder no link points at; a release without one (e.g. before a migration) is not in it. */
     async drain(app, boundSeconds) {
         const result = await this.shell.run(drainForwarders(this.dir(app), boundSeconds));
-        if (this.migrated.has(app))
-            return undefined;
         return { releases: parseDrained(result.stdout) };
     }
     async traffic(app, since) {
@@ -73627,22 +73618,31 @@ async function keptReleases(server, plan) {
 
 /**
  * After a hand-over: requests in flight to the previous release finish (the proxy drains it, bounded by
- * retire-after), then the app's other running containers stop, without waiting for them. A proxy that
- * cannot drain leaves them running for retire-after instead. Then what is no longer kept is pruned.
+ * retire-after), then the app's other running containers stop, without waiting for them. Only containers
+ * of releases the proxy drained stop at once; any other (a proxy that cannot drain, or a release nginx's
+ * old workers still reach after a reload) keeps running for retire-after. Then what is no longer kept is
+ * pruned.
  */
 async function retire(server, plan) {
     const drained = await server.proxy.drain(plan.app, plan.retireAfterSeconds);
     const running = await server.runtime.list({ app: plan.app, running: true });
-    const others = running.map((container) => container.name).filter((name) => name !== plan.container.name);
-    const delay = drained ? 0 : plan.retireAfterSeconds;
-    await server.runtime.retireLater(delay, currentFile(plan.appDir), plan.app, others);
+    const others = running.filter((container) => container.name !== plan.container.name);
+    const done = new Set(drained?.releases.map((entry) => entry.release));
+    const now = others.filter((container) => done.has(container.release)).map((container) => container.name);
+    const later = others.filter((container) => !done.has(container.release)).map((container) => container.name);
+    const current = currentFile(plan.appDir);
+    if (now.length)
+        await server.runtime.retireLater(0, current, plan.app, now);
+    if (later.length)
+        await server.runtime.retireLater(plan.retireAfterSeconds, current, plan.app, later);
     if (drained)
         for (const line of drainMessages(drained, plan.retireAfterSeconds))
             info(line);
-    const what = others.length
-        ? `${others.join(', ')} ${delay ? `will stop in ${delay}s` : 'stopping'}`
-        : 'no previous container';
-    info(`✓ ${what} on ${server.label}`);
+    const what = [
+        ...(now.length ? [`${now.join(', ')} stopping`] : []),
+        ...(later.length ? [`${later.join(', ')} will stop in ${plan.retireAfterSeconds}s`] : []),
+    ];
+    info(`✓ ${what.join('; ') || 'no previous container'} on ${server.label}`);
     const traffic = await server.proxy.traffic(plan.app).catch(() => undefined);
     const served = traffic?.releases.find((entry) => entry.release === plan.release);
     if (served)
@@ -74102,12 +74102,10 @@ function absolutePath(path, source) {
  * or start another (whitespace, ; { } quotes $ # \\ or control characters).
  */
 function nginxPath(path, source, maxLength = 200) {
-    if (!path.startsWith('/'))
-        throw new ConfigError(`"${path}" must be an absolute path`, source);
+    const absolute = absolutePath(path, source);
     if (/[\s;{}'"`$#\\\p{Cc}]/u.test(path)) {
         throw new ConfigError(`${JSON.stringify(path)} cannot be used in nginx's configuration: no whitespace, ;, {, }, quotes, $, # or \\`, source);
     }
-    const absolute = path.replace(/\/+$/, '') || '/';
     if (absolute.length > maxLength)
         throw new ConfigError(`"${path}" is too long (at most ${maxLength} characters)`, source);
     return absolute;

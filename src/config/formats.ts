@@ -22,14 +22,13 @@ export function absolutePath(path: string, source: Source): string {
  * or start another (whitespace, ; { } quotes $ # \\ or control characters).
  */
 export function nginxPath(path: string, source: Source, maxLength = 200): string {
-  if (!path.startsWith('/')) throw new ConfigError(`"${path}" must be an absolute path`, source);
+  const absolute = absolutePath(path, source);
   if (/[\s;{}'"`$#\\\p{Cc}]/u.test(path)) {
     throw new ConfigError(
       `${JSON.stringify(path)} cannot be used in nginx's configuration: no whitespace, ;, {, }, quotes, $, # or \\`,
       source,
     );
   }
-  const absolute = path.replace(/\/+$/, '') || '/';
   if (absolute.length > maxLength)
     throw new ConfigError(`"${path}" is too long (at most ${maxLength} characters)`, source);
   return absolute;

@@ -7,20 +7,27 @@ import { prune } from './prune';
 
 /**
  * After a hand-over: requests in flight to the previous release finish (the proxy drains it, bounded by
- * retire-after), then the app's other running containers stop, without waiting for them. A proxy that
- * cannot drain leaves them running for retire-after instead. Then what is no longer kept is pruned.
+ * retire-after), then the app's other running containers stop, without waiting for them. Only containers
+ * of releases the proxy drained stop at once; any other (a proxy that cannot drain, or a release nginx's
+ * old workers still reach after a reload) keeps running for retire-after. Then what is no longer kept is
+ * pruned.
  */
 export async function retire(server: Server, plan: DeployPlan): Promise<void> {
   const drained = await server.proxy.drain(plan.app, plan.retireAfterSeconds);
   const running = await server.runtime.list({ app: plan.app, running: true });
-  const others = running.map((container) => container.name).filter((name) => name !== plan.container.name);
-  const delay = drained ? 0 : plan.retireAfterSeconds;
-  await server.runtime.retireLater(delay, currentFile(plan.appDir), plan.app, others);
+  const others = running.filter((container) => container.name !== plan.container.name);
+  const done = new Set(drained?.releases.map((entry) => entry.release));
+  const now = others.filter((container) => done.has(container.release)).map((container) => container.name);
+  const later = others.filter((container) => !done.has(container.release)).map((container) => container.name);
+  const current = currentFile(plan.appDir);
+  if (now.length) await server.runtime.retireLater(0, current, plan.app, now);
+  if (later.length) await server.runtime.retireLater(plan.retireAfterSeconds, current, plan.app, later);
   if (drained) for (const line of drainMessages(drained, plan.retireAfterSeconds)) core.info(line);
-  const what = others.length
-    ? `${others.join(', ')} ${delay ? `will stop in ${delay}s` : 'stopping'}`
-    : 'no previous container';
-  core.info(`✓ ${what} on ${server.label}`);
+  const what = [
+    ...(now.length ? [`${now.join(', ')} stopping`] : []),
+    ...(later.length ? [`${later.join(', ')} will stop in ${plan.retireAfterSeconds}s`] : []),
+  ];
+  core.info(`✓ ${what.join('; ') || 'no previous container'} on ${server.label}`);
   const traffic = await server.proxy.traffic(plan.app).catch(() => undefined);
   const served = traffic?.releases.find((entry) => entry.release === plan.release);
   if (served) core.info(`${servedMessage(served)} on ${server.label}`);

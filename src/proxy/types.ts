@@ -40,8 +40,8 @@ export interface Proxy {
   claimedBy(domain: string, app: string): Promise<string | undefined>;
   /**
    * After a hand-over: lets the requests still in flight to releases that no longer take traffic finish
-   * (at most `boundSeconds`), closes what is still open then, and reports it. undefined when the driver
-   * cannot tell when a release stops getting requests: its containers then stop after retire-after.
+   * (at most `boundSeconds`), closes what is still open then, and reports the releases it drained: their
+   * containers stop at once, any other after retire-after. undefined when the driver cannot drain.
    */
   drain(app: string, boundSeconds: number): Promise<Drained | undefined>;
   /**

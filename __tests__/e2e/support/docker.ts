@@ -1,4 +1,6 @@
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { discardForwarders } from '../../../src/proxy/nginx/socket-commands';
 import Docker from 'dockerode';
 import type { TestHost } from './host';
 
@@ -26,15 +28,8 @@ export async function removeApp(host: TestHost, app: string): Promise<void> {
   stopForwarders(`${host.NGINX_RUN_DIR}/${app}`);
 }
 
-/** Stops the app's forwarders (nginx-handover: sockets) and removes its run dir. */
+/** Stops the app's forwarders (nginx-handover: sockets) and removes its run dir, as destroy does. */
 function stopForwarders(dir: string): void {
-  if (!existsSync(dir)) return;
-  for (const name of readdirSync(dir).filter((entry) => entry.startsWith('f-'))) {
-    try {
-      process.kill(Number(readFileSync(`${dir}/${name}/pid`, 'utf8')), 'SIGTERM');
-    } catch {
-      // not running
-    }
-  }
-  rmSync(dir, { recursive: true, force: true });
+  const [command, ...args] = discardForwarders(dir, 'all');
+  execFileSync(command as string, args);
 }

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { parseForwarderName } from '../../../src/proxy/nginx/forwarder';
 import type { TestHost } from './host';
 
 /** The test host nginx's worker pids: a reload replaces them all, a reload-free hand-over none. */
@@ -12,7 +13,7 @@ export function nginxWorkers(host: TestHost): string[] {
 export function liveRelease(host: TestHost, app: string): string | undefined {
   try {
     const target = readlinkSync(`${host.NGINX_RUN_DIR}/${app}/primary`);
-    return /^f-(.+)-\d+\/sock$/.exec(target)?.[1];
+    return parseForwarderName(target.replace(/\/sock$/, ''))?.release;
   } catch {
     const site = `${host.NGINX_CONF_DIR}/baton-${app}.conf`;
     return existsSync(site) ? /release (\S+)\. /.exec(readFileSync(site, 'utf8'))?.[1] : undefined;

@@ -47,8 +47,6 @@ export class NginxSockets implements Proxy {
   private readonly files: SiteFiles;
   /** The traffic log's mark at each app's last hand-over by this driver. */
   private readonly switched = new Map<string, TrafficMark>();
-  /** Apps whose site this driver moved from the reload scheme: their old release has no forwarder. */
-  private readonly migrated = new Set<string>();
 
   constructor(
     private readonly shell: Shell,
@@ -77,8 +75,6 @@ export class NginxSockets implements Proxy {
       });
     }
     this.switched.set(route.app, mark);
-    if (siteChanged && previousSite !== undefined && !isSocketSite(previousSite))
-      this.migrated.add(route.app);
   }
 
   async revert(staged: StagedRoute): Promise<void> {
@@ -123,13 +119,9 @@ export class NginxSockets implements Proxy {
     return this.files.claimedBy(domain, app);
   }
 
-  /**
-   * Right after a move from the reload scheme, the old release is still reached by nginx's old workers,
-   * which finish their connections after the reload: undefined, so its containers stop after retire-after.
-   */
-  async drain(app: string, boundSeconds: number): Promise<Drained | undefined> {
+  /** Drains every forwarder no link points at; a release without one (e.g. before a migration) is not in it. */
+  async drain(app: string, boundSeconds: number): Promise<Drained> {
     const result = await this.shell.run(sockets.drainForwarders(this.dir(app), boundSeconds));
-    if (this.migrated.has(app)) return undefined;
     return { releases: parseDrained(result.stdout) };
   }
 
