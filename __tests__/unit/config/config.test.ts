@@ -563,6 +563,28 @@ describe('loadConfig errors name the input or file:line', () => {
     );
   });
 
+  it('reads the hand-over settings and refuses bad ones, naming the input', () => {
+    expect(load({}).proxy).toMatchObject({
+      handover: 'sockets',
+      runDir: '/run/baton',
+      logDir: '/var/log/nginx',
+    });
+    expect(load({ 'nginx-handover': 'reload' }).proxy.handover).toBe('reload');
+    expect(badInput({ 'nginx-handover': 'symlinks' })).toBe(
+      'input "nginx-handover": "symlinks" is not a hand-over; expected sockets or reload',
+    );
+    expect(badInput({ 'nginx-run-dir': 'run/baton' })).toBe(
+      'input "nginx-run-dir": "run/baton" must be an absolute path',
+    );
+    expect(badInput({ 'nginx-run-dir': '/run/baton; include /etc/x' })).toMatch(
+      /^input "nginx-run-dir": .* cannot be used in nginx's configuration/,
+    );
+    expect(badInput({ 'nginx-run-dir': `/run/${'x'.repeat(40)}` })).toMatch(
+      /^input "nginx-run-dir": .* is too long \(at most 40 characters\)/,
+    );
+    expect(badInput({ 'nginx-log-dir': '/var/log/$host' })).toMatch(/^input "nginx-log-dir": /);
+  });
+
   it('refuses a ready-path without a leading /', () => {
     expect(badInput({ 'ready-path': 'healthz' })).toMatch(
       /^input "ready-path": "healthz" must start with \//,
