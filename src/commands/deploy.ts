@@ -1,9 +1,10 @@
 import * as core from '@actions/core';
 import { buildAndPush } from '../build/image';
 import type { CheckResult } from '../checks/model';
-import { errorMessage } from '../errors';
+import { errorMessage, findCause } from '../errors';
 import { onEachServer, type Server } from '../fleet';
 import { setCurrent } from '../host/state';
+import type { Outcome } from '../model/release';
 import { watchCancellation } from '../lifecycle/cancel';
 import { discardContainer, pullCredentials, pullImage, startContainer } from '../lifecycle/containers';
 import { type InFlight, markInFlight } from '../lifecycle/in-flight';
@@ -13,7 +14,8 @@ import { keptReleases, recordOutcome, startRecord } from '../lifecycle/records';
 import { retire } from '../lifecycle/retire';
 import { step } from '../log';
 import { type DeployPlan, planDeploy } from '../plan/deploy';
-import { type Launch, trafficStrategy } from '../traffic';
+import { type Launch, type Rolled, trafficStrategy } from '../traffic';
+import { CanaryRolledBack } from '../traffic/canary/report';
 import { type Frame, withLock, withServers } from './frame';
 import type { DeployResult } from './result';
 
@@ -35,7 +37,7 @@ export async function deploy(frame: Frame): Promise<DeployResult> {
       const { plan, previousRelease } = await timed('Record', () =>
         startRecord(servers, first, image, replan),
       );
-      const checks = await goLive(frame, plan, servers, image);
+      const { checks, canary } = await goLive(frame, plan, servers, image);
       const retained = await keptReleases(servers[0], plan);
       return {
         plan,
@@ -45,6 +47,7 @@ export async function deploy(frame: Frame): Promise<DeployResult> {
         phases: frame.phases,
         checks,
         retained,
+        ...(canary ? { canary } : {}),
       };
     });
   });
@@ -56,7 +59,7 @@ async function goLive(
   plan: DeployPlan,
   servers: Server[],
   image: string,
-): Promise<CheckResult[]> {
+): Promise<Rolled> {
   const { timed } = frame;
   const started = new Set<Server>();
   const inFlight: InFlight = {
@@ -78,8 +81,9 @@ async function goLive(
       return startContainer(server, plan);
     },
     discard: (server) => discardContainer(server, plan),
-    handingOver: () => {
-      cancellation.beginHandOver();
+    signal: cancellation.signal,
+    handingOver: (options) => {
+      cancellation.beginHandOver(options);
       // Saved before the first swap: from here on, the post step looks at the proxy before removing anything.
       markInFlight({ ...inFlight, handingOver: true });
     },
@@ -92,15 +96,21 @@ async function goLive(
         step(`pulled ${plan.image}`, () => pullImage(server, plan, auth), server.label),
       ),
     );
-    const checks = await trafficStrategy().roll({ plan, servers, timed, launch });
+    const rolled = await trafficStrategy(plan.traffic.strategy).roll({
+      plan,
+      servers,
+      timed,
+      launch,
+      progress: frame.progress,
+    });
     await onEachServer(servers, (server) => setCurrent(server.shell, plan.appDir, plan.release));
     markInFlight(undefined);
     await recordOutcome(servers, plan, image, 'done');
     await timed('Retire', () => onEachServer(servers, (server) => retire(server, plan)));
-    return checks;
+    return rolled;
   } catch (error) {
     markInFlight(undefined);
-    const outcome = cancellation.cancelled ? 'cancelled' : 'error';
+    const outcome = outcomeOf(error, cancellation.cancelled);
     await recordOutcome(servers, plan, image, outcome, errorMessage(error)).catch(() => undefined);
     await onEachServer(servers, (server) => prune(server, plan.app, plan.appDir, plan.keepReleases)).catch(
       () => undefined,
@@ -109,4 +119,10 @@ async function goLive(
   } finally {
     cancellation.dispose();
   }
+}
+
+/** How a failed deploy is recorded: a canary sent back on its figures is `rolled back`. */
+function outcomeOf(error: unknown, cancelled: boolean): Outcome {
+  if (cancelled) return 'cancelled';
+  return findCause(error, CanaryRolledBack)?.kind === 'thresholds' ? 'rolled back' : 'error';
 }

@@ -16,10 +16,19 @@ export interface Frame {
   timed: Timed;
   /** Opens the connections to hosts (SSH with the configured drivers; fakes in unit tests). */
   connect(hosts: HostSpec[]): Promise<Fleet>;
+  /** Tells GitHub where a deploy is (the deployment status); never throws. */
+  progress(description: string): Promise<void>;
 }
 
 export function createFrame(config: Config, context: RunContext, secrets: Secrets): Frame {
-  return { config, context, secrets, ...phaseTimer(), connect: (hosts) => connect(config, hosts) };
+  return {
+    config,
+    context,
+    secrets,
+    ...phaseTimer(),
+    connect: (hosts) => connect(config, hosts),
+    progress: async () => undefined,
+  };
 }
 
 /** Connect (a phase), do the work, disconnect whatever happens. */

@@ -1,6 +1,7 @@
 import type { CheckResult } from '../checks/model';
 import type { PhaseTiming } from '../log';
 import type { DeployPlan } from '../plan/deploy';
+import type { CanaryReport } from '../traffic/canary/report';
 
 /** What a deploy or a rollback did: for the job summary, the outputs and GitHub. */
 export interface DeployResult {
@@ -15,4 +16,6 @@ export interface DeployResult {
   checks: CheckResult[];
   /** Releases kept on the (first) host for rollbacks, newest first. */
   retained?: string[];
+  /** The canary's steps with their figures, when traffic moved in steps. */
+  canary?: CanaryReport;
 }

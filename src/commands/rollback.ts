@@ -97,9 +97,12 @@ async function bringBack(
     start: (server) => restartContainer(server, target.container, plan.container.appPort),
     discard,
     handingOver: () => cancellation.beginHandOver(),
+    signal: cancellation.signal,
   };
   try {
-    const checks = await trafficStrategy().roll({ plan, servers, timed: frame.timed, launch });
+    // A rollback goes back to a release that served: all at once, no canary.
+    const rollout = { plan, servers, timed: frame.timed, launch, progress: frame.progress };
+    const { checks } = await trafficStrategy('all-at-once').roll(rollout);
     await onEachServer(servers, (server) =>
       makeCurrent(server, plan, histories[servers.indexOf(server)] as History),
     );

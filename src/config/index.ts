@@ -1,5 +1,5 @@
 import { resolveChecks } from '../checks/resolve';
-import { ConfigError, type Source } from '../errors';
+import { ConfigError, describeSource, type Source } from '../errors';
 import type { RunContext } from './context';
 import {
   absolutePath,
@@ -22,6 +22,7 @@ import {
   isDomain,
   readPreviewSettings,
 } from './preview';
+import { readCanary } from './canary';
 import { readConfigFile, SettingsReader } from './reader';
 import { cpuLimit, memoryLimit } from './resources';
 import { checkKnownHosts, checkPrivateKey } from './ssh';
@@ -80,6 +81,7 @@ export function loadConfig(sources: ConfigSources): Config {
     readiness: { path: readyPath, timeoutSeconds: read.int('ready-timeout', 1, 3600) },
     checks: readChecks(read, sources, buildContext, readyPath),
     retireAfterSeconds: read.int('retire-after', 0, 86400),
+    canary: readCanary(read),
     proxy: readProxy(read),
     stateDir: absolutePath(read.str('state-dir'), read.source('state-dir')),
     keepReleases: read.int('keep-releases', 1, 100),
@@ -91,6 +93,10 @@ export function loadConfig(sources: ConfigSources): Config {
     previews,
     warnings: ssh.warnings,
   };
+  if (config.canary.skip === 'true' && config.environment === 'production' && !preview)
+    config.warnings.push(
+      `${describeSource(config.canary.skipSource)}: skip-canary is true for production: traffic moves at once after the checks, without canary steps judged by live traffic`,
+    );
   return preview ? applyPreview(config, preview) : config;
 }
 

@@ -2,7 +2,7 @@ import { ConfigError, type Source } from '../errors';
 import { type FileEntry, parseConfigFile } from './file';
 import { fileRefusal, isSettingName, SETTINGS, type SettingName } from './settings';
 import type { ConfigSources } from './types';
-import { asBoolean, asCommand, asInteger, asKeyValues, asLines, asList, asString } from './values';
+import { asBoolean, asCommand, asInteger, asKeyValues, asLines, asList, asNumber, asString } from './values';
 import { workspacePath } from './formats';
 
 /** A setting's value as given, and where it came from (for errors). */
@@ -39,6 +39,10 @@ export class SettingsReader {
 
   int(name: SettingName, min: number, max: number): number {
     return this.read(name, (value, source) => asInteger(value, source, min, max));
+  }
+
+  num(name: SettingName, min: number, max: number): number {
+    return this.read(name, (value, source) => asNumber(value, source, min, max));
   }
 
   bool(name: SettingName): boolean {

@@ -144,6 +144,62 @@ export const SETTINGS = {
     '60',
     'Seconds in-flight requests to the old release get to finish after the hand-over; what is still open then (long requests, WebSockets) is closed. With nginx-handover reload, the old container keeps running this long. Default - 60.',
   ),
+  'skip-canary': setting(
+    'auto',
+    'Move all traffic at once after the checks (true, warned for production), or in canary steps judged by live traffic (false). Default - auto - the canary, except for previews; a first deploy (nothing to compare with) always moves at once.',
+  ),
+  'canary-steps': setting(
+    '10,25,50,100',
+    'Shares of traffic the new release gets, in order, in steps of 5 (percent); 100 is added when missing. Default - 10,25,50,100.',
+  ),
+  'canary-step-seconds': setting(
+    '60',
+    "How long each canary step's traffic is watched before the next step (Flagger's interval). Default - 60.",
+  ),
+  'canary-check-seconds': setting(
+    '10',
+    'How often the figures are read and judged during a step and the cooldown (each check covers the step so far). Default - 10.',
+  ),
+  'canary-failure-limit': setting(
+    '2',
+    "Failing checks in a row that roll the new release back (Flagger's threshold, Argo's failureLimit). Default - 2.",
+  ),
+  'canary-min-requests': setting(
+    '20',
+    'Least requests the new release must serve in a step for a verdict; fewer - the step waits up to as long again, then canary-on-quiet decides. Default - 20.',
+  ),
+  'canary-on-quiet': setting(
+    'promote',
+    'A step that still has too few requests for a verdict - promote (go on, with a warning) or fail (roll back). Default - promote.',
+  ),
+  'canary-max-error-rate': setting(
+    '1',
+    "Highest share of 5xx answers of the new release, percent (Flagger's request-success-rate of 99%). Default - 1.",
+  ),
+  'canary-max-error-rise': setting(
+    '0.5',
+    "Highest rise of the new release's 5xx share over the old release's in the same window, in points. Default - 0.5.",
+  ),
+  'canary-max-p99': setting(
+    '500',
+    "Highest p99 response time of the new release, ms (Flagger's request-duration of 500 ms). Default - 500.",
+  ),
+  'canary-max-p99-ratio': setting(
+    '1.2',
+    "Highest p99 of the new release relative to the old release's in the same window (within 20 ms always passes). Default - 1.2.",
+  ),
+  'canary-max-cpu': setting(
+    '',
+    "Highest CPU use of a new container, percent of one core (docker stats), e.g. 150. Default - none.",
+  ),
+  'canary-max-memory': setting(
+    '',
+    'Highest memory use of a new container (docker stats), e.g. 512m. Default - none.',
+  ),
+  'canary-cooldown': setting(
+    '300',
+    'Seconds the runner keeps watching the new release at 100% (rolling back by itself if it degrades) before the old one retires; 0 - none. Billed as Actions minutes. Default - 300.',
+  ),
   'nginx-listen': setting(
     '80',
     "What the app's nginx server listens on (nginx `listen` value), e.g. 80 or 127.0.0.1:8080. Default - 80.",

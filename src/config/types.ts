@@ -8,6 +8,7 @@ import type { RunContext } from './context';
 import type { EventInfo } from './event';
 import type { ImageName } from './image';
 import type { Resources } from './resources';
+import type { CanarySettings } from './canary';
 
 export const COMMANDS = ['deploy', 'rollback', 'destroy', 'plan', 'status', 'prune-previews'] as const;
 
@@ -48,6 +49,8 @@ export interface Config {
   readiness: { path: string; timeoutSeconds: number };
   checks: ResolvedChecks & { timing: Timing };
   retireAfterSeconds: number;
+  /** How traffic moves in steps after the checks (skip-canary, canary-*). */
+  canary: CanarySettings;
   proxy: ProxySettings & {
     listen: string;
     handover: 'sockets' | 'reload';

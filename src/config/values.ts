@@ -25,6 +25,15 @@ export function asInteger(value: unknown, source: Source, min: number, max: numb
   return number;
 }
 
+/** A number, whole or decimal (e.g. 0.5, 1.2), within min..max. */
+export function asNumber(value: unknown, source: Source, min: number, max: number): number {
+  const text = asString(value, source);
+  if (!/^\d+(?:\.\d+)?$/.test(text)) throw new ConfigError(`expected a number, got "${text}"`, source);
+  const number = Number(text);
+  if (number < min || number > max) throw new ConfigError(`expected ${min}..${max}, got ${number}`, source);
+  return number;
+}
+
 /** A list: YAML sequence, or a string with one item per line or comma-separated. */
 export function asList(value: unknown, source: Source): string[] {
   if (Array.isArray(value)) return value.map((item) => asString(item, source)).filter(Boolean);

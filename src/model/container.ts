@@ -43,6 +43,14 @@ export interface ContainerState {
   exitCode: number;
 }
 
+/** What a running container uses now, as the engine's stats say. */
+export interface ContainerUsage {
+  name: string;
+  /** Percent of one core (200 = two cores busy). */
+  cpuPercent: number;
+  memoryBytes: number;
+}
+
 /** A listening TCP socket inside a container; `any` when bound to every address. */
 export interface Listener {
   port: number;

@@ -6,6 +6,7 @@ import { releaseId } from '../model/release';
 import type { Route } from '../model/route';
 import { envFile as envFilePath } from '../host/state';
 import { type AppPlace, placeOf } from './place';
+import { planTraffic, type TrafficPlan } from './traffic';
 
 /** Everything a deploy will do, decided before any host is touched. Pure: config + run facts in, plan out. */
 export interface DeployPlan extends AppPlace {
@@ -34,6 +35,8 @@ export interface DeployPlan extends AppPlace {
   checks: Config['checks'];
   /** The route the proxy gets at the hand-over, but for where it sends requests (see traffic/). */
   route: Omit<Route, 'upstreams'>;
+  /** How traffic moves once the checks pass: in canary steps, or all at once. */
+  traffic: TrafficPlan;
   retireAfterSeconds: number;
   keepReleases: number;
   url: string;
@@ -105,6 +108,7 @@ export function planDeploy(config: Config, context: RunContext, now: Date, attem
       ...(config.proxy.tls ? { tls: config.proxy.tls } : {}),
       ...(config.proxy.acmeWebroot ? { acmeWebroot: config.proxy.acmeWebroot } : {}),
     },
+    traffic: planTraffic(config),
     retireAfterSeconds: config.retireAfterSeconds,
     keepReleases: config.keepReleases,
     run: {

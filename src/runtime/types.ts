@@ -4,6 +4,7 @@ import type {
   ContainerInfo,
   ContainerSpec,
   ContainerState,
+  ContainerUsage,
   Credentials,
   Listener,
 } from '../model/container';
@@ -39,6 +40,8 @@ export interface ContainerRuntime {
   /** The container's last lines of output (both streams); '' when there are none. */
   logs(name: string, lines: number): Promise<string>;
   list(filter: ContainerFilter): Promise<ContainerInfo[]>;
+  /** CPU and memory of running containers now; one that is not running is left out. */
+  usage(names: string[]): Promise<ContainerUsage[]>;
   /** Removes containers (running or not) with their anonymous volumes. */
   remove(names: string[]): Promise<void>;
   /** Removes images by id; one still in use stays. */

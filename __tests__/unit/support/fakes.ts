@@ -18,6 +18,7 @@ import type {
   ContainerInfo,
   ContainerSpec,
   ContainerState,
+  ContainerUsage,
   Listener,
 } from '../../../src/model/container';
 import type { HostSpec } from '../../../src/model/host';
@@ -330,6 +331,16 @@ export class FakeRuntime implements ContainerRuntime {
     this.record('removeImages', ids);
   }
 
+  /** What usage() answers: set by a test; running containers not named use nothing. */
+  usageOf = new Map<string, { cpuPercent: number; memoryBytes: number }>();
+
+  async usage(names: string[]): Promise<ContainerUsage[]> {
+    this.record('usage', names);
+    return names
+      .filter((name) => this.containers.get(name)?.running)
+      .map((name) => ({ name, cpuPercent: 0, memoryBytes: 0, ...this.usageOf.get(name) }));
+  }
+
   async retireLater(delaySeconds: number, currentFile: string, app: string, names: string[]): Promise<void> {
     this.record('retireLater', delaySeconds, currentFile, app, names);
   }
@@ -495,6 +506,7 @@ export function fakeFrame(config: Config, servers: Server[], context: RunContext
       connected.push(hosts);
       return { servers, disconnect: () => void disconnects++ };
     },
+    progress: async () => undefined,
     connected,
     get disconnects() {
       return disconnects;
@@ -515,6 +527,8 @@ export function testConfig(inputs: Record<string, string> = {}): Config {
       'registry-username': 'deployer',
       'registry-password': 'registry-secret',
       'default-checks-wait': '0',
+      // The canary has tests of its own (traffic/canary-strategy.test.ts); commands move traffic at once.
+      'skip-canary': 'true',
       ...inputs,
     }),
   );

@@ -52,9 +52,11 @@ function setup({ a, b, checks, handingOver = () => undefined }: Setup = {}) {
     start: vi.fn((server: FakeServer) => startContainer(server, plan)),
     discard: vi.fn((server: FakeServer) => discardContainer(server, plan)),
     handingOver: vi.fn(handingOver),
+    signal: new AbortController().signal,
   } satisfies Launch;
   const { timed, phases } = phaseTimer();
-  const roll = () => allAtOnce.roll({ plan, servers, timed, launch });
+  const roll = async () =>
+    (await allAtOnce.roll({ plan, servers, timed, launch, progress: async () => undefined })).checks;
   const newPort = (server: FakeServer) => server.runtime.containers.get(plan.container.name)?.port;
   return { plan, servers, before, launch, phases, roll, newPort };
 }

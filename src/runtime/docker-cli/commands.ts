@@ -67,6 +67,11 @@ export function exec(container: string, command: string[], seconds: number): str
   return joined(['timeout', String(seconds), 'docker', 'exec', container, ...command]);
 }
 
+/** One line per running container: NAME CPU% MEM-USED (e.g. "web-1 12.50% 20.5MiB / 1.9GiB"). */
+export function stats(containers: string[]): string[] {
+  return ['docker', 'stats', '--no-stream', '--format', '{{.Name}} {{.CPUPerc}} {{.MemUsage}}', ...containers];
+}
+
 export function pid(container: string): string[] {
   return inspectField(container, '{{.State.Pid}}');
 }

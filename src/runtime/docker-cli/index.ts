@@ -5,6 +5,7 @@ import type {
   ContainerInfo,
   ContainerSpec,
   ContainerState,
+  ContainerUsage,
   Listener,
 } from '../../model/container';
 import type { ContainerRuntime, PullLogin } from '../types';
@@ -76,6 +77,12 @@ export class DockerCli implements ContainerRuntime {
     return parseContainers((await this.shell.run(docker.list(filter))).stdout);
   }
 
+  async usage(names: string[]): Promise<ContainerUsage[]> {
+    if (!names.length) return [];
+    const result = await this.shell.run(docker.stats(names), { allowFailure: true });
+    return parseUsage(result.stdout);
+  }
+
   async remove(names: string[]): Promise<void> {
     if (names.length) await this.shell.run(docker.remove(names));
   }
@@ -96,6 +103,18 @@ export function parsePublishedPort(text: string): number | undefined {
 }
 
 /** "<status> <restart count> <exit code>" (see docker.state). */
+const UNITS: Record<string, number> = { B: 1, KIB: 2 ** 10, MIB: 2 ** 20, GIB: 2 ** 30, TIB: 2 ** 40, KB: 1e3, MB: 1e6, GB: 1e9 };
+
+/** docker stats lines "NAME 12.50% 20.5MiB / 1.9GiB"; lines it cannot read are left out. */
+export function parseUsage(text: string): ContainerUsage[] {
+  return text.split('\n').flatMap((line) => {
+    const match = /^(\S+) ([\d.]+)% ([\d.]+)([A-Za-z]+) \//.exec(line.trim());
+    const unit = match && UNITS[(match[4] as string).toUpperCase()];
+    if (!match || !unit) return [];
+    return [{ name: match[1] as string, cpuPercent: Number(match[2]), memoryBytes: Number(match[3]) * unit }];
+  });
+}
+
 export function parseState(text: string): ContainerState {
   const [status = '', restarts = '0', exitCode = '0'] = text.trim().split(' ');
   return { status, restarts: Number(restarts), exitCode: Number(exitCode) };

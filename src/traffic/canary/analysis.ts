@@ -1,6 +1,7 @@
 // The canary's judgement of one step, from the proxy's per-release figures over the step's window. Pure:
 // the strategy that moves traffic step by step (issue 14) reads the figures and acts on the verdict.
 
+import type { ContainerUsage } from '../../model/container';
 import type { ReleaseTraffic } from '../../proxy/types';
 
 /**
@@ -20,6 +21,10 @@ export interface Thresholds {
   maxP99Ratio: number;
   /** ...unless within this many ms of it (a 1 ms old p99 makes 1.2× noise). */
   p99SlackMs: number;
+  /** Highest CPU use of a new container, percent of one core; none when absent. */
+  maxCpuPercent?: number;
+  /** Highest memory use of a new container, bytes; none when absent. */
+  maxMemoryBytes?: number;
 }
 
 export const DEFAULT_THRESHOLDS: Thresholds = {
@@ -82,6 +87,26 @@ function latencyReason(
   if (p99 > limit)
     return `p99 ${ms(p99)} is above ${t.maxP99Ratio}× the old release's ${ms(before)} (limit ${ms(limit)})`;
   return undefined;
+}
+
+/** A new container over the CPU or memory limit fails the step whatever its traffic says. */
+export function judgeUsage(usage: ContainerUsage[], thresholds: Thresholds): string | undefined {
+  for (const { name, cpuPercent, memoryBytes } of usage) {
+    if (thresholds.maxCpuPercent !== undefined && cpuPercent > thresholds.maxCpuPercent)
+      return `${name} uses ${cpuPercent.toFixed(1)}% CPU, above ${thresholds.maxCpuPercent}%`;
+    if (thresholds.maxMemoryBytes !== undefined && memoryBytes > thresholds.maxMemoryBytes)
+      return `${name} uses ${mib(memoryBytes)} of memory, above ${mib(thresholds.maxMemoryBytes)}`;
+  }
+  return undefined;
+}
+
+/** Whether the thresholds ask for the engine's stats at every check. */
+export function watchesUsage(thresholds: Thresholds): boolean {
+  return thresholds.maxCpuPercent !== undefined || thresholds.maxMemoryBytes !== undefined;
+}
+
+export function mib(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }
 
 export function errorRate(traffic: ReleaseTraffic): number {

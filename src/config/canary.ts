@@ -1,0 +1,68 @@
+// The canary settings (canary-*, skip-canary): how traffic moves in steps and what a step must show.
+
+import { ConfigError, type Source } from '../errors';
+import { DEFAULT_THRESHOLDS, type Thresholds } from '../traffic/canary/analysis';
+import { parseSteps } from '../traffic/canary/steps';
+import type { SettingsReader } from './reader';
+import { memoryBytes } from './resources';
+
+export interface CanarySettings {
+  /** skip-canary: auto (the canary, but previews skip it), or the user's yes/no. */
+  skip: 'auto' | 'true' | 'false';
+  skipSource: Source;
+  /** Percentages of traffic on the new release, rising, ending at 100. */
+  steps: number[];
+  stepSeconds: number;
+  checkSeconds: number;
+  /** Failing checks in a row that roll the release back. */
+  failureLimit: number;
+  /** A step that ends without enough requests for a verdict: promote (with a warning) or fail. */
+  onQuiet: 'promote' | 'fail';
+  thresholds: Thresholds;
+  /** Seconds the release is watched at 100% before the old one retires; 0 = none. */
+  cooldownSeconds: number;
+}
+
+export function readCanary(read: SettingsReader): CanarySettings {
+  const skip = read.str('skip-canary').toLowerCase();
+  if (!['auto', 'true', 'false'].includes(skip))
+    throw new ConfigError(`"${skip}" is not a skip-canary value; expected auto, true or false`, read.source('skip-canary'));
+  const stepSeconds = read.int('canary-step-seconds', 1, 3600);
+  const checkSeconds = read.int('canary-check-seconds', 1, 3600);
+  if (checkSeconds > stepSeconds)
+    throw new ConfigError(
+      `checks every ${checkSeconds}s cannot fit in a step of ${stepSeconds}s (canary-step-seconds): at most ${stepSeconds}`,
+      read.source('canary-check-seconds'),
+    );
+  return {
+    skip: skip as CanarySettings['skip'],
+    skipSource: read.source('skip-canary'),
+    steps: parseSteps(read.str('canary-steps'), read.source('canary-steps')),
+    stepSeconds,
+    checkSeconds,
+    failureLimit: read.int('canary-failure-limit', 1, 100),
+    onQuiet: onQuiet(read.str('canary-on-quiet'), read.source('canary-on-quiet')),
+    thresholds: readThresholds(read),
+    cooldownSeconds: read.int('canary-cooldown', 0, 86_400),
+  };
+}
+
+function readThresholds(read: SettingsReader): Thresholds {
+  const memory = read.str('canary-max-memory');
+  const cpu = read.str('canary-max-cpu');
+  return {
+    ...DEFAULT_THRESHOLDS,
+    minRequests: read.int('canary-min-requests', 1, 1_000_000),
+    maxErrorRate: read.num('canary-max-error-rate', 0, 100) / 100,
+    maxErrorRateRise: read.num('canary-max-error-rise', 0, 100) / 100,
+    maxP99Ms: read.num('canary-max-p99', 1, 3_600_000),
+    maxP99Ratio: read.num('canary-max-p99-ratio', 1, 1000),
+    ...(cpu ? { maxCpuPercent: read.num('canary-max-cpu', 1, 100_000) } : {}),
+    ...(memory ? { maxMemoryBytes: memoryBytes(memory, read.source('canary-max-memory')) } : {}),
+  };
+}
+
+function onQuiet(text: string, source: Source): CanarySettings['onQuiet'] {
+  if (text === 'promote' || text === 'fail') return text;
+  throw new ConfigError(`"${text}" is not a canary-on-quiet value; expected promote or fail`, source);
+}
