@@ -61,9 +61,10 @@ export async function run(): Promise<void> {
 }
 
 /** A deploy or rollback, reported to GitHub (deployment, statuses, PR comment) and in the job summary. */
-async function deployOrRollback(frame: Frame, github: GitHub): Promise<void> {
-  const { config, secrets } = frame;
+async function deployOrRollback(base: Frame, github: GitHub): Promise<void> {
+  const { config, secrets } = base;
   const reporter = github.reporter(config);
+  const frame: Frame = { ...base, progress: (description) => reporter.progress(description) };
   if (config.command === 'deploy') await reporter.started();
   try {
     const result = config.command === 'deploy' ? await deploy(frame) : await rollback(frame);

@@ -1,6 +1,5 @@
 import * as core from '@actions/core';
 import { buildAndPush } from '../build/image';
-import type { CheckResult } from '../checks/model';
 import { errorMessage, findCause } from '../errors';
 import { onEachServer, type Server } from '../fleet';
 import { setCurrent } from '../host/state';
@@ -54,12 +53,7 @@ export async function deploy(frame: Frame): Promise<DeployResult> {
 }
 
 /** Pull, start, check, hand over, retire, prune; records the outcome on every host either way. */
-async function goLive(
-  frame: Frame,
-  plan: DeployPlan,
-  servers: Server[],
-  image: string,
-): Promise<Rolled> {
+async function goLive(frame: Frame, plan: DeployPlan, servers: Server[], image: string): Promise<Rolled> {
   const { timed } = frame;
   const started = new Set<Server>();
   const inFlight: InFlight = {

@@ -4,6 +4,8 @@ import { onEachServer, type Server } from '../fleet';
 import { readHistory } from '../host/state';
 import { retained } from '../model/release';
 import { type DeployPlan, planDeploy } from '../plan/deploy';
+import { longestSeconds } from '../plan/traffic';
+import { mib, type Thresholds } from '../traffic/canary/analysis';
 import { type Frame, withServers } from './frame';
 
 /**
@@ -24,6 +26,7 @@ export async function plan(frame: Frame): Promise<DeployPlan> {
     core.info(`    ${check.name} (${check.origin}): ${describeCheck(check)}`);
   for (const warning of deploy.checks.warnings) core.info(`    note: ${warning}`);
   for (const line of describeRoute(deploy)) core.info(line);
+  for (const line of describeTraffic(deploy)) core.info(line);
   await withServers(frame, (servers) => onEachServer(servers, (server) => describeServer(server, deploy)));
   return deploy;
 }
@@ -41,6 +44,39 @@ export function describeRoute(plan: DeployPlan): string[] {
       `- serve ACME challenges (/.well-known/acme-challenge/) from ${route.acmeWebroot} over plain HTTP`,
     );
   return lines;
+}
+
+/** How traffic would move: the canary's steps, durations and thresholds, or all at once and why. */
+export function describeTraffic(plan: DeployPlan): string[] {
+  const { traffic } = plan;
+  if (traffic.strategy === 'all-at-once')
+    return [`- move all traffic at once after the checks (${traffic.why})`];
+  const { canary } = traffic;
+  const t = canary.thresholds;
+  const steps = canary.steps.map((percent) => `${percent}%`).join(' → ');
+  const lines = [
+    `- move traffic in canary steps ${steps} (when a release serves already; a first deploy moves at once):`,
+    `    each step below 100% lasts ${canary.stepSeconds}s (up to ${canary.stepSeconds * 2}s while it waits for ${t.minRequests} requests or a failing check clears; then ${canary.onQuiet === 'fail' ? 'fail' : 'promote with a warning'})`,
+    `    checks every ${canary.checkSeconds}s; ${canary.failureLimit} failing check(s) in a row send all traffic back to the previous release`,
+    `    thresholds: 5xx ≤ ${pct(t.maxErrorRate)} and ≤ the old release's + ${pct(t.maxErrorRateRise)} points; p99 ≤ ${t.maxP99Ms} ms and ≤ ${t.maxP99Ratio}× the old release's (+${t.p99SlackMs} ms)${usage(t)}`,
+    canary.cooldownSeconds
+      ? `    cooldown: watch ${canary.cooldownSeconds}s at 100% (the previous release keeps running until then)`
+      : '    no cooldown (canary-cooldown 0)',
+    `    longest: ${longestSeconds(canary)}s after the checks`,
+  ];
+  return lines;
+}
+
+function pct(rate: number): string {
+  return `${Number((rate * 100).toFixed(2))}%`;
+}
+
+function usage(t: Thresholds): string {
+  const parts = [
+    ...(t.maxCpuPercent !== undefined ? [`CPU ≤ ${t.maxCpuPercent}%`] : []),
+    ...(t.maxMemoryBytes !== undefined ? [`memory ≤ ${mib(t.maxMemoryBytes)}`] : []),
+  ];
+  return parts.length ? `; ${parts.join(', ')}` : '';
 }
 
 async function describeServer(server: Server, plan: DeployPlan): Promise<void> {

@@ -26,7 +26,10 @@ export interface CanarySettings {
 export function readCanary(read: SettingsReader): CanarySettings {
   const skip = read.str('skip-canary').toLowerCase();
   if (!['auto', 'true', 'false'].includes(skip))
-    throw new ConfigError(`"${skip}" is not a skip-canary value; expected auto, true or false`, read.source('skip-canary'));
+    throw new ConfigError(
+      `"${skip}" is not a skip-canary value; expected auto, true or false`,
+      read.source('skip-canary'),
+    );
   const stepSeconds = read.int('canary-step-seconds', 1, 3600);
   const checkSeconds = read.int('canary-check-seconds', 1, 3600);
   if (checkSeconds > stepSeconds)

@@ -190,7 +190,7 @@ export const SETTINGS = {
   ),
   'canary-max-cpu': setting(
     '',
-    "Highest CPU use of a new container, percent of one core (docker stats), e.g. 150. Default - none.",
+    'Highest CPU use of a new container, percent of one core (docker stats), e.g. 150. Default - none.',
   ),
   'canary-max-memory': setting(
     '',

@@ -1,4 +1,5 @@
 import type { Redact } from '../secrets';
+import { type CanaryReport, canarySection } from '../traffic/canary/report';
 
 /** What a PR comment says about one deploy of one app. */
 export interface CommentFacts {
@@ -12,6 +13,8 @@ export interface CommentFacts {
   failure?: { phase: string; reason: string; check?: string; containerLog?: string };
   runUrl: string;
   removed?: boolean;
+  /** The canary's steps with their figures (and why it rolled back), when traffic moved in steps. */
+  canary?: CanaryReport;
 }
 
 export function marker(app: string): string {
@@ -58,6 +61,7 @@ export function renderComment(facts: CommentFacts, redact: Redact): string {
       );
     }
   }
+  if (facts.canary) lines.push('', canarySection(facts.canary));
   if (facts.previousRelease) {
     const what = facts.ok ? 'Roll back' : 'Still serving';
     lines.push(

@@ -8,6 +8,7 @@ import type { Redact } from '../secrets';
 import { failedCallWarning, type GitHubClient } from './client';
 import { type CommentFacts, marker, renderComment } from './comment';
 import type { EventInfo } from '../config/event';
+import { CanaryRolledBack } from '../traffic/canary/report';
 
 export interface ReportSettings {
   app: string;
@@ -63,6 +64,11 @@ export class Reporter {
     await this.status('in_progress', 'Deploying');
   }
 
+  /** Where the deploy is now (e.g. a canary step), as the in-progress status's description. */
+  async progress(description: string): Promise<void> {
+    await this.status('in_progress', description);
+  }
+
   async succeeded(result: DeployResult): Promise<void> {
     await this.status('success', `Release ${result.plan.release} is live`);
     // GitHub's auto_inactive skips transient environments (previews): retire their older deployments here.
@@ -72,12 +78,14 @@ export class Reporter {
       release: result.plan.release,
       previousRelease: result.previousRelease,
       phases: result.phases,
+      ...(result.canary ? { canary: result.canary } : {}),
     });
   }
 
   async failed(error: unknown, phases: DeployResult['phases'] = []): Promise<void> {
     const phase = findCause(error, PhaseError)?.phase ?? 'deploy';
     const checks = findCause(error, ChecksFailedError);
+    const canary = findCause(error, CanaryRolledBack)?.report;
     const failedCheck = checks?.results.find((result) => !result.ok);
     const reason = this.redact(errorMessage(error));
     const infrastructure = ['Connect', 'Build', 'Lock', 'Pull'].includes(phase);
@@ -93,6 +101,7 @@ export class Reporter {
           : undefined,
         containerLog: checks?.containerLog,
       },
+      ...(canary ? { canary } : {}),
     });
   }
 

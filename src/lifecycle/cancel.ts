@@ -31,7 +31,9 @@ export function watchCancellation(what: string, cleanup: () => Promise<void>): C
     cancelled = true;
     abort.abort();
     if (handingOver === 'reversible') {
-      core.warning(`${signal}: the ${what} was cancelled during the canary; sending all traffic back to the previous release`);
+      core.warning(
+        `${signal}: the ${what} was cancelled during the canary; sending all traffic back to the previous release`,
+      );
       return;
     }
     if (handingOver === 'yes') {

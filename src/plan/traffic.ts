@@ -6,12 +6,13 @@ export type CanaryPlan = Omit<CanarySettings, 'skip' | 'skipSource'>;
 
 /** How traffic moves to the new release once its checks pass; why, when not in canary steps. */
 export type TrafficPlan =
-  | { strategy: 'all-at-once'; why: string }
-  | { strategy: 'canary'; canary: CanaryPlan };
+  { strategy: 'all-at-once'; why: string } | { strategy: 'canary'; canary: CanaryPlan };
 
 /** Canary steps unless skip-canary says otherwise (previews skip them unless it says false). Pure. */
 export function planTraffic(config: Pick<Config, 'canary' | 'preview' | 'proxy'>): TrafficPlan {
-  const { skip, skipSource: _source, ...canary } = config.canary;
+  const { skip, steps, stepSeconds, checkSeconds, failureLimit, onQuiet, thresholds, cooldownSeconds } =
+    config.canary;
+  const canary = { steps, stepSeconds, checkSeconds, failureLimit, onQuiet, thresholds, cooldownSeconds };
   if (skip === 'true') return { strategy: 'all-at-once', why: 'skip-canary is true' };
   if (skip === 'auto' && config.preview)
     return { strategy: 'all-at-once', why: 'previews skip the canary (skip-canary: auto)' };

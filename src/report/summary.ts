@@ -6,6 +6,7 @@ import type { PreviewFound } from '../commands/prune-previews';
 import type { DeployResult } from '../commands/result';
 import { type HostStatus, historyRows } from '../commands/status';
 import type { Redact } from '../secrets';
+import { CanaryRolledBack, canarySection } from '../traffic/canary/report';
 
 /** Outputs and the job summary of a successful deploy or rollback. */
 export async function reportSuccess(result: DeployResult): Promise<void> {
@@ -33,7 +34,9 @@ export async function reportSuccess(result: DeployResult): Promise<void> {
       ],
       ...phases.map((entry) => [entry.name, `${entry.seconds.toFixed(2)}s`]),
     ])
-    .addRaw(rollbackHint(result), true)
+    .addRaw(rollbackHint(result), true);
+  if (result.canary) summary.addHeading('Canary', 4).addRaw(`\n${canarySection(result.canary)}\n`, true);
+  summary
     .addHeading('Checks', 4)
     .addRaw(checksSummary(result), true)
     .addList(plan.hosts.map((host) => `${host.user}@${host.host}:${host.port}`));
@@ -113,6 +116,8 @@ export async function reportFailure(
         ...rows.map((row) => row.map((cell) => redact(cell))),
       ]);
   }
+  const canary = findCause(error, CanaryRolledBack)?.report;
+  if (canary) summary.addHeading('Canary', 4).addRaw(`\n${redact(canarySection(canary))}\n`, true);
   if (checks?.containerLog)
     summary.addDetails(
       'Container output (last lines)',

@@ -20,7 +20,11 @@ export const allAtOnce: TrafficStrategy = {
           const route = staged[servers.indexOf(server)] as StagedRoute;
           const port = starts[servers.indexOf(server)]?.port;
           const proxy = server.proxy;
-          await step(`${proxy.name} now routes ${plan.url} to port ${port}`, () => proxy.commit(route), server.label);
+          await step(
+            `${proxy.name} now routes ${plan.url} to port ${port}`,
+            () => proxy.commit(route),
+            server.label,
+          );
           switched.push({ server, staged: route });
         }),
       );

@@ -59,7 +59,12 @@ export interface Switched {
 }
 
 /** Puts back the previous routes where traffic moved, then takes the new containers down. */
-export async function undo(plan: DeployPlan, started: Server[], switched: Switched[], launch: Launch): Promise<void> {
+export async function undo(
+  plan: DeployPlan,
+  started: Server[],
+  switched: Switched[],
+  launch: Launch,
+): Promise<void> {
   for (const { server, staged } of switched) {
     await server.proxy
       .revert(staged)

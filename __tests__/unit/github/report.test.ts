@@ -102,6 +102,64 @@ describe('renderComment', () => {
     expect(body.match(/```/g)).toHaveLength(2);
   });
 
+  it('shows a canary rollback: why, then each step with its figures (one line per host with several)', () => {
+    const traffic = (release: string, requests: number, errors: number, p99Ms: number) => ({
+      release,
+      requests,
+      errors,
+      p50Ms: 2,
+      p99Ms,
+      firstAt: 0,
+      lastAt: 1,
+    });
+    const body = renderComment(
+      {
+        ...base,
+        ok: false,
+        failure: { phase: 'Canary', reason: 'rolled back' },
+        canary: {
+          release: 'new',
+          old: 'old',
+          rolledBack: 'step 2 (25%): 5xx rate 20% is above 1%',
+          steps: [
+            {
+              percent: 10,
+              cooldown: false,
+              seconds: 60,
+              outcome: 'passed',
+              fresh: traffic('new', 100, 0, 40),
+              old: traffic('old', 900, 0, 35),
+              hosts: [
+                { host: 'a', fresh: traffic('new', 60, 0, 40), usage: [] },
+                { host: 'b', fresh: traffic('new', 40, 0, 30), usage: [] },
+              ],
+              errorSeries: [0, 0],
+              p99Series: [30, 40],
+            },
+            {
+              percent: 25,
+              cooldown: false,
+              seconds: 20,
+              outcome: 'failed',
+              reason: '5xx rate 20% is above 1%',
+              fresh: traffic('new', 250, 50, 41),
+              hosts: [],
+              errorSeries: [0.1, 0.2],
+              p99Series: [41, 41],
+            },
+          ],
+        },
+      },
+      redact,
+    );
+    expect(body).toContain('**Canary rolled back** to `old`: step 2 (25%): 5xx rate 20% is above 1%');
+    expect(body).toContain('| 10% | 60s | 100 req, 0.00% 5xx, p99 40 ms | 900 req, 0.00% 5xx, p99 35 ms |');
+    expect(body).toContain('| ↳ a | | 60 req, 0.00% 5xx, p99 40 ms | no requests |');
+    expect(body).toContain(
+      '| 25% | 20s | 250 req, 20.00% 5xx, p99 41 ms | no requests |  | ▅█ / ██ | ❌ rolled back: 5xx rate 20% is above 1% |',
+    );
+  });
+
   it('a different app gets a different marker', () => {
     expect(marker('web')).not.toBe(marker('api'));
   });

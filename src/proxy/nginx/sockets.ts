@@ -86,7 +86,8 @@ export class NginxSockets implements Proxy {
   /** Also sends the buckets a canary had on `secondary` back to `primary` (a run that died mid-canary). */
   async discard(app: string): Promise<void> {
     const state = await this.state(app);
-    if (state.primary && state.secondary) await this.link(app, { primary: state.primary, secondaryBuckets: 0 });
+    if (state.primary && state.secondary)
+      await this.link(app, { primary: state.primary, secondaryBuckets: 0 });
     await this.files.discard(app);
     await this.shell.run(sockets.discardForwarders(this.dir(app), 'unlinked'), { allowFailure: true });
   }

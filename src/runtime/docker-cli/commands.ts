@@ -69,7 +69,14 @@ export function exec(container: string, command: string[], seconds: number): str
 
 /** One line per running container: NAME CPU% MEM-USED (e.g. "web-1 12.50% 20.5MiB / 1.9GiB"). */
 export function stats(containers: string[]): string[] {
-  return ['docker', 'stats', '--no-stream', '--format', '{{.Name}} {{.CPUPerc}} {{.MemUsage}}', ...containers];
+  return [
+    'docker',
+    'stats',
+    '--no-stream',
+    '--format',
+    '{{.Name}} {{.CPUPerc}} {{.MemUsage}}',
+    ...containers,
+  ];
 }
 
 export function pid(container: string): string[] {

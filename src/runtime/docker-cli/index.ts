@@ -103,7 +103,16 @@ export function parsePublishedPort(text: string): number | undefined {
 }
 
 /** "<status> <restart count> <exit code>" (see docker.state). */
-const UNITS: Record<string, number> = { B: 1, KIB: 2 ** 10, MIB: 2 ** 20, GIB: 2 ** 30, TIB: 2 ** 40, KB: 1e3, MB: 1e6, GB: 1e9 };
+const UNITS: Record<string, number> = {
+  B: 1,
+  KIB: 2 ** 10,
+  MIB: 2 ** 20,
+  GIB: 2 ** 30,
+  TIB: 2 ** 40,
+  KB: 1e3,
+  MB: 1e6,
+  GB: 1e9,
+};
 
 /** docker stats lines "NAME 12.50% 20.5MiB / 1.9GiB"; lines it cannot read are left out. */
 export function parseUsage(text: string): ContainerUsage[] {

@@ -48,10 +48,14 @@ async function steps(rollout: Rollout, settings: CanaryPlan, stable: Stable[]): 
   const { plan, servers, timed, launch } = rollout;
   const old = (stable[0] as Stable).release;
   const routeAt = (server: Server, port: number, percent: number) =>
-    percent === 100 ? soleRoute(plan, port) : splitRoute(plan, stable[servers.indexOf(server)] as Stable, port, percent);
+    percent === 100
+      ? soleRoute(plan, port)
+      : splitRoute(plan, stable[servers.indexOf(server)] as Stable, port, percent);
   const percents = settings.steps;
   const first = percents[0] as number;
-  const { starts, staged, checks } = await startAndCheck(rollout, (server, port) => routeAt(server, port, first));
+  const { starts, staged, checks } = await startAndCheck(rollout, (server, port) =>
+    routeAt(server, port, first),
+  );
   const portOf = (server: Server) => starts[servers.indexOf(server)]?.port as number;
   const report: CanaryReport = { release: plan.release, old, steps: [] };
   const switched: Switched[] = [];
@@ -71,7 +75,9 @@ async function steps(rollout: Rollout, settings: CanaryPlan, stable: Stable[]): 
         const routes =
           index === 0
             ? staged
-            : await onEachServer(servers, (server) => server.proxy.stage(routeAt(server, portOf(server), percent)));
+            : await onEachServer(servers, (server) =>
+                server.proxy.stage(routeAt(server, portOf(server), percent)),
+              );
         await onEachServer(servers, async (server) => {
           const route = routes[servers.indexOf(server)] as StagedRoute;
           await server.proxy.commit(route);
@@ -85,7 +91,10 @@ async function steps(rollout: Rollout, settings: CanaryPlan, stable: Stable[]): 
         const watchedStep = await watchStep(watched, percent);
         report.steps.push(watchedStep);
         const figures = describeFigures(watchedStep.fresh);
-        if (watchedStep.outcome === 'failed' || (watchedStep.outcome === 'quiet' && settings.onQuiet === 'fail'))
+        if (
+          watchedStep.outcome === 'failed' ||
+          (watchedStep.outcome === 'quiet' && settings.onQuiet === 'fail')
+        )
           throw new CanaryRolledBack(report, `step ${index + 1} (${percent}%): ${watchedStep.reason}`);
         if (watchedStep.outcome === 'quiet')
           core.warning(
@@ -110,25 +119,47 @@ async function cooldown(rollout: Rollout, settings: CanaryPlan, watched: Watched
   core.info(
     `[canary] Cooldown: watching ${plan.release} at 100% for ${settings.cooldownSeconds}s; ${report.old} keeps running for an instant rollback`,
   );
-  await rollout.progress(`Canary cooldown: watching ${plan.release} at 100% for ${settings.cooldownSeconds}s`);
+  await rollout.progress(
+    `Canary cooldown: watching ${plan.release} at 100% for ${settings.cooldownSeconds}s`,
+  );
   const cooled = await watchCooldown(watched, report.steps.at(-1));
   report.steps.push(cooled);
   if (cooled.outcome === 'failed') throw new CanaryRolledBack(report, `cooldown: ${cooled.reason}`);
-  core.info(`[canary] Cooldown passed after ${cooled.seconds.toFixed(0)}s (${describeFigures(cooled.fresh)})`);
+  core.info(
+    `[canary] Cooldown passed after ${cooled.seconds.toFixed(0)}s (${describeFigures(cooled.fresh)})`,
+  );
 }
 
 /** All traffic back to the release that served before, in flight requests to the new one drained, the new one down. */
-async function rollBack(plan: DeployPlan, servers: Server[], switched: Switched[], rollout: Rollout, error: unknown) {
+async function rollBack(
+  plan: DeployPlan,
+  servers: Server[],
+  switched: Switched[],
+  rollout: Rollout,
+  error: unknown,
+) {
   const cancelled = findCause(error, CancelledError) !== undefined;
-  const why = error instanceof CanaryRolledBack ? error.reason : cancelled ? 'the run was cancelled' : errorMessage(error);
+  const why =
+    error instanceof CanaryRolledBack
+      ? error.reason
+      : cancelled
+        ? 'the run was cancelled'
+        : errorMessage(error);
   core.info(`[canary] ✗ ${why}: sending all traffic back to the previous release`);
-  await onEachServer(switched.map((entry) => entry.server), async (server) => {
-    const { staged } = switched.find((entry) => entry.server === server) as Switched;
-    await step(`${server.proxy.name} routes ${plan.url} to the previous release again`, () => server.proxy.revert(staged), server.label);
-    // Requests in flight to the new release finish (briefly, when cancelled: the runner kills soon).
-    const bound = cancelled ? Math.min(plan.retireAfterSeconds, 5) : plan.retireAfterSeconds;
-    await server.proxy.drain(plan.app, bound);
-  }).catch((failed: unknown) => core.warning(`could not send all traffic back: ${errorMessage(failed)}`));
+  await onEachServer(
+    switched.map((entry) => entry.server),
+    async (server) => {
+      const { staged } = switched.find((entry) => entry.server === server) as Switched;
+      await step(
+        `${server.proxy.name} routes ${plan.url} to the previous release again`,
+        () => server.proxy.revert(staged),
+        server.label,
+      );
+      // Requests in flight to the new release finish (briefly, when cancelled: the runner kills soon).
+      const bound = cancelled ? Math.min(plan.retireAfterSeconds, 5) : plan.retireAfterSeconds;
+      await server.proxy.drain(plan.app, bound);
+    },
+  ).catch((failed: unknown) => core.warning(`could not send all traffic back: ${errorMessage(failed)}`));
   await undo(plan, servers, [], rollout.launch);
 }
 

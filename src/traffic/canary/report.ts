@@ -97,6 +97,14 @@ const OUTCOME: Record<StepOutcome, string> = {
   cancelled: '⏹️ cancelled, rolled back',
 };
 
+/** Markdown: why it rolled back (or that it went through), then the steps' table. */
+export function canarySection(report: CanaryReport): string {
+  const heading = report.rolledBack
+    ? `**Canary rolled back** to \`${report.old}\`: ${report.rolledBack.replace(/\s+/g, ' ').slice(0, 500)}`
+    : `**Canary:** \`${report.release}\` took traffic in steps from \`${report.old}\`.`;
+  return `${heading}\n\n${renderCanaryTable(report)}`;
+}
+
 /** A Markdown table of the steps (and, with several hosts, a line per host under each). */
 export function renderCanaryTable(report: CanaryReport): string {
   const rows = [
@@ -114,7 +122,9 @@ export function renderCanaryTable(report: CanaryReport): string {
     );
     if (step.hosts.length > 1)
       for (const host of step.hosts)
-        rows.push(`| ↳ ${host.host} | | ${cell(host.fresh)} | ${cell(host.old)} | ${usageCell([host])} | | |`);
+        rows.push(
+          `| ↳ ${host.host} | | ${cell(host.fresh)} | ${cell(host.old)} | ${usageCell([host])} | | |`,
+        );
   }
   return rows.join('\n');
 }

@@ -85,9 +85,15 @@ async function read(watched: Watched, since?: TrafficMark[]): Promise<Reading> {
       server.proxy.traffic(app, since?.[servers.indexOf(server)]),
       usage ? server.runtime.usage([fresh.container]) : Promise.resolve([]),
     ]);
-    if (!traffic) throw new BatonError(`${server.proxy.name} keeps no per-release figures for a canary to judge`);
+    if (!traffic)
+      throw new BatonError(`${server.proxy.name} keeps no per-release figures for a canary to judge`);
     const pick = (release: string) => traffic.releases.find((entry) => entry.release === release);
-    const figures: HostFigures = { host: server.label, fresh: pick(fresh.release), old: pick(old.release), usage: use };
+    const figures: HostFigures = {
+      host: server.label,
+      fresh: pick(fresh.release),
+      old: pick(old.release),
+      usage: use,
+    };
     return { figures, mark: traffic.mark };
   });
   return { hosts: readings.map((entry) => entry.figures), marks: readings.map((entry) => entry.mark) };
@@ -105,7 +111,10 @@ function record(
   const fresh = combine(reading.hosts.map((host) => host.fresh));
   const old = combine(reading.hosts.map((host) => host.old)) ?? before?.old;
   const judged = judgeStep(fresh, old, thresholds);
-  const overUse = judgeUsage(reading.hosts.flatMap((host) => host.usage), thresholds);
+  const overUse = judgeUsage(
+    reading.hosts.flatMap((host) => host.usage),
+    thresholds,
+  );
   const verdict: Verdict = overUse ? { kind: 'fail', reason: overUse, figures: judged.figures } : judged;
   Object.assign(report, { fresh, old: report.cooldown ? before?.old : old, hosts: reading.hosts });
   report.errorSeries.push(fresh ? errorRate(fresh) : 0);
@@ -120,7 +129,12 @@ function reason(verdict: Verdict): string {
   return verdict.kind === 'pass' ? '' : verdict.reason;
 }
 
-function end(report: StepReport, outcome: StepReport['outcome'], why: string | undefined, seconds: number): StepReport {
+function end(
+  report: StepReport,
+  outcome: StepReport['outcome'],
+  why: string | undefined,
+  seconds: number,
+): StepReport {
   return { ...report, outcome, seconds, ...(why ? { reason: why } : {}) };
 }
 
