@@ -58,7 +58,7 @@ export function describeTraffic(plan: DeployPlan): string[] {
     `- move traffic in canary steps ${steps} (when a release serves already; a first deploy moves at once):`,
     `    each step below 100% lasts ${canary.stepSeconds}s (up to ${canary.stepSeconds * 2}s while it waits for ${t.minRequests} requests or a failing check clears; then ${canary.onQuiet === 'fail' ? 'fail' : 'promote with a warning'})`,
     `    checks every ${canary.checkSeconds}s; ${canary.failureLimit} failing check(s) in a row send all traffic back to the previous release`,
-    `    thresholds: 5xx ≤ ${pct(t.maxErrorRate)} and ≤ the old release's + ${pct(t.maxErrorRateRise)} points; p99 ≤ ${t.maxP99Ms} ms and ≤ ${t.maxP99Ratio}× the old release's (+${t.p99SlackMs} ms)${usage(t)}`,
+    `    thresholds: 5xx ≤ ${pct(t.maxErrorRate)} and ≤ the old release's + ${Number((t.maxErrorRateRise * 100).toFixed(2))} points; p99 ≤ ${t.maxP99Ms} ms and ≤ ${t.maxP99Ratio}× the old release's (+${t.p99SlackMs} ms)${usage(t)}`,
     canary.cooldownSeconds
       ? `    cooldown: watch ${canary.cooldownSeconds}s at 100% (the previous release keeps running until then)`
       : '    no cooldown (canary-cooldown 0)',

@@ -71,6 +71,8 @@ export function hostInputs(host: TestHost, app: string): Record<string, string> 
     'retire-after': '3',
     'ready-timeout': '20',
     'default-checks-wait': '1',
+    // The canary (on by default) has its own tests (canary.test.ts); elsewhere traffic moves at once.
+    'skip-canary': 'true',
   };
 }
 
