@@ -54,6 +54,14 @@ Client.prototype._connect = function (this: ClientState) {
   this.conn.prependListener('error', lost);
 };
 
+/** Gives each autocannon client a User-Agent of its own. */
+function distinctAgent() {
+  let clients = 0;
+  return (client: { setHeaders(headers: Record<string, string>): void }) => {
+    client.setHeaders({ 'user-agent': `bench-client-${++clients}` });
+  };
+}
+
 export interface LoadResult {
   requests: number;
   ok: number;
@@ -73,6 +81,10 @@ export function startLoad(options: {
   host: string;
   connections?: number;
   maxSeconds?: number;
+  /** Default /. */
+  path?: string;
+  /** Each connection its own User-Agent: nginx's split (a canary's share) hashes clients by it. */
+  distinctClients?: boolean;
 }) {
   tally = { announced: 0, reusedClosed: 0, freshFailed: 0 };
   const mine = tally;
@@ -83,8 +95,9 @@ export function startLoad(options: {
   const finished = new Promise<autocannon.Result>((resolve) => (finish = resolve));
   const instance = autocannon(
     {
-      url: `http://127.0.0.1:${options.port}/`,
+      url: `http://127.0.0.1:${options.port}${options.path ?? '/'}`,
       headers: { host: options.host },
+      ...(options.distinctClients ? { setupClient: distinctAgent() } : {}),
       connections: options.connections ?? 4,
       duration: options.maxSeconds ?? 120,
       timeout: 5,

@@ -131,6 +131,32 @@ async function main(): Promise<void> {
         batonWall.map((run) => run.phases[name] ?? 0),
       );
     }
+    log('6. canary: a release answering 20% 500s, rolled back (defaults, then a fast setting)');
+    const canaryRuns = Math.min(RUNS, 3);
+    for (const [name, inputs] of [
+      ['defaults (steps 60 s, checks every 10 s, 2 failing in a row)', {}],
+      [
+        'fast (steps 5 s, checks every 1 s, 1 failing check)',
+        { 'canary-step-seconds': '5', 'canary-check-seconds': '1', 'canary-failure-limit': '1' },
+      ],
+    ] as const) {
+      const runs = await repeat(canaryRuns, () => scenario.canaryRollback(context, inputs));
+      add(
+        `6. fault → rollback, ${name}`,
+        's',
+        runs.map((run) => run.faultToRollbackMs / 1000),
+      );
+      add(
+        `6. requests the bad release served first, ${name}`,
+        'requests',
+        runs.map((run) => run.served),
+      );
+      add(
+        `6. of all requests during the deploy (32 clients), ${name}`,
+        'requests',
+        runs.map((run) => run.load.requests),
+      );
+    }
     log('4. cold start');
     add(
       '4. cold start: node dist/index.js to its first line',

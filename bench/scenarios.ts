@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type ActionRun, runAction } from '../__tests__/e2e/support/action';
+import { type ActionRun, runAction, startAction } from '../__tests__/e2e/support/action';
 import { engine, removeApp } from '../__tests__/e2e/support/docker';
 import { hostInputs, ROOT, type TestHost } from '../__tests__/e2e/support/host';
 import { listeningAt, waitForBody } from '../__tests__/e2e/support/probe';
@@ -43,20 +43,20 @@ function next(context: Context): Release {
 
 /** A Baton deploy of the bench app; `env` lines are added to the release's BOOT_DELAY and VERSION. */
 function deploy(context: Context, release: Release, inputs: Record<string, string> = {}, files = {}) {
+  return runAction(deployInputs(context, release, inputs), { DOCKER_HOST: context.host.DOCKER_HOST }, files);
+}
+
+function deployInputs(context: Context, release: Release, inputs: Record<string, string>) {
   const { env = '', ...rest } = inputs;
-  return runAction(
-    {
-      ...hostInputs(context.host, APP),
-      build: 'false',
-      image: release.image,
-      env: `BOOT_DELAY=1\nVERSION=${release.version}\n${env}`,
-      'default-checks-wait': '0',
-      'retire-after': '2',
-      ...rest,
-    },
-    { DOCKER_HOST: context.host.DOCKER_HOST },
-    files,
-  );
+  return {
+    ...hostInputs(context.host, APP),
+    build: 'false',
+    image: release.image,
+    env: `BOOT_DELAY=1\nVERSION=${release.version}\n${env}`,
+    'default-checks-wait': '0',
+    'retire-after': '2',
+    ...rest,
+  };
 }
 
 function check(run: ActionRun, what: string): void {
@@ -164,6 +164,54 @@ export async function naiveCleanup(context: Context): Promise<void> {
       await docker.getContainer(info.Id).remove({ force: true });
   }
   rmSync(join(context.host.NGINX_CONF_DIR, 'bench-naive.conf'), { force: true });
+}
+
+export interface CanaryRollback {
+  /** From the first traffic on the bad release (its step 1) to all traffic back on the old one. */
+  faultToRollbackMs: number;
+  /** Requests the bad release answered (nginx's traffic log), and the load's failures (its 500s). */
+  served: number;
+  load: LoadResult;
+}
+
+/**
+ * Figure 6: a release answering FAIL_PERCENT=20 500s under load from 32 clients (each its own bucket
+ * key), deployed with the canary and `inputs`; it must be rolled back.
+ */
+export async function canaryRollback(
+  context: Context,
+  inputs: Record<string, string>,
+): Promise<CanaryRollback> {
+  const release = next(context);
+  const load = startLoad({
+    port: Number(context.host.NGINX_PORT),
+    host: `${APP}.test`,
+    connections: 32,
+    path: '/cgi-bin/work',
+    distinctClients: true,
+  });
+  await sleep(500);
+  const action = startAction(
+    deployInputs(context, release, { 'skip-canary': 'false', env: 'FAIL_PERCENT=20', ...inputs }),
+    { DOCKER_HOST: context.host.DOCKER_HOST },
+  );
+  await action.waitFor(/\[canary\] Step 1\//, 120_000);
+  const moved = Date.now();
+  await action.waitFor(/routes .* to the previous release again/, 600_000);
+  const back = Date.now();
+  const run = await action.done;
+  if (!/rolled back to/.test(run.stdout))
+    throw new Error(`the bad release was not rolled back:\n${run.stdout.slice(-3000)}`);
+  const result = await load.stop();
+  return { faultToRollbackMs: back - moved, served: servedBy(context.host, APP, run.stdout), load: result };
+}
+
+/** Requests nginx logged as answered by the release the run's log names. */
+function servedBy(host: TestHost, app: string, stdout: string): number {
+  const log = readFileSync(join(host.NGINX_LOG_DIR, `baton-${app}.traffic.log`), 'utf8');
+  const release = /Deploying \S+ release (\S+)/.exec(stdout)?.[1];
+  if (!release) return 0;
+  return log.split('\n').filter((line) => line.includes(`"${release}"`)).length;
 }
 
 /** Figure 2: the app says it listens (its log line's timestamp) → the new version's first response through nginx. */

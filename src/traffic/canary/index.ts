@@ -68,7 +68,12 @@ async function steps(rollout: Rollout, settings: CanaryPlan, stable: Stable[]): 
     canary: settings,
     signal: launch.signal,
   };
-  launch.handingOver({ reversible: true });
+  try {
+    launch.handingOver({ reversible: true });
+  } catch (error) {
+    await undo(plan, servers, [], launch);
+    throw error;
+  }
   await timed('Canary', async () => {
     try {
       for (const [index, percent] of percents.entries()) {
@@ -156,7 +161,7 @@ async function rollBack(
         server.label,
       );
       // Requests in flight to the new release finish (briefly, when cancelled: the runner kills soon).
-      const bound = cancelled ? Math.min(plan.retireAfterSeconds, 5) : plan.retireAfterSeconds;
+      const bound = cancelled ? Math.min(plan.retireAfterSeconds, 2) : plan.retireAfterSeconds;
       await server.proxy.drain(plan.app, bound);
     },
   ).catch((failed: unknown) => core.warning(`could not send all traffic back: ${errorMessage(failed)}`));
