@@ -92,6 +92,7 @@ async function goLive(frame: Frame, plan: DeployPlan, servers: Server[], image: 
     );
     const rolled = await trafficStrategy(plan.traffic.strategy).roll({
       plan,
+      image,
       servers,
       timed,
       launch,
@@ -100,7 +101,10 @@ async function goLive(frame: Frame, plan: DeployPlan, servers: Server[], image: 
     await onEachServer(servers, (server) => setCurrent(server.shell, plan.appDir, plan.release));
     markInFlight(undefined);
     await recordOutcome(servers, plan, image, 'done');
-    await timed('Retire', () => onEachServer(servers, (server) => retire(server, plan)));
+    if (rolled.canary?.watchedOnHost) {
+      core.info(`the cooldown watch on each host retires the previous release when it passes`);
+      await onEachServer(servers, (server) => prune(server, plan.app, plan.appDir, plan.keepReleases));
+    } else await timed('Retire', () => onEachServer(servers, (server) => retire(server, plan)));
     return rolled;
   } catch (error) {
     markInFlight(undefined);

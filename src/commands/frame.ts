@@ -1,6 +1,8 @@
 import type { Config } from '../config';
 import type { RunContext } from '../config/context';
-import { connect, type Fleet, lockAll, type Server } from '../fleet';
+import * as core from '@actions/core';
+import { connect, type Fleet, lockAll, onEachServer, type Server } from '../fleet';
+import { cooldownResultFile } from '../host/state';
 import { type Lock, lockOwner } from '../host/lock';
 import { phaseTimer, type Timed } from '../log';
 import type { HostSpec } from '../model/host';
@@ -70,10 +72,25 @@ export async function withLock<T>(
 ): Promise<T> {
   const held = await lock(frame, servers, place, holder);
   try {
+    await onEachServer(servers, (server) => endHostWatch(server, place));
     return await work();
   } finally {
     await held.unlock();
   }
+}
+
+/**
+ * A canary's cooldown watch on the host (canary-cooldown-watch: host) acts on the app without the lock:
+ * any command that takes the lock stops it first, and says how the last one ended.
+ */
+async function endHostWatch(server: Server, place: AppPlace): Promise<void> {
+  const ended = await server.proxy.stopHostWatch(place.app, cooldownResultFile(place.appDir));
+  if (!ended) return;
+  const [first = '', ...rest] = ended.split('\n');
+  const outcome = first === 'stopped' ? rest.join(' ') : ended;
+  if (first === 'stopped')
+    core.info(`stopped the cooldown watch still running on ${server.label}: this run replaces it`);
+  if (outcome) core.info(`the last cooldown watch on ${server.label}: ${outcome}`);
 }
 
 /** Connect, take the app's lock on every host, do the work, let go, disconnect. */

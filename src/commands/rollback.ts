@@ -101,7 +101,14 @@ async function bringBack(
   };
   try {
     // A rollback goes back to a release that served: all at once, no canary.
-    const rollout = { plan, servers, timed: frame.timed, launch, progress: frame.progress };
+    const rollout = {
+      plan,
+      image: target.image,
+      servers,
+      timed: frame.timed,
+      launch,
+      progress: frame.progress,
+    };
     const { checks } = await trafficStrategy('all-at-once').roll(rollout);
     await onEachServer(servers, (server) =>
       makeCurrent(server, plan, histories[servers.indexOf(server)] as History),

@@ -21,6 +21,8 @@ export interface CanarySettings {
   thresholds: Thresholds;
   /** Seconds the release is watched at 100% before the old one retires; 0 = none. */
   cooldownSeconds: number;
+  /** Who watches the cooldown: the runner, or a process on each host that outlives the job. */
+  cooldownWatch: 'runner' | 'host';
 }
 
 export function readCanary(read: SettingsReader): CanarySettings {
@@ -47,6 +49,7 @@ export function readCanary(read: SettingsReader): CanarySettings {
     onQuiet: onQuiet(read.str('canary-on-quiet'), read.source('canary-on-quiet')),
     thresholds: readThresholds(read),
     cooldownSeconds: read.int('canary-cooldown', 0, 86_400),
+    cooldownWatch: cooldownWatch(read.str('canary-cooldown-watch'), read.source('canary-cooldown-watch')),
   };
 }
 
@@ -68,4 +71,9 @@ function readThresholds(read: SettingsReader): Thresholds {
 function onQuiet(text: string, source: Source): CanarySettings['onQuiet'] {
   if (text === 'promote' || text === 'fail') return text;
   throw new ConfigError(`"${text}" is not a canary-on-quiet value; expected promote or fail`, source);
+}
+
+function cooldownWatch(text: string, source: Source): CanarySettings['cooldownWatch'] {
+  if (text === 'runner' || text === 'host') return text;
+  throw new ConfigError(`"${text}" is not a canary-cooldown-watch value; expected runner or host`, source);
 }

@@ -200,6 +200,10 @@ export const SETTINGS = {
     '300',
     'Seconds the runner keeps watching the new release at 100% (rolling back by itself if it degrades) before the old one retires; 0 - none. Billed as Actions minutes. Default - 300.',
   ),
+  'canary-cooldown-watch': setting(
+    'runner',
+    'Who watches the cooldown - runner (the job waits and watches; billed minutes) or host (a process on each host watches the new release, rolls back by itself, and the job ends at 100%; the next deploy or status shows the outcome). Default - runner.',
+  ),
   'nginx-listen': setting(
     '80',
     "What the app's nginx server listens on (nginx `listen` value), e.g. 80 or 127.0.0.1:8080. Default - 80.",

@@ -14,12 +14,21 @@ export function currentFile(appDir: string): string {
   return `${appDir}/current`;
 }
 
+/** How the app's last cooldown watch on the host ended ("passed at …", "rolled back at …: why"). */
+export function cooldownResultFile(appDir: string): string {
+  return `${appDir}/cooldown.result`;
+}
+
+export function recordFile(appDir: string, id: string): string {
+  return `${releasesDir(appDir)}/${id}.json`;
+}
+
 export function envFile(appDir: string, release: string): string {
   return `${appDir}/${release}.env`;
 }
 
 export async function writeRecord(host: Shell, appDir: string, record: ReleaseRecord): Promise<void> {
-  const path = `${releasesDir(appDir)}/${record.id}.json`;
+  const path = recordFile(appDir, record.id);
   await host.writeFile(path, `${JSON.stringify(record, null, 2)}\n`, '600', { mkdir: true });
 }
 

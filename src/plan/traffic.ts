@@ -10,9 +10,8 @@ export type TrafficPlan =
 
 /** Canary steps unless skip-canary says otherwise (previews skip them unless it says false). Pure. */
 export function planTraffic(config: Pick<Config, 'canary' | 'preview' | 'proxy'>): TrafficPlan {
-  const { skip, steps, stepSeconds, checkSeconds, failureLimit, onQuiet, thresholds, cooldownSeconds } =
-    config.canary;
-  const canary = { steps, stepSeconds, checkSeconds, failureLimit, onQuiet, thresholds, cooldownSeconds };
+  // The rest of the settings is the plan: what is left without skip and its source.
+  const { skip, skipSource, ...canary } = config.canary;
   if (skip === 'true') return { strategy: 'all-at-once', why: 'skip-canary is true' };
   if (skip === 'auto' && config.preview)
     return { strategy: 'all-at-once', why: 'previews skip the canary (skip-canary: auto)' };

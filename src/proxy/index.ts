@@ -5,6 +5,7 @@ import type { Proxy, ProxySettings } from './types';
 
 export type {
   Drained,
+  HostWatch,
   Proxy,
   ProxySettings,
   ReleaseTraffic,

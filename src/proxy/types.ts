@@ -49,6 +49,39 @@ export interface Proxy {
    * read on from; undefined when the driver keeps no per-release figures.
    */
   traffic(app: string, since?: TrafficMark): Promise<TrafficReport | undefined>;
+  /**
+   * Starts a watch of the app's new release on the host that outlives the runner and rolls back by
+   * itself; false when the driver cannot (then the runner watches).
+   */
+  watchOnHost(app: string, watch: HostWatch): Promise<boolean>;
+  /** Stops the app's watch on the host if one runs; returns how it ended or "stopped", if it ran. */
+  stopHostWatch(app: string, resultFile: string): Promise<string | undefined>;
+}
+
+/**
+ * A canary's cooldown handed to the host (canary-cooldown-watch: host): what to watch, how to judge it,
+ * and what to write when it rolls back (the current-release file, the new release's record).
+ */
+export interface HostWatch {
+  fresh: { release: string; container: string };
+  /** The release to fall back to, and its containers to stop once the watch passes. */
+  old: { release: string; containers: string[] };
+  seconds: number;
+  checkSeconds: number;
+  windowSeconds: number;
+  failureLimit: number;
+  minRequests: number;
+  /** 0.01 = 1%. */
+  maxErrorRate: number;
+  maxP99Ms: number;
+  /** Bound of the drain of the release that stops taking traffic. */
+  drainSeconds: number;
+  currentFile: string;
+  recordFile: string;
+  /** The new release's record as JSON with outcome "rolled back" and error "@REASON@". */
+  rolledBackRecord: string;
+  /** Where the watch writes how it ended ("passed at …", "rolled back at …: why"). */
+  resultFile: string;
 }
 
 /** What a drain did: per release that stopped taking traffic. */

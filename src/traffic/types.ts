@@ -23,6 +23,8 @@ export interface Launch {
 /** One release going out: what it is, where, and how its containers come and go. */
 export interface Rollout {
   plan: DeployPlan;
+  /** The image as deployed (with its digest when known), for records. */
+  image: string;
   servers: Server[];
   timed: Timed;
   launch: Launch;

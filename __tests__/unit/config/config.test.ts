@@ -59,6 +59,7 @@ describe('loadConfig defaults', () => {
           p99SlackMs: 20,
         },
         cooldownSeconds: 300,
+        cooldownWatch: 'runner',
       },
       proxy: {
         listen: '80',

@@ -455,6 +455,14 @@ export class FakeProxy implements Proxy {
     return undefined;
   }
 
+  async watchOnHost(): Promise<boolean> {
+    return false;
+  }
+
+  async stopHostWatch(): Promise<string | undefined> {
+    return undefined;
+  }
+
   async claimedBy(domain: string, app: string): Promise<string | undefined> {
     const other = [...this.live.values()].find((route) => route.domain === domain && route.app !== app);
     return other && `/etc/fake-proxy/${other.app}.conf`;

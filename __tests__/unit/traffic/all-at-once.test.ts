@@ -56,7 +56,16 @@ function setup({ a, b, checks, handingOver = () => undefined }: Setup = {}) {
   } satisfies Launch;
   const { timed, phases } = phaseTimer();
   const roll = async () =>
-    (await allAtOnce.roll({ plan, servers, timed, launch, progress: async () => undefined })).checks;
+    (
+      await allAtOnce.roll({
+        plan,
+        image: plan.image,
+        servers,
+        timed,
+        launch,
+        progress: async () => undefined,
+      })
+    ).checks;
   const newPort = (server: FakeServer) => server.runtime.containers.get(plan.container.name)?.port;
   return { plan, servers, before, launch, phases, roll, newPort };
 }

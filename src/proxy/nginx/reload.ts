@@ -66,4 +66,12 @@ export class NginxReload implements Proxy {
   async traffic(): Promise<TrafficReport | undefined> {
     return undefined;
   }
+
+  async watchOnHost(): Promise<boolean> {
+    return false;
+  }
+
+  async stopHostWatch(): Promise<string | undefined> {
+    return undefined;
+  }
 }

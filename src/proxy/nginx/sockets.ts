@@ -3,6 +3,7 @@ import type { Shell } from '../../host/ssh';
 import type { Route } from '../../model/route';
 import type {
   Drained,
+  HostWatch,
   Proxy,
   ProxySettings,
   RouteState,
@@ -10,6 +11,7 @@ import type {
   TrafficMark,
   TrafficReport,
 } from '../types';
+import { stopWatchCommand, watchCommand } from './cooldown-watch';
 import { type Forwarder, forwarderName, parseForwarderName, renderForwarder } from './forwarder';
 import { siteRelease, siteUpstreams } from './site';
 import { SiteFiles } from './site-files';
@@ -134,6 +136,30 @@ export class NginxSockets implements Proxy {
     const log = trafficLog(this.settings.logDir, app);
     const result = await this.shell.run(sockets.readTraffic(log, from.offset, this.dir(app)));
     return tallyTraffic(result.stdout);
+  }
+
+  async watchOnHost(app: string, watch: HostWatch): Promise<boolean> {
+    const state = await this.state(app);
+    const fresh = state.primary;
+    const old = state.forwarders.find((name) => parseForwarderName(name)?.release === watch.old.release);
+    if (!fresh || !old || state.secondary) return false;
+    const log = trafficLog(this.settings.logDir, app);
+    const offset = this.switched.get(app)?.offset ?? 0;
+    const argv = watchCommand({
+      watch,
+      dir: this.dir(app),
+      log,
+      offset,
+      freshForwarder: fresh,
+      oldForwarder: old,
+    });
+    await this.shell.run(argv);
+    return true;
+  }
+
+  async stopHostWatch(app: string, resultFile: string): Promise<string | undefined> {
+    const result = await this.shell.run(stopWatchCommand(this.dir(app), resultFile), { allowFailure: true });
+    return result.stdout.trim() || undefined;
   }
 
   private dir(app: string): string {

@@ -5,7 +5,9 @@ import { step } from '../../log';
 import type { Route } from '../../model/route';
 import type { DeployPlan } from '../../plan/deploy';
 import type { CanaryPlan } from '../../plan/traffic';
-import type { StagedRoute } from '../../proxy';
+import type { HostWatch, StagedRoute } from '../../proxy';
+import { cooldownResultFile, currentFile, recordFile } from '../../host/state';
+import { recordOf } from '../../lifecycle/records';
 import { allAtOnce } from '../all-at-once';
 import { soleRoute, startAndCheck, type Switched, undo } from '../start';
 import type { Rolled, Rollout, TrafficStrategy } from '../types';
@@ -120,6 +122,7 @@ async function steps(rollout: Rollout, settings: CanaryPlan, stable: Stable[]): 
 
 async function cooldown(rollout: Rollout, settings: CanaryPlan, watched: Watched, report: CanaryReport) {
   if (!settings.cooldownSeconds) return;
+  if (settings.cooldownWatch === 'host' && (await watchOnHosts(rollout, settings, report))) return;
   const { plan } = rollout;
   core.info(
     `[canary] Cooldown: watching ${plan.release} at 100% for ${settings.cooldownSeconds}s; ${report.old} keeps running for an instant rollback`,
@@ -133,6 +136,55 @@ async function cooldown(rollout: Rollout, settings: CanaryPlan, watched: Watched
   core.info(
     `[canary] Cooldown passed after ${cooled.seconds.toFixed(0)}s (${describeFigures(cooled.fresh)})`,
   );
+}
+
+/**
+ * Hands the cooldown to a watch on every host (canary-cooldown-watch: host). If a host cannot run one,
+ * those started are stopped and the runner watches.
+ */
+async function watchOnHosts(rollout: Rollout, settings: CanaryPlan, report: CanaryReport): Promise<boolean> {
+  const { plan, servers } = rollout;
+  const started = await onEachServer(servers, async (server) => {
+    const running = await server.runtime.list({ app: plan.app, running: true });
+    const old = running.map((container) => container.name).filter((name) => name !== plan.container.name);
+    return server.proxy.watchOnHost(plan.app, hostWatch(rollout, settings, report.old, old));
+  });
+  if (!started.every(Boolean)) {
+    await onEachServer(servers, (server) =>
+      server.proxy.stopHostWatch(plan.app, cooldownResultFile(plan.appDir)),
+    );
+    core.warning(
+      `[canary] ${servers[started.indexOf(false)]?.label} cannot watch the cooldown itself: the runner watches`,
+    );
+    return false;
+  }
+  report.watchedOnHost = true;
+  report.steps.push(unjudged(100, true, 'watching'));
+  const line = `Cooldown: each host watches ${plan.release} for ${settings.cooldownSeconds}s and rolls back by itself; ${report.old} keeps running until then (the next deploy or status shows the outcome)`;
+  core.info(`[canary] ${line}`);
+  await rollout.progress(`Canary cooldown watched on the hosts for ${settings.cooldownSeconds}s`);
+  return true;
+}
+
+function hostWatch(rollout: Rollout, settings: CanaryPlan, old: string, containers: string[]): HostWatch {
+  const { plan } = rollout;
+  const t = settings.thresholds;
+  return {
+    fresh: { release: plan.release, container: plan.container.name },
+    old: { release: old, containers },
+    seconds: settings.cooldownSeconds,
+    checkSeconds: settings.checkSeconds,
+    windowSeconds: settings.stepSeconds,
+    failureLimit: settings.failureLimit,
+    minRequests: t.minRequests,
+    maxErrorRate: t.maxErrorRate,
+    maxP99Ms: t.maxP99Ms,
+    drainSeconds: plan.retireAfterSeconds,
+    currentFile: currentFile(plan.appDir),
+    recordFile: recordFile(plan.appDir, plan.release),
+    rolledBackRecord: JSON.stringify(recordOf(plan, rollout.image, 'rolled back', '@REASON@')),
+    resultFile: cooldownResultFile(plan.appDir),
+  };
 }
 
 /** All traffic back to the release that served before, in flight requests to the new one drained, the new one down. */

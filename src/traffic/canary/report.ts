@@ -14,7 +14,7 @@ export interface HostFigures {
   usage: ContainerUsage[];
 }
 
-export type StepOutcome = 'passed' | 'quiet' | 'failed' | 'cancelled';
+export type StepOutcome = 'passed' | 'quiet' | 'failed' | 'cancelled' | 'watching';
 
 export interface StepReport {
   /** Share of traffic on the new release; 100 for the cooldown. */
@@ -39,6 +39,8 @@ export interface CanaryReport {
   steps: StepReport[];
   /** Why traffic went back to the old release, when it did. */
   rolledBack?: string;
+  /** The cooldown runs on the hosts (canary-cooldown-watch: host): they retire the old release. */
+  watchedOnHost?: boolean;
 }
 
 /**
@@ -95,6 +97,7 @@ const OUTCOME: Record<StepOutcome, string> = {
   quiet: '⚠️ too few requests, promoted',
   failed: '❌ rolled back',
   cancelled: '⏹️ cancelled, rolled back',
+  watching: '👀 watched on the host',
 };
 
 /** Markdown: why it rolled back (or that it went through), then the steps' table. */
