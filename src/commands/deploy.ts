@@ -90,6 +90,8 @@ async function goLive(frame: Frame, plan: DeployPlan, servers: Server[], image: 
         step(`pulled ${plan.image}`, () => pullImage(server, plan, auth), server.label),
       ),
     );
+    if (plan.traffic.strategy === 'all-at-once')
+      core.info(`traffic moves at once after the checks: ${plan.traffic.why}`);
     const rolled = await trafficStrategy(plan.traffic.strategy).roll({
       plan,
       image,

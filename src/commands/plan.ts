@@ -5,7 +5,8 @@ import { readHistory } from '../host/state';
 import { retained } from '../model/release';
 import { type DeployPlan, planDeploy } from '../plan/deploy';
 import { longestSeconds } from '../plan/traffic';
-import { mib, type Thresholds } from '../traffic/canary/analysis';
+import type { Thresholds } from '../model/thresholds';
+import { mib } from '../traffic/canary/analysis';
 import { type Frame, withServers } from './frame';
 
 /**

@@ -1,8 +1,8 @@
 // The canary settings (canary-*, skip-canary): how traffic moves in steps and what a step must show.
 
 import { ConfigError, type Source } from '../errors';
-import { DEFAULT_THRESHOLDS, type Thresholds } from '../traffic/canary/analysis';
-import { parseSteps } from '../traffic/canary/steps';
+import { DEFAULT_THRESHOLDS, type Thresholds } from '../model/thresholds';
+import { parseSteps } from './canary-steps';
 import type { SettingsReader } from './reader';
 import { memoryBytes } from './resources';
 
@@ -42,7 +42,8 @@ export function readCanary(read: SettingsReader): CanarySettings {
   return {
     skip: skip as CanarySettings['skip'],
     skipSource: read.source('skip-canary'),
-    steps: parseSteps(read.str('canary-steps'), read.source('canary-steps')),
+    // A YAML list or a comma-separated string.
+    steps: parseSteps(read.list('canary-steps').join(','), read.source('canary-steps')),
     stepSeconds,
     checkSeconds,
     failureLimit: read.int('canary-failure-limit', 1, 100),

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ReleaseTraffic } from '../../../src/proxy/types';
 import { DEFAULT_THRESHOLDS, describeFigures, judgeStep } from '../../../src/traffic/canary/analysis';
-import { DEFAULT_STEPS, parseSteps, stepWeights } from '../../../src/traffic/canary/steps';
+import { DEFAULT_STEPS, parseSteps } from '../../../src/config/canary-steps';
+import { loadConfig } from '../../../src/config';
+import { fakeSources, MINIMAL } from '../support';
 
 const traffic = (over: Partial<ReleaseTraffic> = {}): ReleaseTraffic => ({
   release: 'new',
@@ -82,7 +84,8 @@ describe('parseSteps', () => {
     expect(() => parseSteps('0,50')).toThrow('"0" is not a canary step');
   });
 
-  it('gives the weights of a step as [old, new]', () => {
-    expect(stepWeights(25)).toEqual({ old: 75, fresh: 25 });
+  it('takes a YAML list from baton.yml as well as a string', () => {
+    const sources = fakeSources(MINIMAL, { 'baton.yml': 'canary-steps: [25, 50]\n' });
+    expect(loadConfig(sources).canary.steps).toEqual([25, 50, 100]);
   });
 });

@@ -1,6 +1,6 @@
 // The canary's steps: the shares of traffic the new release gets, in order, as the user writes them.
 
-import { ConfigError, type Source } from '../../errors';
+import { ConfigError, type Source } from '../errors';
 
 /** Flagger/Argo-style steps that end with all traffic on the new release. */
 export const DEFAULT_STEPS = [10, 25, 50, 100];
@@ -30,9 +30,4 @@ export function parseSteps(text: string, source?: Source): number[] {
       throw new ConfigError(`canary steps must rise: ${value} comes after ${before}`, source);
   });
   return steps.at(-1) === 100 ? steps : [...steps, 100];
-}
-
-/** The weights of a step as the proxy takes them: [old release, new release]. */
-export function stepWeights(percent: number): { old: number; fresh: number } {
-  return { old: 100 - percent, fresh: percent };
 }
