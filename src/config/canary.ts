@@ -65,8 +65,15 @@ function readThresholds(read: SettingsReader): Thresholds {
     maxP99Ms: read.num('canary-max-p99', 1, 3_600_000),
     maxP99Ratio: read.num('canary-max-p99-ratio', 1, 1000),
     ...(cpu ? { maxCpuPercent: read.num('canary-max-cpu', 1, 100_000) } : {}),
-    ...(memory ? { maxMemoryBytes: memoryBytes(memory, read.source('canary-max-memory')) } : {}),
+    ...(memory ? { maxMemoryBytes: maxMemory(memory, read.source('canary-max-memory')) } : {}),
   };
+}
+
+/** canary-max-memory in bytes; 0 would fail every step (any container uses some). */
+function maxMemory(text: string, source: Source): number {
+  const bytes = memoryBytes(text, source);
+  if (bytes < 1) throw new ConfigError(`"${text}" is no memory at all; expected e.g. 512m or 1g`, source);
+  return bytes;
 }
 
 function onQuiet(text: string, source: Source): CanarySettings['onQuiet'] {

@@ -25,6 +25,7 @@ import type { HostSpec } from '../../../src/model/host';
 import type { ReleaseRecord } from '../../../src/model/release';
 import type { Route } from '../../../src/model/route';
 import type { Proxy, RouteState, StagedRoute } from '../../../src/proxy';
+import type { TrafficMark, TrafficReport } from '../../../src/proxy/types';
 import type { ContainerRuntime, PullLogin } from '../../../src/runtime';
 import { Secrets } from '../../../src/secrets';
 import { CONTEXT, fakeSources, MINIMAL } from '../support';
@@ -376,6 +377,11 @@ export interface ProxyOptions {
   failCommit?: boolean;
   /** revert() throws. */
   failRevert?: boolean;
+  /**
+   * What traffic() answers (per-release figures since `since`, default since the last hand-over: see
+   * handedOverAt); by default undefined, as from a driver that keeps no figures.
+   */
+  traffic?: (app: string, since: TrafficMark | undefined) => TrafficReport | undefined;
 }
 
 interface FakeStaged extends StagedRoute {
@@ -391,6 +397,10 @@ export class FakeProxy implements Proxy {
   readonly live = new Map<string, Route>();
   readonly staged = new Map<string, Route>();
   readonly calls: ProxyCall[] = [];
+  /** Every drain(), in order (not in `calls`: the hand-over tests count the route operations). */
+  readonly drains: { app: string; boundSeconds: number }[] = [];
+  /** When (Date.now()) a commit or revert last changed what is live: where traffic() counts from. */
+  handedOverAt: number | undefined;
 
   constructor(
     readonly label: string,
@@ -416,6 +426,7 @@ export class FakeProxy implements Proxy {
     if (this.options.failCommit) throw new BatonError(`fake-proxy on ${this.label} rejected the new route`);
     this.live.set(route.app, route);
     this.staged.delete(route.app);
+    this.handedOverAt = Date.now();
   }
 
   async revert(staged: StagedRoute): Promise<void> {
@@ -424,6 +435,7 @@ export class FakeProxy implements Proxy {
     if (this.options.failRevert) throw new BatonError(`fake-proxy on ${this.label} could not revert`);
     if (previous) this.live.set(route.app, previous);
     else this.live.delete(route.app);
+    this.handedOverAt = Date.now();
   }
 
   async discard(app: string): Promise<void> {
@@ -447,12 +459,13 @@ export class FakeProxy implements Proxy {
 
   async refresh(): Promise<void> {}
 
-  async drain(): Promise<undefined> {
+  async drain(app: string, boundSeconds: number): Promise<undefined> {
+    this.drains.push({ app, boundSeconds });
     return undefined;
   }
 
-  async traffic(): Promise<undefined> {
-    return undefined;
+  async traffic(app: string, since?: TrafficMark): Promise<TrafficReport | undefined> {
+    return this.options.traffic?.(app, since);
   }
 
   async watchOnHost(): Promise<boolean> {

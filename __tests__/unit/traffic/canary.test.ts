@@ -4,6 +4,16 @@ import { DEFAULT_THRESHOLDS, describeFigures, judgeStep } from '../../../src/tra
 import { DEFAULT_STEPS, parseSteps } from '../../../src/config/canary-steps';
 import { loadConfig } from '../../../src/config';
 import { fakeSources, MINIMAL } from '../support';
+import {
+  type CanaryReport,
+  CanaryRolledBack,
+  combine,
+  type HostFigures,
+  renderCanaryTable,
+  sparkline,
+  type StepReport,
+  unjudged,
+} from '../../../src/traffic/canary/report';
 
 const traffic = (over: Partial<ReleaseTraffic> = {}): ReleaseTraffic => ({
   release: 'new',
@@ -87,5 +97,137 @@ describe('parseSteps', () => {
   it('takes a YAML list from baton.yml as well as a string', () => {
     const sources = fakeSources(MINIMAL, { 'baton.yml': 'canary-steps: [25, 50]\n' });
     expect(loadConfig(sources).canary.steps).toEqual([25, 50, 100]);
+  });
+});
+
+describe('combine', () => {
+  it('sums requests and 5xx of the hosts; p50/p99 are the highest host’s; the span covers them all', () => {
+    const a = traffic({ requests: 100, errors: 1, p50Ms: 5, p99Ms: 40, firstAt: 10, lastAt: 50 });
+    const b = traffic({ requests: 300, errors: 6, p50Ms: 3, p99Ms: 90, firstAt: 5, lastAt: 40 });
+    expect(combine([a, undefined, b])).toEqual({
+      release: 'new',
+      requests: 400,
+      errors: 7,
+      p50Ms: 5,
+      p99Ms: 90,
+      firstAt: 5,
+      lastAt: 50,
+    });
+  });
+
+  it('skips unknown percentiles, and gives nothing for no host with figures', () => {
+    const a = traffic({ p50Ms: undefined, p99Ms: undefined });
+    expect(combine([a, traffic({ p99Ms: 7, p50Ms: undefined })])).toMatchObject({
+      p50Ms: undefined,
+      p99Ms: 7,
+    });
+    expect(combine([a])).toMatchObject({ p50Ms: undefined, p99Ms: undefined });
+    expect(combine([undefined, undefined])).toBeUndefined();
+    expect(combine([])).toBeUndefined();
+  });
+});
+
+describe('sparkline', () => {
+  it('scales the values to the highest', () => {
+    expect(sparkline([0, 0.5, 1])).toBe('▁▅█');
+    expect(sparkline([10, 20, 40, 80])).toBe('▂▃▅█');
+  });
+
+  it('is all ▁ when every value is 0, and empty for none', () => {
+    expect(sparkline([0, 0, 0])).toBe('▁▁▁');
+    expect(sparkline([])).toBe('');
+  });
+});
+
+describe('renderCanaryTable', () => {
+  const step = (over: Partial<StepReport>): StepReport => ({
+    percent: 10,
+    cooldown: false,
+    seconds: 60,
+    outcome: 'passed',
+    fresh: traffic({ requests: 600, errors: 0, p99Ms: 42 }),
+    old: traffic({ release: 'old', requests: 5400, errors: 27, p99Ms: 38.6 }),
+    hosts: [{ host: 'deploy@a', usage: [] }],
+    errorSeries: [0, 0],
+    p99Series: [40, 42],
+    ...over,
+  });
+
+  it('has a row per step: time, both releases, the trend per check and the verdict', () => {
+    const report: CanaryReport = {
+      release: 'new',
+      old: 'old',
+      steps: [
+        step({}),
+        step({
+          percent: 25,
+          outcome: 'quiet',
+          fresh: undefined,
+          errorSeries: [],
+          p99Series: [],
+          reason: 'few requests',
+        }),
+        step({
+          percent: 100,
+          cooldown: true,
+          seconds: 20,
+          outcome: 'failed',
+          fresh: traffic({ requests: 200, errors: 10, p99Ms: undefined }),
+          errorSeries: [0.01, 0.05],
+          p99Series: [30, 0],
+          reason: '5xx rate 5% is above 1%',
+        }),
+      ],
+      rolledBack: 'cooldown: 5xx rate 5% is above 1%',
+    };
+    expect(renderCanaryTable(report).split('\n')).toEqual([
+      '| Step | Time | New release | Old release | Resources (new) | 5xx / p99 per check | Verdict |',
+      '|---|---|---|---|---|---|---|',
+      '| 10% | 60s | 600 req, 0.00% 5xx, p99 42 ms | 5400 req, 0.50% 5xx, p99 39 ms |  | ▁▁ / ██ | ✅ passed |',
+      '| 25% | 60s | no requests | 5400 req, 0.50% 5xx, p99 39 ms |  |  | ⚠️ too few requests, promoted: few requests |',
+      '| cooldown (100%) | 20s | 200 req, 5.00% 5xx, p99 ? | 5400 req, 0.50% 5xx, p99 39 ms |  | ▂█ / █▁ | ❌ rolled back: 5xx rate 5% is above 1% |',
+    ]);
+  });
+
+  it('adds a line per host under a step with several, and the new containers’ highest use', () => {
+    const usage = (cpuPercent: number, memoryBytes: number) => [{ name: 'web-new', cpuPercent, memoryBytes }];
+    const hosts: HostFigures[] = [
+      { host: 'deploy@a', fresh: traffic({ requests: 100 }), usage: usage(12.34, 64 * 2 ** 20) },
+      {
+        host: 'deploy@b',
+        old: traffic({ release: 'old', requests: 50, errors: 1, p99Ms: 70 }),
+        usage: usage(3, 128 * 2 ** 20),
+      },
+    ];
+    const report: CanaryReport = {
+      release: 'new',
+      old: 'old',
+      steps: [step({ hosts, outcome: 'cancelled', seconds: 0 })],
+    };
+    const rows = renderCanaryTable(report).split('\n').slice(2);
+    expect(rows).toEqual([
+      '| 10% | 0s | 600 req, 0.00% 5xx, p99 42 ms | 5400 req, 0.50% 5xx, p99 39 ms | 12.3% CPU, 128.0 MiB | ▁▁ / ██ | ⏹️ cancelled, rolled back |',
+      '| ↳ deploy@a | | 100 req, 0.00% 5xx, p99 40 ms | no requests | 12.3% CPU, 64.0 MiB | | |',
+      '| ↳ deploy@b | | no requests | 50 req, 2.00% 5xx, p99 70 ms | 3.0% CPU, 128.0 MiB | | |',
+    ]);
+  });
+
+  it('says what a step that ended before its first check shows', () => {
+    const report: CanaryReport = { release: 'new', old: 'old', steps: [unjudged(25, false, 'cancelled')] };
+    expect(renderCanaryTable(report).split('\n')[2]).toBe(
+      '| 25% | 0s | no requests | no requests |  |  | ⏹️ cancelled, rolled back |',
+    );
+  });
+});
+
+describe('CanaryRolledBack', () => {
+  it('names the release traffic went back to and why; thresholds unless told', () => {
+    const report: CanaryReport = { release: 'new', old: 'old', steps: [] };
+    const error = new CanaryRolledBack(report, 'step 1 (10%): 5xx rate 5% is above 1%');
+    expect(error.message).toBe('rolled back to old: step 1 (10%): 5xx rate 5% is above 1%');
+    expect(error.kind).toBe('thresholds');
+    expect(error.name).toBe('CanaryRolledBack');
+    const cause = new Error('boom');
+    expect(new CanaryRolledBack(report, 'boom', 'error', { cause }).cause).toBe(cause);
   });
 });

@@ -79,6 +79,8 @@ async function steps(rollout: Rollout, settings: CanaryPlan, stable: Stable[]): 
   await timed('Canary', async () => {
     try {
       for (const [index, percent] of percents.entries()) {
+        // Where a failure from here on is reported (moving to this share, then watching it).
+        at.percent = percent;
         const routes =
           index === 0
             ? staged
@@ -93,7 +95,6 @@ async function steps(rollout: Rollout, settings: CanaryPlan, stable: Stable[]): 
         const line = `Step ${index + 1}/${percents.length}: routing ${percent}% traffic → ${plan.release}`;
         core.info(`[canary] ${line}`);
         await rollout.progress(`Canary ${line}`);
-        at.percent = percent;
         if (percent === 100) break;
         const watchedStep = await watchStep(watched, percent);
         report.steps.push(watchedStep);
@@ -144,15 +145,19 @@ async function cooldown(rollout: Rollout, settings: CanaryPlan, watched: Watched
  */
 async function watchOnHosts(rollout: Rollout, settings: CanaryPlan, report: CanaryReport): Promise<boolean> {
   const { plan, servers } = rollout;
+  const stopAll = () =>
+    onEachServer(servers, (server) => server.proxy.stopHostWatch(plan.app, cooldownResultFile(plan.appDir)));
   const started = await onEachServer(servers, async (server) => {
     const running = await server.runtime.list({ app: plan.app, running: true });
     const old = running.map((container) => container.name).filter((name) => name !== plan.container.name);
     return server.proxy.watchOnHost(plan.app, hostWatch(rollout, settings, report.old, old));
+  }).catch(async (error: unknown) => {
+    // A watch that did start would retire the old release, serving again after the rollback.
+    await stopAll().catch(() => undefined);
+    throw error;
   });
   if (!started.every(Boolean)) {
-    await onEachServer(servers, (server) =>
-      server.proxy.stopHostWatch(plan.app, cooldownResultFile(plan.appDir)),
-    );
+    await stopAll();
     core.warning(
       `[canary] ${servers[started.indexOf(false)]?.label} cannot watch the cooldown itself: the runner watches`,
     );
