@@ -59,12 +59,12 @@ export class CanaryRolledBack extends BatonError {
   }
 }
 
-/** Sums requests and errors of hosts; p50/p99 are the highest host's (percentiles do not add up). */
 /** A step that ended before its first check (cancelled or broken off). */
 export function unjudged(percent: number, cooldown: boolean, outcome: StepOutcome): StepReport {
   return { percent, cooldown, seconds: 0, outcome, hosts: [], errorSeries: [], p99Series: [] };
 }
 
+/** Sums requests and errors of hosts; p50/p99 are the highest host's (percentiles do not add up). */
 export function combine(list: (ReleaseTraffic | undefined)[]): ReleaseTraffic | undefined {
   const present = list.filter((entry): entry is ReleaseTraffic => entry !== undefined);
   const [first] = present;
