@@ -64,7 +64,11 @@ export async function run(): Promise<void> {
 async function deployOrRollback(base: Frame, github: GitHub): Promise<void> {
   const { config, secrets } = base;
   const reporter = github.reporter(config);
-  const frame: Frame = { ...base, progress: (description) => reporter.progress(description) };
+  const frame: Frame = {
+    ...base,
+    progress: (description) => reporter.progress(description),
+    deployment: () => reporter.deploymentRef(),
+  };
   if (config.command === 'deploy') await reporter.started();
   try {
     const result = config.command === 'deploy' ? await deploy(frame) : await rollback(frame);

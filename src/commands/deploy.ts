@@ -99,6 +99,7 @@ async function goLive(frame: Frame, plan: DeployPlan, servers: Server[], image: 
       timed,
       launch,
       progress: frame.progress,
+      deployment: frame.deployment,
     });
     await onEachServer(servers, (server) => setCurrent(server.shell, plan.appDir, plan.release));
     markInFlight(undefined);

@@ -2,12 +2,13 @@ import type { Config } from '../config';
 import type { RunContext } from '../config/context';
 import * as core from '@actions/core';
 import { connect, type Fleet, lockAll, onEachServer, type Server } from '../fleet';
-import { cooldownResultFile } from '../host/state';
+import { cooldownFiles } from '../host/state';
 import { type Lock, lockOwner } from '../host/lock';
 import { phaseTimer, type Timed } from '../log';
 import type { HostSpec } from '../model/host';
 import type { AppPlace } from '../plan/place';
 import type { Secrets } from '../secrets';
+import type { DeploymentRef } from '../traffic/types';
 
 /** What every command runs with: its settings, the run's facts, its secrets, its timed phases. */
 export interface Frame {
@@ -20,6 +21,8 @@ export interface Frame {
   connect(hosts: HostSpec[]): Promise<Fleet>;
   /** Tells GitHub where a deploy is (the deployment status); never throws. */
   progress(description: string): Promise<void>;
+  /** This run's GitHub deployment, once created, for a host that reports to it itself. */
+  deployment?(): DeploymentRef | undefined;
 }
 
 export function createFrame(config: Config, context: RunContext, secrets: Secrets): Frame {
@@ -84,7 +87,7 @@ export async function withLock<T>(
  * any command that takes the lock stops it first, and says how the last one ended.
  */
 async function endHostWatch(server: Server, place: AppPlace): Promise<void> {
-  const ended = await server.proxy.stopHostWatch(place.app, cooldownResultFile(place.appDir));
+  const ended = await server.proxy.stopHostWatch(place.app, cooldownFiles(place.appDir));
   if (!ended) return;
   const [first = '', ...rest] = ended.split('\n');
   const outcome = first === 'stopped' ? rest.join(' ') : ended;

@@ -23,6 +23,8 @@ export interface CanarySettings {
   cooldownSeconds: number;
   /** Who watches the cooldown: the runner, or a process on each host that outlives the job. */
   cooldownWatch: 'runner' | 'host';
+  /** For a host's watch: the token it sets the GitHub deployment's status with ('' = none). */
+  cooldownToken: string;
 }
 
 export function readCanary(read: SettingsReader): CanarySettings {
@@ -51,6 +53,7 @@ export function readCanary(read: SettingsReader): CanarySettings {
     thresholds: readThresholds(read),
     cooldownSeconds: read.int('canary-cooldown', 0, 86_400),
     cooldownWatch: cooldownWatch(read.str('canary-cooldown-watch'), read.source('canary-cooldown-watch')),
+    cooldownToken: read.str('canary-cooldown-token'),
   };
 }
 

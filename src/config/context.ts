@@ -5,6 +5,8 @@ export interface RunContext {
   actor: string;
   repository: string;
   serverUrl: string;
+  /** GITHUB_API_URL (for what the hosts send GitHub themselves). */
+  apiUrl?: string;
   runId: string;
   workspace: string;
   runnerTemp: string;
@@ -17,6 +19,7 @@ export function readRunContext(env: NodeJS.ProcessEnv): RunContext {
     actor: env.GITHUB_ACTOR ?? '',
     repository: env.GITHUB_REPOSITORY ?? '',
     serverUrl: env.GITHUB_SERVER_URL ?? 'https://github.com',
+    apiUrl: env.GITHUB_API_URL ?? 'https://api.github.com',
     runId: env.GITHUB_RUN_ID ?? '',
     workspace: env.GITHUB_WORKSPACE ?? process.cwd(),
     runnerTemp: env.RUNNER_TEMP ?? '',

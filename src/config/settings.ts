@@ -204,6 +204,9 @@ export const SETTINGS = {
     'runner',
     'Who watches the cooldown - runner (the job waits and watches; billed minutes) or host (a process on each host watches the new release, rolls back by itself, and the job ends at 100%; the next deploy or status shows the outcome). Default - runner.',
   ),
+  'canary-cooldown-token': secret(
+    'With canary-cooldown-watch host - a token the hosts use to set the GitHub deployment to failure when their watch rolls back (deployments - write; github.token expires with the job, so use a GitHub App or fine-grained token). Kept on each host in a file of mode 600 only while the watch runs. Default - none (the deployment is not updated from the host).',
+  ),
   'nginx-listen': setting(
     '80',
     "What the app's nginx server listens on (nginx `listen` value), e.g. 80 or 127.0.0.1:8080. Default - 80.",

@@ -9,6 +9,7 @@ import { failedCallWarning, type GitHubClient } from './client';
 import { type CommentFacts, marker, renderComment } from './comment';
 import type { EventInfo } from '../config/event';
 import { CanaryRolledBack } from '../traffic/canary/report';
+import type { DeploymentRef } from '../traffic/types';
 
 export interface ReportSettings {
   app: string;
@@ -62,6 +63,18 @@ export class Reporter {
     this.deploymentId = data?.id;
     if (this.deploymentId) core.setOutput('deployment-id', String(this.deploymentId));
     await this.status('in_progress', 'Deploying');
+  }
+
+  /** This deployment's statuses endpoint, for a host that reports to it itself (a cooldown watch). */
+  deploymentRef(): DeploymentRef | undefined {
+    if (!this.deploymentId) return undefined;
+    const api = (this.context.apiUrl ?? 'https://api.github.com').replace(/\/+$/, '');
+    const { owner, repo } = this.repo;
+    return {
+      statusesUrl: `${api}/repos/${owner}/${repo}/deployments/${this.deploymentId}/statuses`,
+      environment: this.settings.environment,
+      logUrl: runUrl(this.context),
+    };
   }
 
   /** Where the deploy is now (e.g. a canary step), as the in-progress status's description. */

@@ -19,6 +19,16 @@ export function cooldownResultFile(appDir: string): string {
   return `${appDir}/cooldown.result`;
 }
 
+/** The Authorization header a cooldown watch sets the GitHub deployment's status with (mode 600). */
+export function cooldownHeaderFile(appDir: string): string {
+  return `${appDir}/cooldown.github-header`;
+}
+
+/** The files of the app's cooldown watch on the host, for stopping it. */
+export function cooldownFiles(appDir: string): { result: string; githubHeader: string } {
+  return { result: cooldownResultFile(appDir), githubHeader: cooldownHeaderFile(appDir) };
+}
+
 export function recordFile(appDir: string, id: string): string {
   return `${releasesDir(appDir)}/${id}.json`;
 }

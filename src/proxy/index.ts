@@ -6,6 +6,7 @@ import type { Proxy, ProxySettings } from './types';
 export type {
   Drained,
   HostWatch,
+  HostWatchFiles,
   Proxy,
   ProxySettings,
   ReleaseTraffic,

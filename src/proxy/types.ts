@@ -55,7 +55,7 @@ export interface Proxy {
    */
   watchOnHost(app: string, watch: HostWatch): Promise<boolean>;
   /** Stops the app's watch on the host if one runs; returns how it ended or "stopped", if it ran. */
-  stopHostWatch(app: string, resultFile: string): Promise<string | undefined>;
+  stopHostWatch(app: string, files: HostWatchFiles): Promise<string | undefined>;
 }
 
 /**
@@ -82,6 +82,17 @@ export interface HostWatch {
   rolledBackRecord: string;
   /** Where the watch writes how it ended ("passed at …", "rolled back at …: why"). */
   resultFile: string;
+  /**
+   * On a rollback, POST `body` (JSON, "@DESCRIPTION@" replaced) to `url` with curl, the Authorization
+   * header read from `headerFile` (mode 600, removed when the watch ends); none when absent.
+   */
+  github?: { url: string; body: string; headerFile: string };
+}
+
+/** A host watch's files outside the proxy's own: how it ended, and its GitHub header (both removed). */
+export interface HostWatchFiles {
+  result: string;
+  githubHeader: string;
 }
 
 /** What a drain did: per release that stopped taking traffic. */

@@ -30,6 +30,15 @@ export interface Rollout {
   launch: Launch;
   /** Tells GitHub where the release is (the deployment status's description); never throws. */
   progress(description: string): Promise<void>;
+  /** This run's GitHub deployment, for a host that reports to it itself; undefined when there is none. */
+  deployment?(): DeploymentRef | undefined;
+}
+
+/** Where a deployment's statuses are posted, and what each status repeats. */
+export interface DeploymentRef {
+  statusesUrl: string;
+  environment: string;
+  logUrl: string;
 }
 
 /** What a rollout did: the check results of the first server, and the canary's steps when it ran. */

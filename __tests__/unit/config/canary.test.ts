@@ -47,6 +47,7 @@ describe('canary settings', () => {
       },
       cooldownSeconds: 0,
       cooldownWatch: 'host',
+      cooldownToken: '',
     });
   });
 

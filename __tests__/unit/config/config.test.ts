@@ -60,6 +60,7 @@ describe('loadConfig defaults', () => {
         },
         cooldownSeconds: 300,
         cooldownWatch: 'runner',
+        cooldownToken: '',
       },
       proxy: {
         listen: '80',

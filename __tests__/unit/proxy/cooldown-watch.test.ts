@@ -72,7 +72,12 @@ function setUp(log: string, overrides: Partial<HostWatch> = {}) {
   writeFileSync(join(root, 'traffic.log'), `${log}\n`);
   writeFileSync(join(state, 'current'), '20261206-100000-aaaaaaa\n');
   writeFileSync(join(bin, 'docker'), `#!/bin/sh\necho "$*" >> ${join(root, 'docker.calls')}\n`);
-  chmodSync(join(bin, 'docker'), 0o755);
+  // curl: records its arguments and the body on stdin, answers 201.
+  writeFileSync(
+    join(bin, 'curl'),
+    `#!/bin/sh\necho "$*" > ${join(root, 'curl.args')}\ncat > ${join(root, 'curl.body')}\nprintf 201\n`,
+  );
+  for (const tool of ['docker', 'curl']) chmodSync(join(bin, tool), 0o755);
   const watch: HostWatch = {
     fresh: { release: '20261206-100000-aaaaaaa', container: 'web-20261206-100000-aaaaaaa' },
     old: { release: '20261205-100000-bbbbbbb', containers: ['web-20261205-100000-bbbbbbb'] },
@@ -138,6 +143,33 @@ describe('the cooldown watch on the host (sh, for real)', () => {
     expect(existsSync(join(host.dir, 'cooldown.pid'))).toBe(false);
   });
 
+  it('with a token, sets the GitHub deployment to failure (header from its file), then removes the file', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'baton-watch-gh-'));
+    const headerFile = join(root, 'cooldown.github-header');
+    writeFileSync(headerFile, 'Authorization: Bearer t0ken\n', { mode: 0o600 });
+    const url = 'http://127.0.0.1:9/repos/acme/web/deployments/7/statuses';
+    const body = JSON.stringify({
+      state: 'failure',
+      description: '@DESCRIPTION@',
+      environment: 'production',
+    });
+    const host = setUp(lines(100, { failEvery: 5 }), { github: { url, body, headerFile } });
+    host.start();
+    await until(() => existsSync(host.watch.resultFile));
+    expect(readFileSync(host.watch.resultFile, 'utf8')).toMatch(/; GitHub deployment status: HTTP 201$/m);
+    const args = readFileSync(join(host.root, 'curl.args'), 'utf8');
+    expect(args).toContain(`-X POST -H @${headerFile}`);
+    expect(args).not.toContain('t0ken');
+    expect(args.trim().endsWith(url)).toBe(true);
+    expect(JSON.parse(readFileSync(join(host.root, 'curl.body'), 'utf8'))).toEqual({
+      state: 'failure',
+      description:
+        'Canary cooldown rolled back on the host: 5xx rate 20.00% is above 1.00% (20 of 100 requests)',
+      environment: 'production',
+    });
+    expect(existsSync(headerFile)).toBe(false);
+  });
+
   it('rolls back on p99, and judges only the new release (and nginx’s own answers)', async () => {
     const slow = [lines(50, { ms: 900 }), lines(200, { ms: 1, release: '20261205-100000-bbbbbbb' })].join(
       '\n',
@@ -177,8 +209,11 @@ describe('the cooldown watch on the host (sh, for real)', () => {
     const host = setUp(lines(100), { seconds: 600 });
     host.start();
     await until(() => existsSync(join(host.dir, 'cooldown.pid')));
-    const stop = stopWatchCommand(host.dir, host.watch.resultFile);
+    const header = join(host.state, 'cooldown.github-header');
+    writeFileSync(header, 'Authorization: Bearer t0ken\n');
+    const stop = stopWatchCommand(host.dir, host.watch.resultFile, header);
     expect(host.run(stop).stdout.trim()).toBe('stopped');
+    expect(existsSync(header)).toBe(false);
     await until(() => !existsSync(join(host.dir, 'cooldown.pid')));
     expect(existsSync(join(host.dir, 'cooldown.pid'))).toBe(false);
     // Nothing moved: both releases still run, for the next deploy to retire.

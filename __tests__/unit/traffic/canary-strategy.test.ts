@@ -6,6 +6,7 @@ import type { Route } from '../../../src/model/route';
 import type { Proxy } from '../../../src/proxy';
 import { planDeploy } from '../../../src/plan/deploy';
 import type { Launch } from '../../../src/traffic';
+import type { DeploymentRef } from '../../../src/traffic/types';
 import { canary } from '../../../src/traffic/canary';
 import { CanaryRolledBack, renderCanaryTable } from '../../../src/traffic/canary/report';
 import { CONTEXT } from '../support';
@@ -52,6 +53,8 @@ interface Setup {
   /** Whether the servers serve OLD (seeded as current) already. */
   serving?: boolean;
   handingOver?: () => void;
+  /** The run's GitHub deployment (none by default). */
+  deployment?: DeploymentRef;
 }
 
 /** Servers serving OLD, the canary rolling a new release out to them, its traffic scripted by `load`. */
@@ -61,6 +64,7 @@ function setup({
   load = healthy,
   serving = true,
   handingOver,
+  deployment,
 }: Setup = {}) {
   const plan = planDeploy(testConfig({ 'skip-canary': 'false', ...inputs }), CONTEXT, NOW);
   const servers = Object.entries(hosts).map(([label, options]) => fakeServer(label, options));
@@ -85,7 +89,8 @@ function setup({
   } satisfies Launch;
   const progress = vi.fn(async (_description: string) => undefined);
   const { timed, phases } = phaseTimer();
-  const rollout = () => canary.roll({ plan, image: plan.image, servers, timed, launch, progress });
+  const rollout = () =>
+    canary.roll({ plan, image: plan.image, servers, timed, launch, progress, deployment: () => deployment });
   const roll = () => drive(rollout());
   /** The deploy's error, and the CanaryRolledBack in it. */
   const rollBack = async () => {
@@ -680,6 +685,39 @@ describe('canary: the cooldown watched on the hosts (canary-cooldown-watch: host
   const hosts = { 'deploy@a': {}, 'deploy@b': {} };
   const inputs = { 'canary-cooldown-watch': 'host' };
 
+  it('with canary-cooldown-token and a deployment, each host gets the token in a 600 file and where to post', async () => {
+    const deployment = {
+      statusesUrl: 'https://api.github.com/repos/acme/web/deployments/7/statuses',
+      environment: 'production',
+      logUrl: 'https://github.com/acme/web/actions/runs/42',
+    };
+    const { plan, servers, roll } = setup({
+      hosts,
+      inputs: { ...inputs, 'canary-cooldown-token': 'ghs_cooldown_token' },
+      deployment,
+    });
+    const watches = servers.map((server) => vi.spyOn(server.proxy, 'watchOnHost').mockResolvedValue(true));
+    await roll();
+    for (const [index, watch] of watches.entries()) {
+      const [, hostWatch] = watch.mock.calls[0] as unknown as Parameters<Proxy['watchOnHost']>;
+      const headerFile = `${plan.appDir}/cooldown.github-header`;
+      expect(hostWatch.github?.url).toBe(deployment.statusesUrl);
+      expect(hostWatch.github?.headerFile).toBe(headerFile);
+      expect(JSON.parse(hostWatch.github?.body as string)).toEqual({
+        state: 'failure',
+        description: '@DESCRIPTION@',
+        log_url: deployment.logUrl,
+        environment: 'production',
+      });
+      expect(JSON.stringify(hostWatch)).not.toContain('ghs_cooldown_token');
+      expect(servers[index]?.shell.writes).toContainEqual({
+        path: headerFile,
+        content: 'Authorization: Bearer ghs_cooldown_token\n',
+        mode: '600',
+      });
+    }
+  });
+
   it('hands the cooldown to every host and ends at 100%, the old release still running', async () => {
     const { plan, servers, progress, roll, seconds } = setup({ hosts, inputs });
     const watches = servers.map((server) => vi.spyOn(server.proxy, 'watchOnHost').mockResolvedValue(true));
@@ -713,8 +751,11 @@ describe('canary: the cooldown watched on the hosts (canary-cooldown-watch: host
     }
     expect(rolled.canary?.watchedOnHost).toBe(true);
     expect(rolled.canary?.steps.at(-1)).toMatchObject({ percent: 100, cooldown: true, outcome: 'watching' });
-    expect(canaryLines().at(-2)).toMatch(
+    expect(canaryLines().at(-3)).toMatch(
       /^Cooldown: each host watches .* for 300s and rolls back by itself;/,
+    );
+    expect(canaryLines().at(-2)).toBe(
+      'a rollback by a host will not show on the GitHub deployment: no canary-cooldown-token',
     );
     expect(progress).toHaveBeenLastCalledWith('Canary cooldown watched on the hosts for 300s');
   });
@@ -726,7 +767,10 @@ describe('canary: the cooldown watched on the hosts (canary-cooldown-watch: host
     const stops = servers.map((server) => vi.spyOn(server.proxy, 'stopHostWatch'));
     const rolled = await roll();
     for (const stop of stops)
-      expect(stop).toHaveBeenCalledExactlyOnceWith('web', `${plan.appDir}/cooldown.result`);
+      expect(stop).toHaveBeenCalledExactlyOnceWith('web', {
+        result: `${plan.appDir}/cooldown.result`,
+        githubHeader: `${plan.appDir}/cooldown.github-header`,
+      });
     expect(log.text()).toContain(
       `::warning::[canary] ${b.label} cannot watch the cooldown itself: the runner watches`,
     );
@@ -746,7 +790,10 @@ describe('canary: the cooldown watched on the hosts (canary-cooldown-watch: host
     expect(rolledBack.reason).toBe('deploy@b: connection reset');
     // a's watch would otherwise retire the old release (now serving again) when its time is up.
     for (const stop of stops)
-      expect(stop).toHaveBeenCalledExactlyOnceWith('web', `${plan.appDir}/cooldown.result`);
+      expect(stop).toHaveBeenCalledExactlyOnceWith('web', {
+        result: `${plan.appDir}/cooldown.result`,
+        githubHeader: `${plan.appDir}/cooldown.github-header`,
+      });
     for (const [index, server] of servers.entries()) {
       expect(server.proxy.live.get('web')).toEqual(before[index]);
       expect(server.runtime.containers.has(plan.container.name)).toBe(false);

@@ -8,7 +8,7 @@ import type { HostWatch } from '../types';
 // $1.. as in watchCommand. Lines of the log: $msec bucket status "release" "upstream_response_time".
 const WATCH = `d=$1; log=$2; off=$3; fresh=$4; ff=$5; of=$6; secs=$7; every=$8; win=$9; shift 9
 limit=$1; minreq=$2; maxrate=$3; maxp99=$4; bound=$5; cur=$6; rec=$7; res=$8; oldrel=$9; shift 9
-json=$1; freshc=$2; shift 2
+json=$1; ghurl=$2; ghbody=$3; ghhdr=$4; freshc=$5; shift 5
 umask 077; cd "$d" || exit 1
 echo $$ > cooldown.pid; : > cooldown.marks; rm -f "$res"
 end=$(( $(date +%s) + secs )); fails=0
@@ -17,7 +17,17 @@ drain() {
   while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && [ $i -lt $((bound * 10)) ]; do sleep 0.1; i=$((i+1)); done
   [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; rm -rf "$1"
 }
-finish() { rm -f cooldown.pid cooldown.marks; exit 0; }
+finish() { rm -f cooldown.pid cooldown.marks \${ghhdr:+"$ghhdr"}; exit 0; }
+# Sets the GitHub deployment to failure, when a token was given for it; prints what GitHub said.
+report() {
+  [ -n "$ghurl" ] || return 0
+  command -v curl >/dev/null || { echo "; GitHub not told: no curl on the host"; return 0; }
+  desc=$(printf 'Canary cooldown rolled back on the host: %s' "$1" | cut -c1-140)
+  code=$(printf '%s' "$ghbody" | sed "s|@DESCRIPTION@|$desc|" | curl -sS -o /dev/null -w '%{http_code}' --max-time 30 \
+    -X POST -H @"$ghhdr" -H 'Accept: application/vnd.github+json' -H 'Content-Type: application/json' \
+    --data-binary @- "$ghurl" 2>&1)
+  echo "; GitHub deployment status: HTTP $code"
+}
 trap finish TERM INT
 while [ "$(date +%s)" -lt $end ]; do
   sleep "$every" & wait $!
@@ -45,7 +55,8 @@ while [ "$(date +%s)" -lt $end ]; do
   printf '%s\\n' "$oldrel" > "$cur.tmp" && mv -f "$cur.tmp" "$cur"
   printf '%s\\n' "$json" | sed "s|@REASON@|cooldown (watched on the host): $why|" > "$rec.tmp" && mv -f "$rec.tmp" "$rec"
   drain "$ff"; docker stop --time 30 "$freshc" >/dev/null 2>&1
-  echo "rolled back at $(date -u +%FT%TZ): $why" > "$res"; finish
+  told=$(report "$why")
+  echo "rolled back at $(date -u +%FT%TZ): $why$told" > "$res"; finish
 done
 drain "$of"
 for c in "$@"; do docker stop --time 30 "$c" >/dev/null 2>&1; done
@@ -74,6 +85,9 @@ export function watchCommand(spec: HostWatchArgs): string[] {
     watch.resultFile,
     watch.old.release,
     watch.rolledBackRecord,
+    watch.github?.url ?? '',
+    watch.github?.body ?? '',
+    watch.github?.headerFile ?? '',
     watch.fresh.container,
     ...watch.old.containers,
   ];
@@ -91,9 +105,9 @@ export interface HostWatchArgs {
   oldForwarder: string;
 }
 
-// Stops a running watch (its trap cleans up) and prints its result, if any: "passed at …" or
+// Stops a running watch (its trap cleans up; the GitHub header file goes too) and prints its result, if any: "passed at …" or
 // "rolled back at …: why".
-const STOP = `d=$1; res=$2
+const STOP = `d=$1; res=$2; rm -f "$3"
 pid=$(cat "$d/cooldown.pid" 2>/dev/null)
 if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
   kill -TERM "$pid"; i=0; while kill -0 "$pid" 2>/dev/null && [ $i -lt 30 ]; do sleep 0.1; i=$((i+1)); done
@@ -101,6 +115,6 @@ if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
 fi
 cat "$res" 2>/dev/null; rm -f "$res"; exit 0`;
 
-export function stopWatchCommand(dir: string, resultFile: string): string[] {
-  return ['sh', '-c', STOP, 'baton-cooldown-stop', dir, resultFile];
+export function stopWatchCommand(dir: string, resultFile: string, headerFile: string): string[] {
+  return ['sh', '-c', STOP, 'baton-cooldown-stop', dir, resultFile, headerFile];
 }

@@ -4,6 +4,7 @@ import type { Route } from '../../model/route';
 import type {
   Drained,
   HostWatch,
+  HostWatchFiles,
   Proxy,
   ProxySettings,
   RouteState,
@@ -157,8 +158,9 @@ export class NginxSockets implements Proxy {
     return true;
   }
 
-  async stopHostWatch(app: string, resultFile: string): Promise<string | undefined> {
-    const result = await this.shell.run(stopWatchCommand(this.dir(app), resultFile), { allowFailure: true });
+  async stopHostWatch(app: string, files: HostWatchFiles): Promise<string | undefined> {
+    const argv = stopWatchCommand(this.dir(app), files.result, files.githubHeader);
+    const result = await this.shell.run(argv, { allowFailure: true });
     return result.stdout.trim() || undefined;
   }
 

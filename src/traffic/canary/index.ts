@@ -6,7 +6,13 @@ import type { Route } from '../../model/route';
 import type { DeployPlan } from '../../plan/deploy';
 import type { CanaryPlan } from '../../plan/traffic';
 import type { HostWatch, StagedRoute } from '../../proxy';
-import { cooldownResultFile, currentFile, recordFile } from '../../host/state';
+import {
+  cooldownFiles,
+  cooldownHeaderFile,
+  cooldownResultFile,
+  currentFile,
+  recordFile,
+} from '../../host/state';
 import { recordOf } from '../../lifecycle/records';
 import { allAtOnce } from '../all-at-once';
 import { soleRoute, startAndCheck, type Switched, undo } from '../start';
@@ -146,11 +152,21 @@ async function cooldown(rollout: Rollout, settings: CanaryPlan, watched: Watched
 async function watchOnHosts(rollout: Rollout, settings: CanaryPlan, report: CanaryReport): Promise<boolean> {
   const { plan, servers } = rollout;
   const stopAll = () =>
-    onEachServer(servers, (server) => server.proxy.stopHostWatch(plan.app, cooldownResultFile(plan.appDir)));
+    onEachServer(servers, (server) => server.proxy.stopHostWatch(plan.app, cooldownFiles(plan.appDir)));
+  const github = githubTarget(rollout, settings);
   const started = await onEachServer(servers, async (server) => {
     const running = await server.runtime.list({ app: plan.app, running: true });
     const old = running.map((container) => container.name).filter((name) => name !== plan.container.name);
-    return server.proxy.watchOnHost(plan.app, hostWatch(rollout, settings, report.old, old));
+    if (github)
+      await server.shell.writeFile(
+        github.headerFile,
+        `Authorization: Bearer ${settings.cooldownToken}\n`,
+        '600',
+      );
+    return server.proxy.watchOnHost(plan.app, {
+      ...hostWatch(rollout, settings, report.old, old),
+      ...(github ? { github } : {}),
+    });
   }).catch(async (error: unknown) => {
     // A watch that did start would retire the old release, serving again after the rollback.
     await stopAll().catch(() => undefined);
@@ -167,8 +183,29 @@ async function watchOnHosts(rollout: Rollout, settings: CanaryPlan, report: Cana
   report.steps.push(unjudged(100, true, 'watching'));
   const line = `Cooldown: each host watches ${plan.release} for ${settings.cooldownSeconds}s and rolls back by itself; ${report.old} keeps running until then (the next deploy or status shows the outcome)`;
   core.info(`[canary] ${line}`);
+  if (!github)
+    core.info(
+      `[canary] a rollback by a host will not show on the GitHub deployment: ${settings.cooldownToken ? 'this run has no GitHub deployment' : 'no canary-cooldown-token'}`,
+    );
   await rollout.progress(`Canary cooldown watched on the hosts for ${settings.cooldownSeconds}s`);
   return true;
+}
+
+/** Where a host's watch sets the deployment to failure: only with a token for it and a deployment. */
+function githubTarget(rollout: Rollout, settings: CanaryPlan): HostWatch['github'] {
+  const deployment = rollout.deployment?.();
+  if (!settings.cooldownToken || !deployment) return undefined;
+  const body = {
+    state: 'failure',
+    description: '@DESCRIPTION@',
+    log_url: deployment.logUrl,
+    environment: deployment.environment,
+  };
+  return {
+    url: deployment.statusesUrl,
+    body: JSON.stringify(body),
+    headerFile: cooldownHeaderFile(rollout.plan.appDir),
+  };
 }
 
 function hostWatch(rollout: Rollout, settings: CanaryPlan, old: string, containers: string[]): HostWatch {
