@@ -5,7 +5,14 @@ import { join } from 'node:path';
 // default; host K > 1 gets its own root, ports and bridge. A test file claims a free host for as long as
 // it runs (a lock directory naming the claiming process), so no two files ever share one.
 
-export const HOSTS = Math.max(1, Number(process.env.BATON_E2E_HOSTS ?? 2));
+// BATON_TEST_ENV set when vitest starts names a host that is up already (e.g. a copy of host 1's env file
+// whose TEST_APP_CONTEXT is a worktree's test app): every file runs on it, one at a time, and the global
+// setup starts no host. Kept under a name of its own: claim-host.ts sets BATON_TEST_ENV for each file, and
+// a worker runs several files. Set here, in vitest's main process first; workers inherit it ('' = none).
+process.env.BATON_E2E_GIVEN_ENV ??= process.env.BATON_TEST_ENV ?? '';
+export const GIVEN_ENV = process.env.BATON_E2E_GIVEN_ENV || undefined;
+
+export const HOSTS = GIVEN_ENV ? 1 : Math.max(1, Number(process.env.BATON_E2E_HOSTS ?? 2));
 const CLAIMS = '/tmp/baton-e2e-claims';
 
 /** The variables scripts/test-host takes for host `k` (1-based). */
@@ -22,6 +29,7 @@ export function hostVariables(k: number): Record<string, string> {
 }
 
 export function envFile(k: number): string {
+  if (GIVEN_ENV) return GIVEN_ENV;
   return `${hostVariables(k).BATON_TEST_ROOT ?? '/tmp/baton-test-host'}/env`;
 }
 
