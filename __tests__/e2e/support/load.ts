@@ -10,6 +10,19 @@ export interface LoadReport {
   bodies: [string, number][];
   /** Per client (with clients > 0): the bodies each one got, in order, run-length encoded. */
   perClient: [string, number][][];
+  /** With `timeline`: every request, in the order answered. */
+  timeline: Sample[];
+}
+
+/** One request: the client (User-Agent), when it was sent and answered (ms), its status and body, or the error. */
+export interface Sample {
+  client: string;
+  sentAt: number;
+  at: number;
+  /** The HTTP status; 0 when no response came (reset, timeout). */
+  status: number;
+  /** The trimmed body, or the error when no response came. */
+  body: string;
 }
 
 export interface LoadOptions {
@@ -27,6 +40,8 @@ export interface LoadOptions {
   /** With it, each client sends exactly this many requests (maxRequests and maxMs still bound the run). */
   requestsPerClient?: number;
   path?: string;
+  /** Keep every request in report.timeline (to tell which release answered when). */
+  timeline?: boolean;
 }
 
 /**
@@ -44,7 +59,15 @@ export function startLoad(options: LoadOptions): {
     pauseMs = 0,
     clientsPerWorker = 1,
   } = options;
-  const report: LoadReport = { sent: 0, ok: 0, failed: 0, failures: [], bodies: [], perClient: [] };
+  const report: LoadReport = {
+    sent: 0,
+    ok: 0,
+    failed: 0,
+    failures: [],
+    bodies: [],
+    perClient: [],
+    timeline: [],
+  };
   const deadline = Date.now() + maxMs;
   let stopping = false;
   const record = (list: [string, number][], body: string) => {
@@ -68,7 +91,14 @@ export function startLoad(options: LoadOptions): {
     ) {
       const client = clients[turn % clients.length] as (typeof clients)[number];
       report.sent++;
+      const sentAt = Date.now();
       const result = await get(client.agent, client.name, options);
+      if (options.timeline) {
+        const { status, body } = result.ok
+          ? result
+          : { status: result.status, body: result.body ?? result.error };
+        report.timeline.push({ client: client.name, sentAt, at: Date.now(), status, body });
+      }
       if (result.ok) {
         report.ok++;
         record(report.bodies, result.body);
@@ -97,7 +127,8 @@ export function startLoad(options: LoadOptions): {
   };
 }
 
-type Result = { ok: true; body: string } | { ok: false; error: string };
+type Result =
+  { ok: true; status: number; body: string } | { ok: false; status: number; body?: string; error: string };
 
 function get(agent: http.Agent | false, userAgent: string, options: LoadOptions): Promise<Result> {
   return new Promise((resolve) => {
@@ -118,16 +149,17 @@ function get(agent: http.Agent | false, userAgent: string, options: LoadOptions)
         });
         response.on('end', () => {
           const status = response.statusCode ?? 0;
-          if (status >= 200 && status < 300) resolve({ ok: true, body: body.trim() });
-          else resolve({ ok: false, error: `HTTP ${status}: ${body.slice(0, 80)}` });
+          if (status >= 200 && status < 300) resolve({ ok: true, status, body: body.trim() });
+          else
+            resolve({ ok: false, status, body: body.trim(), error: `HTTP ${status}: ${body.slice(0, 80)}` });
         });
-        response.on('error', (error) => resolve({ ok: false, error: error.message }));
+        response.on('error', (error) => resolve({ ok: false, status: 0, error: error.message }));
       },
     );
     request.on('timeout', () => request.destroy(new Error('timeout')));
     request.on('error', (error: NodeJS.ErrnoException) => {
       const where = request.reusedSocket ? 'reused connection' : 'new connection';
-      resolve({ ok: false, error: `${error.code ?? ''} ${error.message} (${where})` });
+      resolve({ ok: false, status: 0, error: `${error.code ?? ''} ${error.message} (${where})` });
     });
   });
 }
