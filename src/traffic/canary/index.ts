@@ -85,6 +85,7 @@ async function steps(rollout: Rollout, settings: CanaryPlan, stable: Stable[]): 
   await timed('Canary', async () => {
     try {
       for (const [index, percent] of percents.entries()) {
+        stopIfCancelled(launch.signal);
         // Where a failure from here on is reported (moving to this share, then watching it).
         at.percent = percent;
         const routes =
@@ -127,7 +128,17 @@ async function steps(rollout: Rollout, settings: CanaryPlan, stable: Stable[]): 
   return { checks, canary: report };
 }
 
+/**
+ * A cancellation that came while no watch was waiting (during a check's reading, a move, the progress
+ * report) is seen only here: without it, the canary moved on to the next step, or ended at 100%, after
+ * the log had said that traffic goes back.
+ */
+function stopIfCancelled(signal: AbortSignal): void {
+  if (signal.aborted) throw new CancelledError('the deploy was cancelled during the canary');
+}
+
 async function cooldown(rollout: Rollout, settings: CanaryPlan, watched: Watched, report: CanaryReport) {
+  stopIfCancelled(watched.signal);
   if (!settings.cooldownSeconds) return;
   if (settings.cooldownWatch === 'host' && (await watchOnHosts(rollout, settings, report))) return;
   const { plan } = rollout;
@@ -138,6 +149,7 @@ async function cooldown(rollout: Rollout, settings: CanaryPlan, watched: Watched
     `Canary cooldown: watching ${plan.release} at 100% for ${settings.cooldownSeconds}s`,
   );
   const cooled = await watchCooldown(watched, report.steps.at(-1));
+  stopIfCancelled(watched.signal); // during the last check's reading
   report.steps.push(cooled);
   if (cooled.outcome === 'failed') throw new CanaryRolledBack(report, `cooldown: ${cooled.reason}`);
   core.info(
