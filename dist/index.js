@@ -1,7 +1,7 @@
 /******/ (() => { // webpackBootstrap
 /******/ 	var __webpack_modules__ = ({
 
-/***/ 9659:
+/***/ 1947:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -55,9 +55,9 @@ exports.getProxyUrl = getProxyUrl;
 exports.isHttps = isHttps;
 const http = __importStar(__nccwpck_require__(8611));
 const https = __importStar(__nccwpck_require__(5692));
-const pm = __importStar(__nccwpck_require__(3335));
-const tunnel = __importStar(__nccwpck_require__(770));
-const undici_1 = __nccwpck_require__(6752);
+const pm = __importStar(__nccwpck_require__(9431));
+const tunnel = __importStar(__nccwpck_require__(8482));
+const undici_1 = __nccwpck_require__(2480);
 var HttpCodes;
 (function (HttpCodes) {
     HttpCodes[HttpCodes["OK"] = 200] = "OK";
@@ -745,7 +745,7 @@ const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCa
 
 /***/ }),
 
-/***/ 3335:
+/***/ 9431:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -846,7 +846,7 @@ class DecodedURL extends URL {
 
 /***/ }),
 
-/***/ 6656:
+/***/ 6400:
 /***/ ((module) => {
 
 // Copyright 2011 Mark Cavage <mcavage@gmail.com> All rights reserved.
@@ -866,16 +866,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7703:
+/***/ 8951:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // Copyright 2011 Mark Cavage <mcavage@gmail.com> All rights reserved.
 
-var errors = __nccwpck_require__(6656);
-var types = __nccwpck_require__(254);
+var errors = __nccwpck_require__(6400);
+var types = __nccwpck_require__(590);
 
-var Reader = __nccwpck_require__(1996);
-var Writer = __nccwpck_require__(9816);
+var Reader = __nccwpck_require__(924);
+var Writer = __nccwpck_require__(7544);
 
 
 // --- Exports
@@ -900,16 +900,16 @@ for (var e in errors) {
 
 /***/ }),
 
-/***/ 1996:
+/***/ 924:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // Copyright 2011 Mark Cavage <mcavage@gmail.com> All rights reserved.
 
 var assert = __nccwpck_require__(2613);
-var Buffer = (__nccwpck_require__(2803).Buffer);
+var Buffer = (__nccwpck_require__(9027).Buffer);
 
-var ASN1 = __nccwpck_require__(254);
-var errors = __nccwpck_require__(6656);
+var ASN1 = __nccwpck_require__(590);
+var errors = __nccwpck_require__(6400);
 
 
 // --- Globals
@@ -1169,7 +1169,7 @@ module.exports = Reader;
 
 /***/ }),
 
-/***/ 254:
+/***/ 590:
 /***/ ((module) => {
 
 // Copyright 2011 Mark Cavage <mcavage@gmail.com> All rights reserved.
@@ -1212,15 +1212,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9816:
+/***/ 7544:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // Copyright 2011 Mark Cavage <mcavage@gmail.com> All rights reserved.
 
 var assert = __nccwpck_require__(2613);
-var Buffer = (__nccwpck_require__(2803).Buffer);
-var ASN1 = __nccwpck_require__(254);
-var errors = __nccwpck_require__(6656);
+var Buffer = (__nccwpck_require__(9027).Buffer);
+var ASN1 = __nccwpck_require__(590);
+var errors = __nccwpck_require__(6400);
 
 
 // --- Globals
@@ -1536,7 +1536,7 @@ module.exports = Writer;
 
 /***/ }),
 
-/***/ 9837:
+/***/ 2733:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // Copyright 2011 Mark Cavage <mcavage@gmail.com> All rights reserved.
@@ -1544,7 +1544,7 @@ module.exports = Writer;
 // If you have no idea what ASN.1 or BER is, see this:
 // ftp://ftp.rsa.com/pub/pkcs/ascii/layman.asc
 
-var Ber = __nccwpck_require__(7703);
+var Ber = __nccwpck_require__(8951);
 
 
 
@@ -1563,13 +1563,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 686:
+/***/ 6046:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var crypto_hash_sha512 = (__nccwpck_require__(668).lowlevel).crypto_hash;
+var crypto_hash_sha512 = (__nccwpck_require__(8156).lowlevel).crypto_hash;
 
 /*
  * This file is a 1:1 port from the OpenBSD blowfish.c and bcrypt_pbkdf.c. As a
@@ -2127,7 +2127,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3251:
+/***/ 8115:
 /***/ (function(module) {
 
 /**
@@ -3657,20 +3657,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4982:
+/***/ 8198:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const binding = __nccwpck_require__(7318);
+const binding = __nccwpck_require__(1284);
 
 module.exports = binding.getCPUInfo;
 
 
 /***/ }),
 
-/***/ 1675:
+/***/ 4747:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -3712,8 +3712,8 @@ var __generator = (this && this.__generator) || function (thisArg, body) {
     }
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-var options_1 = __nccwpck_require__(1917);
-var delay_factory_1 = __nccwpck_require__(5616);
+var options_1 = __nccwpck_require__(7853);
+var delay_factory_1 = __nccwpck_require__(8976);
 /**
  * Executes a function with exponential backoff.
  * @param request the function to be executed
@@ -3801,7 +3801,7 @@ var BackOff = /** @class */ (function () {
 
 /***/ }),
 
-/***/ 5877:
+/***/ 5269:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -3820,7 +3820,7 @@ var __extends = (this && this.__extends) || (function () {
     };
 })();
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-var delay_base_1 = __nccwpck_require__(4973);
+var delay_base_1 = __nccwpck_require__(8253);
 var AlwaysDelay = /** @class */ (function (_super) {
     __extends(AlwaysDelay, _super);
     function AlwaysDelay() {
@@ -3833,13 +3833,13 @@ exports.AlwaysDelay = AlwaysDelay;
 
 /***/ }),
 
-/***/ 4973:
+/***/ 8253:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-var jitter_factory_1 = __nccwpck_require__(8210);
+var jitter_factory_1 = __nccwpck_require__(4242);
 var Delay = /** @class */ (function () {
     function Delay(options) {
         this.options = options;
@@ -3885,14 +3885,14 @@ exports.Delay = Delay;
 
 /***/ }),
 
-/***/ 5616:
+/***/ 8976:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-var skip_first_delay_1 = __nccwpck_require__(1519);
-var always_delay_1 = __nccwpck_require__(5877);
+var skip_first_delay_1 = __nccwpck_require__(9887);
+var always_delay_1 = __nccwpck_require__(5269);
 function DelayFactory(options, attempt) {
     var delay = initDelayClass(options);
     delay.setAttemptNumber(attempt);
@@ -3909,7 +3909,7 @@ function initDelayClass(options) {
 
 /***/ }),
 
-/***/ 1519:
+/***/ 9887:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -3964,7 +3964,7 @@ var __generator = (this && this.__generator) || function (thisArg, body) {
     }
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-var delay_base_1 = __nccwpck_require__(4973);
+var delay_base_1 = __nccwpck_require__(8253);
 var SkipFirstDelay = /** @class */ (function (_super) {
     __extends(SkipFirstDelay, _super);
     function SkipFirstDelay() {
@@ -3998,7 +3998,7 @@ exports.SkipFirstDelay = SkipFirstDelay;
 
 /***/ }),
 
-/***/ 6589:
+/***/ 5293:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -4013,14 +4013,14 @@ exports.fullJitter = fullJitter;
 
 /***/ }),
 
-/***/ 8210:
+/***/ 4242:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-var full_jitter_1 = __nccwpck_require__(6589);
-var no_jitter_1 = __nccwpck_require__(2681);
+var full_jitter_1 = __nccwpck_require__(5293);
+var no_jitter_1 = __nccwpck_require__(6473);
 function JitterFactory(options) {
     switch (options.jitter) {
         case "full":
@@ -4035,7 +4035,7 @@ exports.JitterFactory = JitterFactory;
 
 /***/ }),
 
-/***/ 2681:
+/***/ 6473:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -4049,7 +4049,7 @@ exports.noJitter = noJitter;
 
 /***/ }),
 
-/***/ 1917:
+/***/ 7853:
 /***/ (function(__unused_webpack_module, exports) {
 
 "use strict";
@@ -4087,7 +4087,7 @@ exports.getSanitizedOptions = getSanitizedOptions;
 
 /***/ }),
 
-/***/ 6543:
+/***/ 1327:
 /***/ ((module) => {
 
 "use strict";
@@ -4123,7 +4123,7 @@ module.exports = isStream;
 
 /***/ }),
 
-/***/ 6512:
+/***/ 48:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -4131,7 +4131,7 @@ module.exports = isStream;
 const fs = __nccwpck_require__(9896);
 const path = __nccwpck_require__(6928);
 const {promisify} = __nccwpck_require__(9023);
-const semver = __nccwpck_require__(4030);
+const semver = __nccwpck_require__(5742);
 
 const useNativeRecursiveOption = semver.satisfies(process.version, '>=10.12.0');
 
@@ -4287,7 +4287,7 @@ module.exports.sync = (input, options) => {
 
 /***/ }),
 
-/***/ 4030:
+/***/ 5742:
 /***/ ((module, exports) => {
 
 exports = module.exports = SemVer
@@ -6142,7 +6142,7 @@ function coerce (version, options) {
 
 /***/ }),
 
-/***/ 2803:
+/***/ 9027:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -6227,7 +6227,7 @@ module.exports = safer
 
 /***/ }),
 
-/***/ 4646:
+/***/ 9830:
 /***/ ((module) => {
 
 module.exports = shellescape;
@@ -6251,19 +6251,19 @@ function shellescape(a) {
 
 /***/ }),
 
-/***/ 6591:
+/***/ 4703:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-exports.quote = __nccwpck_require__(5335);
-exports.parse = __nccwpck_require__(2696);
+exports.quote = __nccwpck_require__(3063);
+exports.parse = __nccwpck_require__(9016);
 
 
 /***/ }),
 
-/***/ 2696:
+/***/ 9016:
 /***/ ((module) => {
 
 "use strict";
@@ -6653,7 +6653,7 @@ module.exports = function parse(s, env, opts) {
 
 /***/ }),
 
-/***/ 5335:
+/***/ 3063:
 /***/ ((module) => {
 
 "use strict";
@@ -6746,7 +6746,7 @@ module.exports = function quote(xs) {
 
 /***/ }),
 
-/***/ 5683:
+/***/ 9379:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -6760,8 +6760,8 @@ const {
 
 const {
   CHANNEL_EXTENDED_DATATYPE: { STDERR },
-} = __nccwpck_require__(4020);
-const { bufferSlice } = __nccwpck_require__(2184);
+} = __nccwpck_require__(9044);
+const { bufferSlice } = __nccwpck_require__(4408);
 
 const PACKET_SIZE = 32 * 1024;
 const MAX_WINDOW = 2 * 1024 * 1024;
@@ -7049,7 +7049,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3849:
+/***/ 4969:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -7061,14 +7061,14 @@ const { resolve } = __nccwpck_require__(6928);
 const { readFile } = __nccwpck_require__(9896);
 const { execFile, spawn } = __nccwpck_require__(5317);
 
-const { isParsedKey, parseKey } = __nccwpck_require__(1789);
+const { isParsedKey, parseKey } = __nccwpck_require__(7517);
 
 const {
   makeBufferParser,
   readUInt32BE,
   writeUInt32BE,
   writeUInt32LE,
-} = __nccwpck_require__(2184);
+} = __nccwpck_require__(4408);
 
 function once(cb) {
   let called = false;
@@ -8180,7 +8180,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6297:
+/***/ 9353:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -8216,11 +8216,11 @@ const {
   SUPPORTED_KEX,
   SUPPORTED_MAC,
   SUPPORTED_SERVER_HOST_KEY,
-} = __nccwpck_require__(4020);
-const { init: cryptoInit } = __nccwpck_require__(2888);
-const Protocol = __nccwpck_require__(7841);
-const { parseKey } = __nccwpck_require__(1789);
-const { SFTP } = __nccwpck_require__(4996);
+} = __nccwpck_require__(9044);
+const { init: cryptoInit } = __nccwpck_require__(408);
+const Protocol = __nccwpck_require__(3393);
+const { parseKey } = __nccwpck_require__(7517);
+const { SFTP } = __nccwpck_require__(7396);
 const {
   bufferCopy,
   makeBufferParser,
@@ -8228,23 +8228,23 @@ const {
   readUInt32BE,
   sigSSHToASN1,
   writeUInt32BE,
-} = __nccwpck_require__(2184);
+} = __nccwpck_require__(4408);
 
-const { AgentContext, createAgent, isAgent } = __nccwpck_require__(3849);
+const { AgentContext, createAgent, isAgent } = __nccwpck_require__(4969);
 const {
   Channel,
   MAX_WINDOW,
   PACKET_SIZE,
   windowAdjust,
   WINDOW_THRESHOLD,
-} = __nccwpck_require__(5683);
+} = __nccwpck_require__(9379);
 const {
   ChannelManager,
   generateAlgorithmList,
   isWritable,
   onChannelOpenFailure,
   onCHANNEL_CLOSE,
-} = __nccwpck_require__(2137);
+} = __nccwpck_require__(1289);
 
 const bufferParser = makeBufferParser();
 const sigParser = makeBufferParser();
@@ -10364,7 +10364,7 @@ module.exports = Client;
 
 /***/ }),
 
-/***/ 137:
+/***/ 2729:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -10392,7 +10392,7 @@ for (const ctor of [HttpAgent, HttpsAgent]) {
       const dstPort = options.port;
 
       if (Client === undefined)
-        Client = __nccwpck_require__(6297);
+        Client = __nccwpck_require__(9353);
 
       const client = new Client();
       let triedForward = false;
@@ -10456,7 +10456,7 @@ function decorateStream(stream, ctor, options) {
 
 /***/ }),
 
-/***/ 5472:
+/***/ 3328:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -10469,33 +10469,33 @@ const {
   CygwinAgent,
   OpenSSHAgent,
   PageantAgent,
-} = __nccwpck_require__(3849);
+} = __nccwpck_require__(4969);
 const {
   SSHTTPAgent: HTTPAgent,
   SSHTTPSAgent: HTTPSAgent,
-} = __nccwpck_require__(137);
-const { parseKey } = __nccwpck_require__(1789);
+} = __nccwpck_require__(2729);
+const { parseKey } = __nccwpck_require__(7517);
 const {
   flagsToString,
   OPEN_MODE,
   STATUS_CODE,
   stringToFlags,
-} = __nccwpck_require__(4996);
+} = __nccwpck_require__(7396);
 
 module.exports = {
   AgentProtocol,
   BaseAgent,
   createAgent,
-  Client: __nccwpck_require__(6297),
+  Client: __nccwpck_require__(9353),
   CygwinAgent,
   HTTPAgent,
   HTTPSAgent,
   OpenSSHAgent,
   PageantAgent,
-  Server: __nccwpck_require__(2605),
+  Server: __nccwpck_require__(3389),
   utils: {
     parseKey,
-    ...__nccwpck_require__(3489),
+    ...__nccwpck_require__(2113),
     sftp: {
       flagsToString,
       OPEN_MODE,
@@ -10508,7 +10508,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3489:
+/***/ 2113:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -10522,10 +10522,10 @@ const {
   randomBytes,
 } = __nccwpck_require__(6982);
 
-const { Ber } = __nccwpck_require__(9837);
-const bcrypt_pbkdf = (__nccwpck_require__(686).pbkdf);
+const { Ber } = __nccwpck_require__(2733);
+const bcrypt_pbkdf = (__nccwpck_require__(6046).pbkdf);
 
-const { CIPHER_INFO } = __nccwpck_require__(2888);
+const { CIPHER_INFO } = __nccwpck_require__(408);
 
 const SALT_LEN = 16;
 const DEFAULT_ROUNDS = 16;
@@ -11098,7 +11098,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7841:
+/***/ 3393:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -11144,7 +11144,7 @@ module.exports = {
 
 const { inspect } = __nccwpck_require__(9023);
 
-const { bindingAvailable, NullCipher, NullDecipher } = __nccwpck_require__(2888);
+const { bindingAvailable, NullCipher, NullDecipher } = __nccwpck_require__(408);
 const {
   COMPAT_CHECKS,
   DISCONNECT_REASON,
@@ -11152,18 +11152,18 @@ const {
   MESSAGE,
   SIGNALS,
   TERMINAL_MODE,
-} = __nccwpck_require__(4020);
+} = __nccwpck_require__(9044);
 const {
   DEFAULT_KEXINIT_CLIENT,
   DEFAULT_KEXINIT_SERVER,
   KexInit,
   kexinit,
   onKEXPayload,
-} = __nccwpck_require__(4637);
+} = __nccwpck_require__(797);
 const {
   parseKey,
-} = __nccwpck_require__(1789);
-const MESSAGE_HANDLERS = __nccwpck_require__(9244);
+} = __nccwpck_require__(7517);
+const MESSAGE_HANDLERS = __nccwpck_require__(6316);
 const {
   bufferCopy,
   bufferFill,
@@ -11171,15 +11171,15 @@ const {
   convertSignature,
   sendPacket,
   writeUInt32BE,
-} = __nccwpck_require__(2184);
+} = __nccwpck_require__(4408);
 const {
   PacketReader,
   PacketWriter,
   ZlibPacketReader,
   ZlibPacketWriter,
-} = __nccwpck_require__(4592);
+} = __nccwpck_require__(2752);
 
-const MODULE_VER = (__nccwpck_require__(8342)/* .version */ .rE);
+const MODULE_VER = (__nccwpck_require__(5856)/* .version */ .rE);
 
 const VALID_DISCONNECT_REASONS = new Map(
   Object.values(DISCONNECT_REASON).map((n) => [n, 1])
@@ -13242,7 +13242,7 @@ module.exports = Protocol;
 
 /***/ }),
 
-/***/ 4996:
+/***/ 7396:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -13264,7 +13264,7 @@ const {
   bufferSlice,
   makeBufferParser,
   writeUInt32BE,
-} = __nccwpck_require__(2184);
+} = __nccwpck_require__(4408);
 
 const ATTR = {
   SIZE: 0x00000001,
@@ -16844,7 +16844,7 @@ const {
   ERR_INVALID_ARG_TYPE,
   ERR_OUT_OF_RANGE,
   validateNumber
-} = __nccwpck_require__(3208);
+} = __nccwpck_require__(6200);
 
 const kMinPoolSpace = 128;
 
@@ -17302,7 +17302,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4020:
+/***/ 9044:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -17312,10 +17312,10 @@ const crypto = __nccwpck_require__(6982);
 
 let cpuInfo;
 try {
-  cpuInfo = __nccwpck_require__(4982)();
+  cpuInfo = __nccwpck_require__(8198)();
 } catch {}
 
-const { bindingAvailable, CIPHER_INFO, MAC_INFO } = __nccwpck_require__(2888);
+const { bindingAvailable, CIPHER_INFO, MAC_INFO } = __nccwpck_require__(408);
 
 const eddsaSupported = (() => {
   if (typeof crypto.sign === 'function'
@@ -17666,7 +17666,7 @@ module.exports.DISCONNECT_REASON_BY_VALUE =
 
 /***/ }),
 
-/***/ 2888:
+/***/ 408:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -17682,7 +17682,7 @@ const {
   createCipheriv, createDecipheriv, createHmac, randomFillSync, timingSafeEqual
 } = __nccwpck_require__(6982);
 
-const { readUInt32BE, writeUInt32BE } = __nccwpck_require__(2184);
+const { readUInt32BE, writeUInt32BE } = __nccwpck_require__(4408);
 
 const FastBuffer = Buffer[Symbol.species];
 const MAX_SEQNO = 2 ** 32 - 1;
@@ -17699,7 +17699,7 @@ let AESGCMDecipher;
 let ChaChaPolyDecipher;
 let GenericDecipher;
 try {
-  binding = __nccwpck_require__(490);
+  binding = __nccwpck_require__(7168);
   ({ AESGCMCipher, ChaChaPolyCipher, GenericCipher,
      AESGCMDecipher, ChaChaPolyDecipher, GenericDecipher } = binding);
 } catch {}
@@ -19253,7 +19253,7 @@ module.exports = {
     // eslint-disable-next-line no-async-promise-executor
     return new Promise(async (resolve, reject) => {
       try {
-        POLY1305_WASM_MODULE = await __nccwpck_require__(7830)();
+        POLY1305_WASM_MODULE = await __nccwpck_require__(1878)();
         POLY1305_RESULT_MALLOC = POLY1305_WASM_MODULE._malloc(16);
         poly1305_auth = POLY1305_WASM_MODULE.cwrap(
           'poly1305_auth',
@@ -19276,7 +19276,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7830:
+/***/ 1878:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -19323,7 +19323,7 @@ else {}
 
 /***/ }),
 
-/***/ 9244:
+/***/ 6316:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -19331,8 +19331,8 @@ else {}
 
 const MESSAGE_HANDLERS = new Array(256);
 [
-  (__nccwpck_require__(4637).HANDLERS),
-  __nccwpck_require__(9964),
+  (__nccwpck_require__(797).HANDLERS),
+  __nccwpck_require__(8268),
 ].forEach((handlers) => {
   // eslint-disable-next-line prefer-const
   for (let [type, handler] of Object.entries(handlers)) {
@@ -19347,7 +19347,7 @@ module.exports = MESSAGE_HANDLERS;
 
 /***/ }),
 
-/***/ 9964:
+/***/ 8268:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -19359,18 +19359,18 @@ const {
   doFatalError,
   sigSSHToASN1,
   writeUInt32BE,
-} = __nccwpck_require__(2184);
+} = __nccwpck_require__(4408);
 
 const {
   CHANNEL_OPEN_FAILURE,
   COMPAT,
   MESSAGE,
   TERMINAL_MODE,
-} = __nccwpck_require__(4020);
+} = __nccwpck_require__(9044);
 
 const {
   parseKey,
-} = __nccwpck_require__(1789);
+} = __nccwpck_require__(7517);
 
 const TERMINAL_MODE_BY_VALUE =
   Array.from(Object.entries(TERMINAL_MODE))
@@ -20640,7 +20640,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4637:
+/***/ 797:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -20657,7 +20657,7 @@ const {
   randomFillSync,
 } = __nccwpck_require__(6982);
 
-const { Ber } = __nccwpck_require__(9837);
+const { Ber } = __nccwpck_require__(2733);
 
 const {
   COMPAT,
@@ -20669,14 +20669,14 @@ const {
   DEFAULT_COMPRESSION,
   DISCONNECT_REASON,
   MESSAGE,
-} = __nccwpck_require__(4020);
+} = __nccwpck_require__(9044);
 const {
   CIPHER_INFO,
   createCipher,
   createDecipher,
   MAC_INFO,
-} = __nccwpck_require__(2888);
-const { parseDERKey } = __nccwpck_require__(1789);
+} = __nccwpck_require__(408);
+const { parseDERKey } = __nccwpck_require__(7517);
 const {
   bufferFill,
   bufferParser,
@@ -20685,13 +20685,13 @@ const {
   FastBuffer,
   sigSSHToASN1,
   writeUInt32BE,
-} = __nccwpck_require__(2184);
+} = __nccwpck_require__(4408);
 const {
   PacketReader,
   PacketWriter,
   ZlibPacketReader,
   ZlibPacketWriter,
-} = __nccwpck_require__(4592);
+} = __nccwpck_require__(2752);
 
 let MESSAGE_HANDLERS;
 
@@ -22435,7 +22435,7 @@ function onKEXPayload(state, payload) {
       case MESSAGE.UNIMPLEMENTED:
       case MESSAGE.DEBUG:
         if (!MESSAGE_HANDLERS)
-          MESSAGE_HANDLERS = __nccwpck_require__(9244);
+          MESSAGE_HANDLERS = __nccwpck_require__(6316);
         return MESSAGE_HANDLERS[type](this, payload);
     }
   }
@@ -22443,7 +22443,7 @@ function onKEXPayload(state, payload) {
   switch (type) {
     case MESSAGE.DISCONNECT:
       if (!MESSAGE_HANDLERS)
-        MESSAGE_HANDLERS = __nccwpck_require__(9244);
+        MESSAGE_HANDLERS = __nccwpck_require__(6316);
       return MESSAGE_HANDLERS[type](this, payload);
     case MESSAGE.KEXINIT:
       if (!state.firstPacket) {
@@ -22556,7 +22556,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1789:
+/***/ 7517:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -22579,18 +22579,18 @@ const {
 } = __nccwpck_require__(6982);
 const supportedOpenSSLCiphers = getCiphers();
 
-const { Ber } = __nccwpck_require__(9837);
-const bcrypt_pbkdf = (__nccwpck_require__(686).pbkdf);
+const { Ber } = __nccwpck_require__(2733);
+const bcrypt_pbkdf = (__nccwpck_require__(6046).pbkdf);
 
-const { CIPHER_INFO } = __nccwpck_require__(2888);
-const { eddsaSupported, SUPPORTED_CIPHER } = __nccwpck_require__(4020);
+const { CIPHER_INFO } = __nccwpck_require__(408);
+const { eddsaSupported, SUPPORTED_CIPHER } = __nccwpck_require__(9044);
 const {
   bufferSlice,
   makeBufferParser,
   readString,
   readUInt32BE,
   writeUInt32BE,
-} = __nccwpck_require__(2184);
+} = __nccwpck_require__(4408);
 
 const SYM_HASH_ALGO = Symbol('Hash Algorithm');
 const SYM_PRIV_PEM = Symbol('Private key PEM');
@@ -24048,7 +24048,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3208:
+/***/ 6200:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -24171,13 +24171,13 @@ exports.validateNumber = function validateNumber(value, name) {
 
 /***/ }),
 
-/***/ 2184:
+/***/ 4408:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const Ber = (__nccwpck_require__(9837).Ber);
+const Ber = (__nccwpck_require__(2733).Ber);
 
 let DISCONNECT_REASON;
 
@@ -24348,7 +24348,7 @@ module.exports = {
   doFatalError: (protocol, msg, level, reason) => {
     let err;
     if (DISCONNECT_REASON === undefined)
-      ({ DISCONNECT_REASON } = __nccwpck_require__(4020));
+      ({ DISCONNECT_REASON } = __nccwpck_require__(9044));
     if (msg instanceof Error) {
       // doFatalError(protocol, err[, reason])
       err = msg;
@@ -24535,7 +24535,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4592:
+/***/ 2752:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -24798,7 +24798,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2605:
+/***/ 3389:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -24827,13 +24827,13 @@ const {
   SUPPORTED_KEX,
   SUPPORTED_MAC,
   SUPPORTED_SERVER_HOST_KEY,
-} = __nccwpck_require__(4020);
-const { init: cryptoInit } = __nccwpck_require__(2888);
-const { KexInit } = __nccwpck_require__(4637);
-const { parseKey } = __nccwpck_require__(1789);
-const Protocol = __nccwpck_require__(7841);
-const { SFTP } = __nccwpck_require__(4996);
-const { writeUInt32BE } = __nccwpck_require__(2184);
+} = __nccwpck_require__(9044);
+const { init: cryptoInit } = __nccwpck_require__(408);
+const { KexInit } = __nccwpck_require__(797);
+const { parseKey } = __nccwpck_require__(7517);
+const Protocol = __nccwpck_require__(3393);
+const { SFTP } = __nccwpck_require__(7396);
+const { writeUInt32BE } = __nccwpck_require__(4408);
 
 const {
   Channel,
@@ -24841,7 +24841,7 @@ const {
   PACKET_SIZE,
   windowAdjust,
   WINDOW_THRESHOLD,
-} = __nccwpck_require__(5683);
+} = __nccwpck_require__(9379);
 
 const {
   ChannelManager,
@@ -24849,7 +24849,7 @@ const {
   isWritable,
   onChannelOpenFailure,
   onCHANNEL_CLOSE,
-} = __nccwpck_require__(2137);
+} = __nccwpck_require__(1289);
 
 const MAX_PENDING_AUTHS = 10;
 
@@ -26186,13 +26186,13 @@ module.exports.IncomingClient = Client;
 
 /***/ }),
 
-/***/ 2137:
+/***/ 1289:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { SFTP } = __nccwpck_require__(4996);
+const { SFTP } = __nccwpck_require__(7396);
 
 const MAX_CHANNEL = 2 ** 32 - 1;
 
@@ -26530,15 +26530,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 770:
+/***/ 8482:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-module.exports = __nccwpck_require__(218);
+module.exports = __nccwpck_require__(9290);
 
 
 /***/ }),
 
-/***/ 218:
+/***/ 9290:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -26810,7 +26810,7 @@ exports.debug = debug; // for test
 
 /***/ }),
 
-/***/ 668:
+/***/ 8156:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 (function(nacl) {
@@ -29205,34 +29205,34 @@ nacl.setPRNG = function(fn) {
 
 /***/ }),
 
-/***/ 6752:
+/***/ 2480:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const Client = __nccwpck_require__(3701)
-const Dispatcher = __nccwpck_require__(883)
-const Pool = __nccwpck_require__(628)
-const BalancedPool = __nccwpck_require__(837)
-const Agent = __nccwpck_require__(7405)
-const ProxyAgent = __nccwpck_require__(6672)
-const EnvHttpProxyAgent = __nccwpck_require__(3137)
-const RetryAgent = __nccwpck_require__(50)
-const errors = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
+const Client = __nccwpck_require__(1285)
+const Dispatcher = __nccwpck_require__(7939)
+const Pool = __nccwpck_require__(2244)
+const BalancedPool = __nccwpck_require__(2549)
+const Agent = __nccwpck_require__(8285)
+const ProxyAgent = __nccwpck_require__(9920)
+const EnvHttpProxyAgent = __nccwpck_require__(929)
+const RetryAgent = __nccwpck_require__(1346)
+const errors = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
 const { InvalidArgumentError } = errors
-const api = __nccwpck_require__(6615)
-const buildConnector = __nccwpck_require__(9136)
-const MockClient = __nccwpck_require__(7365)
-const MockAgent = __nccwpck_require__(7501)
-const MockPool = __nccwpck_require__(4004)
-const mockErrors = __nccwpck_require__(2429)
-const RetryHandler = __nccwpck_require__(7816)
-const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(2581)
-const DecoratorHandler = __nccwpck_require__(8155)
-const RedirectHandler = __nccwpck_require__(8754)
-const createRedirectInterceptor = __nccwpck_require__(5092)
+const api = __nccwpck_require__(8567)
+const buildConnector = __nccwpck_require__(2784)
+const MockClient = __nccwpck_require__(9493)
+const MockAgent = __nccwpck_require__(1437)
+const MockPool = __nccwpck_require__(5220)
+const mockErrors = __nccwpck_require__(9917)
+const RetryHandler = __nccwpck_require__(5640)
+const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(8421)
+const DecoratorHandler = __nccwpck_require__(91)
+const RedirectHandler = __nccwpck_require__(7970)
+const createRedirectInterceptor = __nccwpck_require__(6036)
 
 Object.assign(Dispatcher.prototype, api)
 
@@ -29250,10 +29250,10 @@ module.exports.DecoratorHandler = DecoratorHandler
 module.exports.RedirectHandler = RedirectHandler
 module.exports.createRedirectInterceptor = createRedirectInterceptor
 module.exports.interceptors = {
-  redirect: __nccwpck_require__(1514),
-  retry: __nccwpck_require__(2026),
-  dump: __nccwpck_require__(8060),
-  dns: __nccwpck_require__(379)
+  redirect: __nccwpck_require__(730),
+  retry: __nccwpck_require__(4346),
+  dump: __nccwpck_require__(8412),
+  dns: __nccwpck_require__(8731)
 }
 
 module.exports.buildConnector = buildConnector
@@ -29315,7 +29315,7 @@ function makeDispatcher (fn) {
 module.exports.setGlobalDispatcher = setGlobalDispatcher
 module.exports.getGlobalDispatcher = getGlobalDispatcher
 
-const fetchImpl = (__nccwpck_require__(4398).fetch)
+const fetchImpl = (__nccwpck_require__(8702).fetch)
 module.exports.fetch = async function fetch (init, options = undefined) {
   try {
     return await fetchImpl(init, options)
@@ -29327,39 +29327,39 @@ module.exports.fetch = async function fetch (init, options = undefined) {
     throw err
   }
 }
-module.exports.Headers = __nccwpck_require__(660).Headers
-module.exports.Response = __nccwpck_require__(9051).Response
-module.exports.Request = __nccwpck_require__(9967).Request
-module.exports.FormData = __nccwpck_require__(5910).FormData
+module.exports.Headers = __nccwpck_require__(5524).Headers
+module.exports.Response = __nccwpck_require__(715).Response
+module.exports.Request = __nccwpck_require__(175).Request
+module.exports.FormData = __nccwpck_require__(1142).FormData
 module.exports.File = globalThis.File ?? (__nccwpck_require__(4573).File)
-module.exports.FileReader = __nccwpck_require__(8355).FileReader
+module.exports.FileReader = __nccwpck_require__(4848).FileReader
 
-const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(1059)
+const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(179)
 
 module.exports.setGlobalOrigin = setGlobalOrigin
 module.exports.getGlobalOrigin = getGlobalOrigin
 
-const { CacheStorage } = __nccwpck_require__(3245)
-const { kConstruct } = __nccwpck_require__(109)
+const { CacheStorage } = __nccwpck_require__(5965)
+const { kConstruct } = __nccwpck_require__(61)
 
 // Cache & CacheStorage are tightly coupled with fetch. Even if it may run
 // in an older version of Node, it doesn't have any use without fetch.
 module.exports.caches = new CacheStorage(kConstruct)
 
-const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(9061)
+const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(6933)
 
 module.exports.deleteCookie = deleteCookie
 module.exports.getCookies = getCookies
 module.exports.getSetCookies = getSetCookies
 module.exports.setCookie = setCookie
 
-const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(1900)
+const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(7708)
 
 module.exports.parseMIMEType = parseMIMEType
 module.exports.serializeAMimeType = serializeAMimeType
 
-const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(5188)
-module.exports.WebSocket = __nccwpck_require__(3726).WebSocket
+const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(7316)
+module.exports.WebSocket = __nccwpck_require__(1886).WebSocket
 module.exports.CloseEvent = CloseEvent
 module.exports.ErrorEvent = ErrorEvent
 module.exports.MessageEvent = MessageEvent
@@ -29375,18 +29375,18 @@ module.exports.MockPool = MockPool
 module.exports.MockAgent = MockAgent
 module.exports.mockErrors = mockErrors
 
-const { EventSource } = __nccwpck_require__(1238)
+const { EventSource } = __nccwpck_require__(1670)
 
 module.exports.EventSource = EventSource
 
 
 /***/ }),
 
-/***/ 158:
+/***/ 670:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { addAbortListener } = __nccwpck_require__(3440)
-const { RequestAbortedError } = __nccwpck_require__(8707)
+const { addAbortListener } = __nccwpck_require__(4640)
+const { RequestAbortedError } = __nccwpck_require__(4627)
 
 const kListener = Symbol('kListener')
 const kSignal = Symbol('kSignal')
@@ -29446,7 +29446,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2279:
+/***/ 2004:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -29454,9 +29454,9 @@ module.exports = {
 
 const assert = __nccwpck_require__(4589)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
+const { addSignal, removeSignal } = __nccwpck_require__(670)
 
 class ConnectHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -29562,7 +29562,7 @@ module.exports = connect
 
 /***/ }),
 
-/***/ 6862:
+/***/ 5646:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -29577,10 +29577,10 @@ const {
   InvalidArgumentError,
   InvalidReturnValueError,
   RequestAbortedError
-} = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
+} = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { addSignal, removeSignal } = __nccwpck_require__(670)
 const assert = __nccwpck_require__(4589)
 
 const kResume = Symbol('resume')
@@ -29821,17 +29821,17 @@ module.exports = pipeline
 
 /***/ }),
 
-/***/ 4043:
+/***/ 4203:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
 const assert = __nccwpck_require__(4589)
-const { Readable } = __nccwpck_require__(9927)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
+const { Readable } = __nccwpck_require__(471)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(2247)
 const { AsyncResource } = __nccwpck_require__(6698)
 
 class RequestHandler extends AsyncResource {
@@ -30043,7 +30043,7 @@ module.exports.RequestHandler = RequestHandler
 
 /***/ }),
 
-/***/ 3560:
+/***/ 9656:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -30051,11 +30051,11 @@ module.exports.RequestHandler = RequestHandler
 
 const assert = __nccwpck_require__(4589)
 const { finished, PassThrough } = __nccwpck_require__(7075)
-const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
+const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(2247)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { addSignal, removeSignal } = __nccwpck_require__(670)
 
 class StreamHandler extends AsyncResource {
   constructor (opts, factory, callback) {
@@ -30271,16 +30271,16 @@ module.exports = stream
 
 /***/ }),
 
-/***/ 1882:
+/***/ 6730:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(4627)
 const { AsyncResource } = __nccwpck_require__(6698)
-const util = __nccwpck_require__(3440)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const util = __nccwpck_require__(4640)
+const { addSignal, removeSignal } = __nccwpck_require__(670)
 const assert = __nccwpck_require__(4589)
 
 class UpgradeHandler extends AsyncResource {
@@ -30387,22 +30387,22 @@ module.exports = upgrade
 
 /***/ }),
 
-/***/ 6615:
+/***/ 8567:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-module.exports.request = __nccwpck_require__(4043)
-module.exports.stream = __nccwpck_require__(3560)
-module.exports.pipeline = __nccwpck_require__(6862)
-module.exports.upgrade = __nccwpck_require__(1882)
-module.exports.connect = __nccwpck_require__(2279)
+module.exports.request = __nccwpck_require__(4203)
+module.exports.stream = __nccwpck_require__(9656)
+module.exports.pipeline = __nccwpck_require__(5646)
+module.exports.upgrade = __nccwpck_require__(6730)
+module.exports.connect = __nccwpck_require__(2004)
 
 
 /***/ }),
 
-/***/ 9927:
+/***/ 471:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -30412,9 +30412,9 @@ module.exports.connect = __nccwpck_require__(2279)
 
 const assert = __nccwpck_require__(4589)
 const { Readable } = __nccwpck_require__(7075)
-const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { ReadableStreamFrom } = __nccwpck_require__(3440)
+const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
+const { ReadableStreamFrom } = __nccwpck_require__(4640)
 
 const kConsume = Symbol('kConsume')
 const kReading = Symbol('kReading')
@@ -30795,15 +30795,15 @@ module.exports = { Readable: BodyReadable, chunksDecode }
 
 /***/ }),
 
-/***/ 7655:
+/***/ 2247:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const assert = __nccwpck_require__(4589)
 const {
   ResponseStatusCodeError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(4627)
 
-const { chunksDecode } = __nccwpck_require__(9927)
+const { chunksDecode } = __nccwpck_require__(471)
 const CHUNK_LIMIT = 128 * 1024
 
 async function getResolveErrorBodyCallback ({ callback, body, contentType, statusCode, statusMessage, headers }) {
@@ -30895,7 +30895,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9136:
+/***/ 2784:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -30903,9 +30903,9 @@ module.exports = {
 
 const net = __nccwpck_require__(7030)
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(3440)
-const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(8707)
-const timers = __nccwpck_require__(6603)
+const util = __nccwpck_require__(4640)
+const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(4627)
+const timers = __nccwpck_require__(1275)
 
 function noop () {}
 
@@ -31143,7 +31143,7 @@ module.exports = buildConnector
 
 /***/ }),
 
-/***/ 735:
+/***/ 2303:
 /***/ ((module) => {
 
 "use strict";
@@ -31269,7 +31269,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2414:
+/***/ 3374:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -31479,7 +31479,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8707:
+/***/ 4627:
 /***/ ((module) => {
 
 "use strict";
@@ -31912,7 +31912,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4655:
+/***/ 7311:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -31921,7 +31921,7 @@ module.exports = {
 const {
   InvalidArgumentError,
   NotSupportedError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(4627)
 const assert = __nccwpck_require__(4589)
 const {
   isValidHTTPToken,
@@ -31936,9 +31936,9 @@ const {
   validateHandler,
   getServerName,
   normalizedMethodRecords
-} = __nccwpck_require__(3440)
-const { channels } = __nccwpck_require__(2414)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
+} = __nccwpck_require__(4640)
+const { channels } = __nccwpck_require__(3374)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(2303)
 
 // Verifies that a given path is valid does not contain control chars \x00 to \x20
 const invalidPathRegex = /[^\u0021-\u00ff]/
@@ -32402,7 +32402,7 @@ module.exports = Request
 
 /***/ }),
 
-/***/ 6443:
+/***/ 4043:
 /***/ ((module) => {
 
 module.exports = {
@@ -32476,7 +32476,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7752:
+/***/ 4152:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -32485,7 +32485,7 @@ module.exports = {
 const {
   wellknownHeaderNames,
   headerNameLowerCasedRecord
-} = __nccwpck_require__(735)
+} = __nccwpck_require__(2303)
 
 class TstNode {
   /** @type {any} */
@@ -32636,14 +32636,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3440:
+/***/ 4640:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
 const assert = __nccwpck_require__(4589)
-const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(6443)
+const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(4043)
 const { IncomingMessage } = __nccwpck_require__(7067)
 const stream = __nccwpck_require__(7075)
 const net = __nccwpck_require__(7030)
@@ -32651,9 +32651,9 @@ const { Blob } = __nccwpck_require__(4573)
 const nodeUtil = __nccwpck_require__(7975)
 const { stringify } = __nccwpck_require__(1792)
 const { EventEmitter: EE } = __nccwpck_require__(8474)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
-const { tree } = __nccwpck_require__(7752)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(2303)
+const { tree } = __nccwpck_require__(4152)
 
 const [nodeMajor, nodeMinor] = process.versions.node.split('.').map(v => Number(v))
 
@@ -33363,19 +33363,19 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7405:
+/***/ 8285:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(6443)
-const DispatcherBase = __nccwpck_require__(1841)
-const Pool = __nccwpck_require__(628)
-const Client = __nccwpck_require__(3701)
-const util = __nccwpck_require__(3440)
-const createRedirectInterceptor = __nccwpck_require__(5092)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
+const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(4043)
+const DispatcherBase = __nccwpck_require__(9265)
+const Pool = __nccwpck_require__(2244)
+const Client = __nccwpck_require__(1285)
+const util = __nccwpck_require__(4640)
+const createRedirectInterceptor = __nccwpck_require__(6036)
 
 const kOnConnect = Symbol('onConnect')
 const kOnDisconnect = Symbol('onDisconnect')
@@ -33504,7 +33504,7 @@ module.exports = Agent
 
 /***/ }),
 
-/***/ 837:
+/***/ 2549:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -33513,7 +33513,7 @@ module.exports = Agent
 const {
   BalancedPoolMissingUpstreamError,
   InvalidArgumentError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(4627)
 const {
   PoolBase,
   kClients,
@@ -33521,10 +33521,10 @@ const {
   kAddClient,
   kRemoveClient,
   kGetDispatcher
-} = __nccwpck_require__(2128)
-const Pool = __nccwpck_require__(628)
-const { kUrl, kInterceptors } = __nccwpck_require__(6443)
-const { parseOrigin } = __nccwpck_require__(3440)
+} = __nccwpck_require__(3856)
+const Pool = __nccwpck_require__(2244)
+const { kUrl, kInterceptors } = __nccwpck_require__(4043)
+const { parseOrigin } = __nccwpck_require__(4640)
 const kFactory = Symbol('factory')
 
 const kOptions = Symbol('options')
@@ -33721,7 +33721,7 @@ module.exports = BalancedPool
 
 /***/ }),
 
-/***/ 637:
+/***/ 9133:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -33730,9 +33730,9 @@ module.exports = BalancedPool
 /* global WebAssembly */
 
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(3440)
-const { channels } = __nccwpck_require__(2414)
-const timers = __nccwpck_require__(6603)
+const util = __nccwpck_require__(4640)
+const { channels } = __nccwpck_require__(3374)
+const timers = __nccwpck_require__(1275)
 const {
   RequestContentLengthMismatchError,
   ResponseContentLengthMismatchError,
@@ -33745,7 +33745,7 @@ const {
   BodyTimeoutError,
   HTTPParserError,
   ResponseExceededMaxSizeError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(4627)
 const {
   kUrl,
   kReset,
@@ -33778,9 +33778,9 @@ const {
   kOnError,
   kResume,
   kHTTPContext
-} = __nccwpck_require__(6443)
+} = __nccwpck_require__(4043)
 
-const constants = __nccwpck_require__(2824)
+const constants = __nccwpck_require__(776)
 const EMPTY_BUF = Buffer.alloc(0)
 const FastBuffer = Buffer[Symbol.species]
 const addListener = util.addListener
@@ -33792,11 +33792,11 @@ const kSocketUsed = Symbol('kSocketUsed')
 let extractBody
 
 async function lazyllhttp () {
-  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(3870) : undefined
+  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(7630) : undefined
 
   let mod
   try {
-    mod = await WebAssembly.compile(__nccwpck_require__(3434))
+    mod = await WebAssembly.compile(__nccwpck_require__(8586))
   } catch (e) {
     /* istanbul ignore next */
 
@@ -33804,7 +33804,7 @@ async function lazyllhttp () {
     // being enabled, but the occurring of this other error
     // * https://github.com/emscripten-core/emscripten/issues/11495
     // got me to remove that check to avoid breaking Node 12.
-    mod = await WebAssembly.compile(llhttpWasmData || __nccwpck_require__(3870))
+    mod = await WebAssembly.compile(llhttpWasmData || __nccwpck_require__(7630))
   }
 
   return await WebAssembly.instantiate(mod, {
@@ -34719,7 +34719,7 @@ function writeH1 (client, request) {
 
   if (util.isFormDataLike(body)) {
     if (!extractBody) {
-      extractBody = (__nccwpck_require__(4492).extractBody)
+      extractBody = (__nccwpck_require__(6396).extractBody)
     }
 
     const [bodyStream, contentType] = extractBody(body)
@@ -35242,7 +35242,7 @@ module.exports = connectH1
 
 /***/ }),
 
-/***/ 8788:
+/***/ 4548:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -35251,13 +35251,13 @@ module.exports = connectH1
 const assert = __nccwpck_require__(4589)
 const { errorMonitor } = __nccwpck_require__(8474)
 const { pipeline } = __nccwpck_require__(7075)
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(4640)
 const {
   RequestContentLengthMismatchError,
   RequestAbortedError,
   SocketError,
   InformationalError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(4627)
 const {
   kUrl,
   kReset,
@@ -35276,7 +35276,7 @@ const {
   kResume,
   kSize,
   kHTTPContext
-} = __nccwpck_require__(6443)
+} = __nccwpck_require__(4043)
 
 const kOpenStreams = Symbol('open streams')
 
@@ -35682,7 +35682,7 @@ function writeH2 (client, request) {
   let contentLength = util.bodyLength(body)
 
   if (util.isFormDataLike(body)) {
-    extractBody ??= (__nccwpck_require__(4492).extractBody)
+    extractBody ??= (__nccwpck_require__(6396).extractBody)
 
     const [bodyStream, contentType] = extractBody(body)
     headers['content-type'] = contentType
@@ -36042,7 +36042,7 @@ module.exports = connectH2
 
 /***/ }),
 
-/***/ 3701:
+/***/ 1285:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -36053,16 +36053,16 @@ module.exports = connectH2
 const assert = __nccwpck_require__(4589)
 const net = __nccwpck_require__(7030)
 const http = __nccwpck_require__(7067)
-const util = __nccwpck_require__(3440)
-const { channels } = __nccwpck_require__(2414)
-const Request = __nccwpck_require__(4655)
-const DispatcherBase = __nccwpck_require__(1841)
+const util = __nccwpck_require__(4640)
+const { channels } = __nccwpck_require__(3374)
+const Request = __nccwpck_require__(7311)
+const DispatcherBase = __nccwpck_require__(9265)
 const {
   InvalidArgumentError,
   InformationalError,
   ClientDestroyedError
-} = __nccwpck_require__(8707)
-const buildConnector = __nccwpck_require__(9136)
+} = __nccwpck_require__(4627)
+const buildConnector = __nccwpck_require__(2784)
 const {
   kUrl,
   kServerName,
@@ -36104,9 +36104,9 @@ const {
   kHTTPContext,
   kMaxConcurrentStreams,
   kResume
-} = __nccwpck_require__(6443)
-const connectH1 = __nccwpck_require__(637)
-const connectH2 = __nccwpck_require__(8788)
+} = __nccwpck_require__(4043)
+const connectH1 = __nccwpck_require__(9133)
+const connectH2 = __nccwpck_require__(4548)
 let deprecatedInterceptorWarned = false
 
 const kClosedResolve = Symbol('kClosedResolve')
@@ -36414,7 +36414,7 @@ class Client extends DispatcherBase {
   }
 }
 
-const createRedirectInterceptor = __nccwpck_require__(5092)
+const createRedirectInterceptor = __nccwpck_require__(6036)
 
 function onError (client, err) {
   if (
@@ -36674,20 +36674,20 @@ module.exports = Client
 
 /***/ }),
 
-/***/ 1841:
+/***/ 9265:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
 const buffer = __nccwpck_require__(4573)
-const Dispatcher = __nccwpck_require__(883)
+const Dispatcher = __nccwpck_require__(7939)
 const {
   ClientDestroyedError,
   ClientClosedError,
   InvalidArgumentError
-} = __nccwpck_require__(8707)
-const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __nccwpck_require__(6443)
+} = __nccwpck_require__(4627)
+const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __nccwpck_require__(4043)
 
 const kOnDestroyed = Symbol('onDestroyed')
 const kOnClosed = Symbol('onClosed')
@@ -36890,7 +36890,7 @@ module.exports = DispatcherBase
 
 /***/ }),
 
-/***/ 883:
+/***/ 7939:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -36963,16 +36963,16 @@ module.exports = Dispatcher
 
 /***/ }),
 
-/***/ 3137:
+/***/ 929:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const DispatcherBase = __nccwpck_require__(1841)
-const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(6443)
-const ProxyAgent = __nccwpck_require__(6672)
-const Agent = __nccwpck_require__(7405)
+const DispatcherBase = __nccwpck_require__(9265)
+const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(4043)
+const ProxyAgent = __nccwpck_require__(9920)
+const Agent = __nccwpck_require__(8285)
 
 const DEFAULT_PORTS = {
   'http:': 80,
@@ -37131,7 +37131,7 @@ module.exports = EnvHttpProxyAgent
 
 /***/ }),
 
-/***/ 4660:
+/***/ 5844:
 /***/ ((module) => {
 
 "use strict";
@@ -37256,16 +37256,16 @@ module.exports = class FixedQueue {
 
 /***/ }),
 
-/***/ 2128:
+/***/ 3856:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const DispatcherBase = __nccwpck_require__(1841)
-const FixedQueue = __nccwpck_require__(4660)
-const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(6443)
-const PoolStats = __nccwpck_require__(3246)
+const DispatcherBase = __nccwpck_require__(9265)
+const FixedQueue = __nccwpck_require__(5844)
+const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(4043)
+const PoolStats = __nccwpck_require__(5710)
 
 const kClients = Symbol('clients')
 const kNeedDrain = Symbol('needDrain')
@@ -37458,10 +37458,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3246:
+/***/ 5710:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(6443)
+const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(4043)
 const kPool = Symbol('pool')
 
 class PoolStats {
@@ -37499,7 +37499,7 @@ module.exports = PoolStats
 
 /***/ }),
 
-/***/ 628:
+/***/ 2244:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -37511,14 +37511,14 @@ const {
   kNeedDrain,
   kAddClient,
   kGetDispatcher
-} = __nccwpck_require__(2128)
-const Client = __nccwpck_require__(3701)
+} = __nccwpck_require__(3856)
+const Client = __nccwpck_require__(1285)
 const {
   InvalidArgumentError
-} = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { kUrl, kInterceptors } = __nccwpck_require__(6443)
-const buildConnector = __nccwpck_require__(9136)
+} = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
+const { kUrl, kInterceptors } = __nccwpck_require__(4043)
+const buildConnector = __nccwpck_require__(2784)
 
 const kOptions = Symbol('options')
 const kConnections = Symbol('connections')
@@ -37614,20 +37614,20 @@ module.exports = Pool
 
 /***/ }),
 
-/***/ 6672:
+/***/ 9920:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(6443)
+const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(4043)
 const { URL } = __nccwpck_require__(3136)
-const Agent = __nccwpck_require__(7405)
-const Pool = __nccwpck_require__(628)
-const DispatcherBase = __nccwpck_require__(1841)
-const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(8707)
-const buildConnector = __nccwpck_require__(9136)
-const Client = __nccwpck_require__(3701)
+const Agent = __nccwpck_require__(8285)
+const Pool = __nccwpck_require__(2244)
+const DispatcherBase = __nccwpck_require__(9265)
+const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(4627)
+const buildConnector = __nccwpck_require__(2784)
+const Client = __nccwpck_require__(1285)
 
 const kAgent = Symbol('proxy agent')
 const kClient = Symbol('proxy client')
@@ -37896,14 +37896,14 @@ module.exports = ProxyAgent
 
 /***/ }),
 
-/***/ 50:
+/***/ 1346:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const Dispatcher = __nccwpck_require__(883)
-const RetryHandler = __nccwpck_require__(7816)
+const Dispatcher = __nccwpck_require__(7939)
+const RetryHandler = __nccwpck_require__(5640)
 
 class RetryAgent extends Dispatcher {
   #agent = null
@@ -37939,7 +37939,7 @@ module.exports = RetryAgent
 
 /***/ }),
 
-/***/ 2581:
+/***/ 8421:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -37948,8 +37948,8 @@ module.exports = RetryAgent
 // We include a version number for the Dispatcher API. In case of breaking changes,
 // this version number must be increased to avoid conflicts.
 const globalDispatcher = Symbol.for('undici.globalDispatcher.1')
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const Agent = __nccwpck_require__(7405)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
+const Agent = __nccwpck_require__(8285)
 
 if (getGlobalDispatcher() === undefined) {
   setGlobalDispatcher(new Agent())
@@ -37979,7 +37979,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8155:
+/***/ 91:
 /***/ ((module) => {
 
 "use strict";
@@ -38031,16 +38031,16 @@ module.exports = class DecoratorHandler {
 
 /***/ }),
 
-/***/ 8754:
+/***/ 7970:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const util = __nccwpck_require__(3440)
-const { kBodyUsed } = __nccwpck_require__(6443)
+const util = __nccwpck_require__(4640)
+const { kBodyUsed } = __nccwpck_require__(4043)
 const assert = __nccwpck_require__(4589)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
 const EE = __nccwpck_require__(8474)
 
 const redirectableStatusCodes = [300, 301, 302, 303, 307, 308]
@@ -38271,21 +38271,21 @@ module.exports = RedirectHandler
 
 /***/ }),
 
-/***/ 7816:
+/***/ 5640:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 const assert = __nccwpck_require__(4589)
 
-const { kRetryHandlerDefaultRetry } = __nccwpck_require__(6443)
-const { RequestRetryError } = __nccwpck_require__(8707)
+const { kRetryHandlerDefaultRetry } = __nccwpck_require__(4043)
+const { RequestRetryError } = __nccwpck_require__(4627)
 const {
   isDisturbed,
   parseHeaders,
   parseRangeHeader,
   wrapRequestBody
-} = __nccwpck_require__(3440)
+} = __nccwpck_require__(4640)
 
 function calculateRetryAfterHeader (retryAfter) {
   const current = Date.now()
@@ -38716,15 +38716,15 @@ module.exports = RetryHandler
 
 /***/ }),
 
-/***/ 379:
+/***/ 8731:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 const { isIP } = __nccwpck_require__(7030)
 const { lookup } = __nccwpck_require__(610)
-const DecoratorHandler = __nccwpck_require__(8155)
-const { InvalidArgumentError, InformationalError } = __nccwpck_require__(8707)
+const DecoratorHandler = __nccwpck_require__(91)
+const { InvalidArgumentError, InformationalError } = __nccwpck_require__(4627)
 const maxInt = Math.pow(2, 31) - 1
 
 class DNSInstance {
@@ -39099,15 +39099,15 @@ module.exports = interceptorOpts => {
 
 /***/ }),
 
-/***/ 8060:
+/***/ 8412:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const util = __nccwpck_require__(3440)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
-const DecoratorHandler = __nccwpck_require__(8155)
+const util = __nccwpck_require__(4640)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(4627)
+const DecoratorHandler = __nccwpck_require__(91)
 
 class DumpHandler extends DecoratorHandler {
   #maxSize = 1024 * 1024
@@ -39230,13 +39230,13 @@ module.exports = createDumpInterceptor
 
 /***/ }),
 
-/***/ 5092:
+/***/ 6036:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const RedirectHandler = __nccwpck_require__(8754)
+const RedirectHandler = __nccwpck_require__(7970)
 
 function createRedirectInterceptor ({ maxRedirections: defaultMaxRedirections }) {
   return (dispatch) => {
@@ -39259,12 +39259,12 @@ module.exports = createRedirectInterceptor
 
 /***/ }),
 
-/***/ 1514:
+/***/ 730:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
-const RedirectHandler = __nccwpck_require__(8754)
+const RedirectHandler = __nccwpck_require__(7970)
 
 module.exports = opts => {
   const globalMaxRedirections = opts?.maxRedirections
@@ -39291,12 +39291,12 @@ module.exports = opts => {
 
 /***/ }),
 
-/***/ 2026:
+/***/ 4346:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
-const RetryHandler = __nccwpck_require__(7816)
+const RetryHandler = __nccwpck_require__(5640)
 
 module.exports = globalOpts => {
   return dispatch => {
@@ -39318,14 +39318,14 @@ module.exports = globalOpts => {
 
 /***/ }),
 
-/***/ 2824:
+/***/ 776:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SPECIAL_HEADERS = exports.HEADER_STATE = exports.MINOR = exports.MAJOR = exports.CONNECTION_TOKEN_CHARS = exports.HEADER_CHARS = exports.TOKEN = exports.STRICT_TOKEN = exports.HEX = exports.URL_CHAR = exports.STRICT_URL_CHAR = exports.USERINFO_CHARS = exports.MARK = exports.ALPHANUM = exports.NUM = exports.HEX_MAP = exports.NUM_MAP = exports.ALPHA = exports.FINISH = exports.H_METHOD_MAP = exports.METHOD_MAP = exports.METHODS_RTSP = exports.METHODS_ICE = exports.METHODS_HTTP = exports.METHODS = exports.LENIENT_FLAGS = exports.FLAGS = exports.TYPE = exports.ERROR = void 0;
-const utils_1 = __nccwpck_require__(172);
+const utils_1 = __nccwpck_require__(1308);
 // C headers
 var ERROR;
 (function (ERROR) {
@@ -39603,7 +39603,7 @@ exports.SPECIAL_HEADERS = {
 
 /***/ }),
 
-/***/ 3870:
+/***/ 7630:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -39616,7 +39616,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 3434:
+/***/ 8586:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -39629,7 +39629,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 172:
+/***/ 1308:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -39651,14 +39651,14 @@ exports.enumToMap = enumToMap;
 
 /***/ }),
 
-/***/ 7501:
+/***/ 1437:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { kClients } = __nccwpck_require__(6443)
-const Agent = __nccwpck_require__(7405)
+const { kClients } = __nccwpck_require__(4043)
+const Agent = __nccwpck_require__(8285)
 const {
   kAgent,
   kMockAgentSet,
@@ -39669,14 +39669,14 @@ const {
   kGetNetConnect,
   kOptions,
   kFactory
-} = __nccwpck_require__(1117)
-const MockClient = __nccwpck_require__(7365)
-const MockPool = __nccwpck_require__(4004)
-const { matchValue, buildMockOptions } = __nccwpck_require__(3397)
-const { InvalidArgumentError, UndiciError } = __nccwpck_require__(8707)
-const Dispatcher = __nccwpck_require__(883)
-const Pluralizer = __nccwpck_require__(1529)
-const PendingInterceptorsFormatter = __nccwpck_require__(6142)
+} = __nccwpck_require__(941)
+const MockClient = __nccwpck_require__(9493)
+const MockPool = __nccwpck_require__(5220)
+const { matchValue, buildMockOptions } = __nccwpck_require__(8981)
+const { InvalidArgumentError, UndiciError } = __nccwpck_require__(4627)
+const Dispatcher = __nccwpck_require__(7939)
+const Pluralizer = __nccwpck_require__(3289)
+const PendingInterceptorsFormatter = __nccwpck_require__(1726)
 
 class MockAgent extends Dispatcher {
   constructor (opts) {
@@ -39819,15 +39819,15 @@ module.exports = MockAgent
 
 /***/ }),
 
-/***/ 7365:
+/***/ 9493:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Client = __nccwpck_require__(3701)
-const { buildMockDispatch } = __nccwpck_require__(3397)
+const Client = __nccwpck_require__(1285)
+const { buildMockDispatch } = __nccwpck_require__(8981)
 const {
   kDispatches,
   kMockAgent,
@@ -39836,10 +39836,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(1117)
-const { MockInterceptor } = __nccwpck_require__(1511)
-const Symbols = __nccwpck_require__(6443)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+} = __nccwpck_require__(941)
+const { MockInterceptor } = __nccwpck_require__(5015)
+const Symbols = __nccwpck_require__(4043)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
 
 /**
  * MockClient provides an API that extends the Client to influence the mockDispatches.
@@ -39886,13 +39886,13 @@ module.exports = MockClient
 
 /***/ }),
 
-/***/ 2429:
+/***/ 9917:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { UndiciError } = __nccwpck_require__(8707)
+const { UndiciError } = __nccwpck_require__(4627)
 
 const kMockNotMatchedError = Symbol.for('undici.error.UND_MOCK_ERR_MOCK_NOT_MATCHED')
 
@@ -39922,13 +39922,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1511:
+/***/ 5015:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(3397)
+const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(8981)
 const {
   kDispatches,
   kDispatchKey,
@@ -39936,9 +39936,9 @@ const {
   kDefaultTrailers,
   kContentLength,
   kMockDispatch
-} = __nccwpck_require__(1117)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const { buildURL } = __nccwpck_require__(3440)
+} = __nccwpck_require__(941)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
+const { buildURL } = __nccwpck_require__(4640)
 
 /**
  * Defines the scope API for an interceptor reply
@@ -40137,15 +40137,15 @@ module.exports.MockScope = MockScope
 
 /***/ }),
 
-/***/ 4004:
+/***/ 5220:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Pool = __nccwpck_require__(628)
-const { buildMockDispatch } = __nccwpck_require__(3397)
+const Pool = __nccwpck_require__(2244)
+const { buildMockDispatch } = __nccwpck_require__(8981)
 const {
   kDispatches,
   kMockAgent,
@@ -40154,10 +40154,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(1117)
-const { MockInterceptor } = __nccwpck_require__(1511)
-const Symbols = __nccwpck_require__(6443)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+} = __nccwpck_require__(941)
+const { MockInterceptor } = __nccwpck_require__(5015)
+const Symbols = __nccwpck_require__(4043)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
 
 /**
  * MockPool provides an API that extends the Pool to influence the mockDispatches.
@@ -40204,7 +40204,7 @@ module.exports = MockPool
 
 /***/ }),
 
-/***/ 1117:
+/***/ 941:
 /***/ ((module) => {
 
 "use strict";
@@ -40235,21 +40235,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3397:
+/***/ 8981:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { MockNotMatchedError } = __nccwpck_require__(2429)
+const { MockNotMatchedError } = __nccwpck_require__(9917)
 const {
   kDispatches,
   kMockAgent,
   kOriginalDispatch,
   kOrigin,
   kGetNetConnect
-} = __nccwpck_require__(1117)
-const { buildURL } = __nccwpck_require__(3440)
+} = __nccwpck_require__(941)
+const { buildURL } = __nccwpck_require__(4640)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const {
   types: {
@@ -40610,7 +40610,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6142:
+/***/ 1726:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -40661,7 +40661,7 @@ module.exports = class PendingInterceptorsFormatter {
 
 /***/ }),
 
-/***/ 1529:
+/***/ 3289:
 /***/ ((module) => {
 
 "use strict";
@@ -40698,7 +40698,7 @@ module.exports = class Pluralizer {
 
 /***/ }),
 
-/***/ 6603:
+/***/ 1275:
 /***/ ((module) => {
 
 "use strict";
@@ -41129,21 +41129,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9634:
+/***/ 8514:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { kConstruct } = __nccwpck_require__(109)
-const { urlEquals, getFieldValues } = __nccwpck_require__(6798)
-const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(3440)
-const { webidl } = __nccwpck_require__(5893)
-const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(9051)
-const { Request, fromInnerRequest } = __nccwpck_require__(9967)
-const { kState } = __nccwpck_require__(3627)
-const { fetching } = __nccwpck_require__(4398)
-const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(3168)
+const { kConstruct } = __nccwpck_require__(61)
+const { urlEquals, getFieldValues } = __nccwpck_require__(6814)
+const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(4640)
+const { webidl } = __nccwpck_require__(5701)
+const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(715)
+const { Request, fromInnerRequest } = __nccwpck_require__(175)
+const { kState } = __nccwpck_require__(1995)
+const { fetching } = __nccwpck_require__(8702)
+const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(9520)
 const assert = __nccwpck_require__(4589)
 
 /**
@@ -41996,16 +41996,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3245:
+/***/ 5965:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { kConstruct } = __nccwpck_require__(109)
-const { Cache } = __nccwpck_require__(9634)
-const { webidl } = __nccwpck_require__(5893)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { kConstruct } = __nccwpck_require__(61)
+const { Cache } = __nccwpck_require__(8514)
+const { webidl } = __nccwpck_require__(5701)
+const { kEnumerableProperty } = __nccwpck_require__(4640)
 
 class CacheStorage {
   /**
@@ -42156,28 +42156,28 @@ module.exports = {
 
 /***/ }),
 
-/***/ 109:
+/***/ 61:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
 module.exports = {
-  kConstruct: (__nccwpck_require__(6443).kConstruct)
+  kConstruct: (__nccwpck_require__(4043).kConstruct)
 }
 
 
 /***/ }),
 
-/***/ 6798:
+/***/ 6814:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
 const assert = __nccwpck_require__(4589)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { isValidHeaderName } = __nccwpck_require__(3168)
+const { URLSerializer } = __nccwpck_require__(7708)
+const { isValidHeaderName } = __nccwpck_require__(9520)
 
 /**
  * @see https://url.spec.whatwg.org/#concept-url-equals
@@ -42222,7 +42222,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1276:
+/***/ 3404:
 /***/ ((module) => {
 
 "use strict";
@@ -42242,16 +42242,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9061:
+/***/ 6933:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { parseSetCookie } = __nccwpck_require__(1978)
-const { stringify } = __nccwpck_require__(7797)
-const { webidl } = __nccwpck_require__(5893)
-const { Headers } = __nccwpck_require__(660)
+const { parseSetCookie } = __nccwpck_require__(8906)
+const { stringify } = __nccwpck_require__(1077)
+const { webidl } = __nccwpck_require__(5701)
+const { Headers } = __nccwpck_require__(5524)
 
 /**
  * @typedef {Object} Cookie
@@ -42434,15 +42434,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1978:
+/***/ 8906:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(1276)
-const { isCTLExcludingHtab } = __nccwpck_require__(7797)
-const { collectASequenceOfCodePointsFast } = __nccwpck_require__(1900)
+const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(3404)
+const { isCTLExcludingHtab } = __nccwpck_require__(1077)
+const { collectASequenceOfCodePointsFast } = __nccwpck_require__(7708)
 const assert = __nccwpck_require__(4589)
 
 /**
@@ -42752,7 +42752,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7797:
+/***/ 1077:
 /***/ ((module) => {
 
 "use strict";
@@ -43112,14 +43112,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4031:
+/***/ 335:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 const buffer = __nccwpck_require__(4573)
 const { Transform } = __nccwpck_require__(7075)
-const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(4811)
+const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(3691)
 
 /**
  * @type {number[]} BOM
@@ -43694,24 +43694,24 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1238:
+/***/ 1670:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
 const { pipeline } = __nccwpck_require__(7075)
-const { fetching } = __nccwpck_require__(4398)
-const { makeRequest } = __nccwpck_require__(9967)
-const { webidl } = __nccwpck_require__(5893)
-const { EventSourceStream } = __nccwpck_require__(4031)
-const { parseMIMEType } = __nccwpck_require__(1900)
-const { createFastMessageEvent } = __nccwpck_require__(5188)
-const { isNetworkError } = __nccwpck_require__(9051)
-const { delay } = __nccwpck_require__(4811)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { environmentSettingsObject } = __nccwpck_require__(3168)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
+const { fetching } = __nccwpck_require__(8702)
+const { makeRequest } = __nccwpck_require__(175)
+const { webidl } = __nccwpck_require__(5701)
+const { EventSourceStream } = __nccwpck_require__(335)
+const { parseMIMEType } = __nccwpck_require__(7708)
+const { createFastMessageEvent } = __nccwpck_require__(7316)
+const { isNetworkError } = __nccwpck_require__(715)
+const { delay } = __nccwpck_require__(3691)
+const { kEnumerableProperty } = __nccwpck_require__(4640)
+const { environmentSettingsObject } = __nccwpck_require__(9520)
+const { getGlobalDispatcher } = __nccwpck_require__(8421)
 
 let experimentalWarned = false
 
@@ -44185,7 +44185,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4811:
+/***/ 3691:
 /***/ ((module) => {
 
 "use strict";
@@ -44230,13 +44230,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4492:
+/***/ 6396:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(4640)
 const {
   ReadableStreamFrom,
   isBlobLike,
@@ -44246,16 +44246,16 @@ const {
   fullyReadBody,
   extractMimeType,
   utf8DecodeBytes
-} = __nccwpck_require__(3168)
-const { FormData } = __nccwpck_require__(5910)
-const { kState } = __nccwpck_require__(3627)
-const { webidl } = __nccwpck_require__(5893)
+} = __nccwpck_require__(9520)
+const { FormData } = __nccwpck_require__(1142)
+const { kState } = __nccwpck_require__(1995)
+const { webidl } = __nccwpck_require__(5701)
 const { Blob } = __nccwpck_require__(4573)
 const assert = __nccwpck_require__(4589)
 const { isErrored, isDisturbed } = __nccwpck_require__(7075)
 const { isArrayBuffer } = __nccwpck_require__(3429)
-const { serializeAMimeType } = __nccwpck_require__(1900)
-const { multipartFormDataParser } = __nccwpck_require__(116)
+const { serializeAMimeType } = __nccwpck_require__(7708)
+const { multipartFormDataParser } = __nccwpck_require__(3028)
 let random
 
 try {
@@ -44767,7 +44767,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4495:
+/***/ 7775:
 /***/ ((module) => {
 
 "use strict";
@@ -44899,7 +44899,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1900:
+/***/ 7708:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -45651,13 +45651,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6653:
+/***/ 9197:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { kConnected, kSize } = __nccwpck_require__(6443)
+const { kConnected, kSize } = __nccwpck_require__(4043)
 
 class CompatWeakRef {
   constructor (value) {
@@ -45705,15 +45705,15 @@ module.exports = function () {
 
 /***/ }),
 
-/***/ 7114:
+/***/ 2538:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
 const { Blob, File } = __nccwpck_require__(4573)
-const { kState } = __nccwpck_require__(3627)
-const { webidl } = __nccwpck_require__(5893)
+const { kState } = __nccwpck_require__(1995)
+const { webidl } = __nccwpck_require__(5701)
 
 // TODO(@KhafraDev): remove
 class FileLike {
@@ -45839,17 +45839,17 @@ module.exports = { FileLike, isFileLike }
 
 /***/ }),
 
-/***/ 116:
+/***/ 3028:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
-const { utf8DecodeBytes } = __nccwpck_require__(3168)
-const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(1900)
-const { isFileLike } = __nccwpck_require__(7114)
-const { makeEntry } = __nccwpck_require__(5910)
+const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(4640)
+const { utf8DecodeBytes } = __nccwpck_require__(9520)
+const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(7708)
+const { isFileLike } = __nccwpck_require__(2538)
+const { makeEntry } = __nccwpck_require__(1142)
 const assert = __nccwpck_require__(4589)
 const { File: NodeFile } = __nccwpck_require__(4573)
 
@@ -46321,17 +46321,17 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5910:
+/***/ 1142:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { isBlobLike, iteratorMixin } = __nccwpck_require__(3168)
-const { kState } = __nccwpck_require__(3627)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { FileLike, isFileLike } = __nccwpck_require__(7114)
-const { webidl } = __nccwpck_require__(5893)
+const { isBlobLike, iteratorMixin } = __nccwpck_require__(9520)
+const { kState } = __nccwpck_require__(1995)
+const { kEnumerableProperty } = __nccwpck_require__(4640)
+const { FileLike, isFileLike } = __nccwpck_require__(2538)
+const { webidl } = __nccwpck_require__(5701)
 const { File: NativeFile } = __nccwpck_require__(4573)
 const nodeUtil = __nccwpck_require__(7975)
 
@@ -46581,7 +46581,7 @@ module.exports = { FormData, makeEntry }
 
 /***/ }),
 
-/***/ 1059:
+/***/ 179:
 /***/ ((module) => {
 
 "use strict";
@@ -46629,7 +46629,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 660:
+/***/ 5524:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -46637,14 +46637,14 @@ module.exports = {
 
 
 
-const { kConstruct } = __nccwpck_require__(6443)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { kConstruct } = __nccwpck_require__(4043)
+const { kEnumerableProperty } = __nccwpck_require__(4640)
 const {
   iteratorMixin,
   isValidHeaderName,
   isValidHeaderValue
-} = __nccwpck_require__(3168)
-const { webidl } = __nccwpck_require__(5893)
+} = __nccwpck_require__(9520)
+const { webidl } = __nccwpck_require__(5701)
 const assert = __nccwpck_require__(4589)
 const util = __nccwpck_require__(7975)
 
@@ -47324,7 +47324,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4398:
+/***/ 8702:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -47338,9 +47338,9 @@ const {
   filterResponse,
   makeResponse,
   fromInnerResponse
-} = __nccwpck_require__(9051)
-const { HeadersList } = __nccwpck_require__(660)
-const { Request, cloneRequest } = __nccwpck_require__(9967)
+} = __nccwpck_require__(715)
+const { HeadersList } = __nccwpck_require__(5524)
+const { Request, cloneRequest } = __nccwpck_require__(175)
 const zlib = __nccwpck_require__(8522)
 const {
   bytesMatch,
@@ -47376,23 +47376,23 @@ const {
   buildContentRange,
   createInflate,
   extractMimeType
-} = __nccwpck_require__(3168)
-const { kState, kDispatcher } = __nccwpck_require__(3627)
+} = __nccwpck_require__(9520)
+const { kState, kDispatcher } = __nccwpck_require__(1995)
 const assert = __nccwpck_require__(4589)
-const { safelyExtractBody, extractBody } = __nccwpck_require__(4492)
+const { safelyExtractBody, extractBody } = __nccwpck_require__(6396)
 const {
   redirectStatusSet,
   nullBodyStatus,
   safeMethodsSet,
   requestBodyHeader,
   subresourceSet
-} = __nccwpck_require__(4495)
+} = __nccwpck_require__(7775)
 const EE = __nccwpck_require__(8474)
 const { Readable, pipeline, finished } = __nccwpck_require__(7075)
-const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
-const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(1900)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
-const { webidl } = __nccwpck_require__(5893)
+const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(4640)
+const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(7708)
+const { getGlobalDispatcher } = __nccwpck_require__(8421)
+const { webidl } = __nccwpck_require__(5701)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const GET_OR_HEAD = ['GET', 'HEAD']
 
@@ -49602,7 +49602,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9967:
+/***/ 175:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -49610,16 +49610,16 @@ module.exports = {
 
 
 
-const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(4492)
-const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(660)
-const { FinalizationRegistry } = __nccwpck_require__(6653)()
-const util = __nccwpck_require__(3440)
+const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(6396)
+const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(5524)
+const { FinalizationRegistry } = __nccwpck_require__(9197)()
+const util = __nccwpck_require__(4640)
 const nodeUtil = __nccwpck_require__(7975)
 const {
   isValidHTTPToken,
   sameOrigin,
   environmentSettingsObject
-} = __nccwpck_require__(3168)
+} = __nccwpck_require__(9520)
 const {
   forbiddenMethodsSet,
   corsSafeListedMethodsSet,
@@ -49629,12 +49629,12 @@ const {
   requestCredentials,
   requestCache,
   requestDuplex
-} = __nccwpck_require__(4495)
+} = __nccwpck_require__(7775)
 const { kEnumerableProperty, normalizedMethodRecordsBase, normalizedMethodRecords } = util
-const { kHeaders, kSignal, kState, kDispatcher } = __nccwpck_require__(3627)
-const { webidl } = __nccwpck_require__(5893)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { kConstruct } = __nccwpck_require__(6443)
+const { kHeaders, kSignal, kState, kDispatcher } = __nccwpck_require__(1995)
+const { webidl } = __nccwpck_require__(5701)
+const { URLSerializer } = __nccwpck_require__(7708)
+const { kConstruct } = __nccwpck_require__(4043)
 const assert = __nccwpck_require__(4589)
 const { getMaxListeners, setMaxListeners, getEventListeners, defaultMaxListeners } = __nccwpck_require__(8474)
 
@@ -50647,15 +50647,15 @@ module.exports = { Request, makeRequest, fromInnerRequest, cloneRequest }
 
 /***/ }),
 
-/***/ 9051:
+/***/ 715:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(660)
-const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(4492)
-const util = __nccwpck_require__(3440)
+const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(5524)
+const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(6396)
+const util = __nccwpck_require__(4640)
 const nodeUtil = __nccwpck_require__(7975)
 const { kEnumerableProperty } = util
 const {
@@ -50667,16 +50667,16 @@ const {
   isErrorLike,
   isomorphicEncode,
   environmentSettingsObject: relevantRealm
-} = __nccwpck_require__(3168)
+} = __nccwpck_require__(9520)
 const {
   redirectStatusSet,
   nullBodyStatus
-} = __nccwpck_require__(4495)
-const { kState, kHeaders } = __nccwpck_require__(3627)
-const { webidl } = __nccwpck_require__(5893)
-const { FormData } = __nccwpck_require__(5910)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { kConstruct } = __nccwpck_require__(6443)
+} = __nccwpck_require__(7775)
+const { kState, kHeaders } = __nccwpck_require__(1995)
+const { webidl } = __nccwpck_require__(5701)
+const { FormData } = __nccwpck_require__(1142)
+const { URLSerializer } = __nccwpck_require__(7708)
+const { kConstruct } = __nccwpck_require__(4043)
 const assert = __nccwpck_require__(4589)
 const { types } = __nccwpck_require__(7975)
 
@@ -51265,7 +51265,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3627:
+/***/ 1995:
 /***/ ((module) => {
 
 "use strict";
@@ -51282,7 +51282,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3168:
+/***/ 9520:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -51290,14 +51290,14 @@ module.exports = {
 
 const { Transform } = __nccwpck_require__(7075)
 const zlib = __nccwpck_require__(8522)
-const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(4495)
-const { getGlobalOrigin } = __nccwpck_require__(1059)
-const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(1900)
+const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(7775)
+const { getGlobalOrigin } = __nccwpck_require__(179)
+const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(7708)
 const { performance } = __nccwpck_require__(643)
-const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(3440)
+const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(4640)
 const assert = __nccwpck_require__(4589)
 const { isUint8Array } = __nccwpck_require__(3429)
-const { webidl } = __nccwpck_require__(5893)
+const { webidl } = __nccwpck_require__(5701)
 
 let supportedHashes = []
 
@@ -52922,7 +52922,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5893:
+/***/ 5701:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -52930,7 +52930,7 @@ module.exports = {
 
 const { types, inspect } = __nccwpck_require__(7975)
 const { markAsUncloneable } = __nccwpck_require__(5919)
-const { toUSVString } = __nccwpck_require__(3440)
+const { toUSVString } = __nccwpck_require__(4640)
 
 /** @type {import('../../../types/webidl').Webidl} */
 const webidl = {}
@@ -53625,7 +53625,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2607:
+/***/ 2927:
 /***/ ((module) => {
 
 "use strict";
@@ -53923,7 +53923,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8355:
+/***/ 4848:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -53933,16 +53933,16 @@ const {
   staticPropertyDescriptors,
   readOperation,
   fireAProgressEvent
-} = __nccwpck_require__(3610)
+} = __nccwpck_require__(410)
 const {
   kState,
   kError,
   kResult,
   kEvents,
   kAborted
-} = __nccwpck_require__(961)
-const { webidl } = __nccwpck_require__(5893)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+} = __nccwpck_require__(4929)
+const { webidl } = __nccwpck_require__(5701)
+const { kEnumerableProperty } = __nccwpck_require__(4640)
 
 class FileReader extends EventTarget {
   constructor () {
@@ -54275,13 +54275,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8573:
+/***/ 5549:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { webidl } = __nccwpck_require__(5893)
+const { webidl } = __nccwpck_require__(5701)
 
 const kState = Symbol('ProgressEvent state')
 
@@ -54361,7 +54361,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 961:
+/***/ 4929:
 /***/ ((module) => {
 
 "use strict";
@@ -54379,7 +54379,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3610:
+/***/ 410:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -54391,10 +54391,10 @@ const {
   kResult,
   kAborted,
   kLastProgressEventFired
-} = __nccwpck_require__(961)
-const { ProgressEvent } = __nccwpck_require__(8573)
-const { getEncoding } = __nccwpck_require__(2607)
-const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(1900)
+} = __nccwpck_require__(4929)
+const { ProgressEvent } = __nccwpck_require__(5549)
+const { getEncoding } = __nccwpck_require__(2927)
+const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(7708)
 const { types } = __nccwpck_require__(7975)
 const { StringDecoder } = __nccwpck_require__(3193)
 const { btoa } = __nccwpck_require__(4573)
@@ -54778,28 +54778,28 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6897:
+/***/ 7905:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(736)
+const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(6096)
 const {
   kReadyState,
   kSentClose,
   kByteParser,
   kReceivedClose,
   kResponse
-} = __nccwpck_require__(1216)
-const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(8625)
-const { channels } = __nccwpck_require__(2414)
-const { CloseEvent } = __nccwpck_require__(5188)
-const { makeRequest } = __nccwpck_require__(9967)
-const { fetching } = __nccwpck_require__(4398)
-const { Headers, getHeadersList } = __nccwpck_require__(660)
-const { getDecodeSplit } = __nccwpck_require__(3168)
-const { WebsocketFrameSend } = __nccwpck_require__(3264)
+} = __nccwpck_require__(32)
+const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(1025)
+const { channels } = __nccwpck_require__(3374)
+const { CloseEvent } = __nccwpck_require__(7316)
+const { makeRequest } = __nccwpck_require__(175)
+const { fetching } = __nccwpck_require__(8702)
+const { Headers, getHeadersList } = __nccwpck_require__(5524)
+const { getDecodeSplit } = __nccwpck_require__(9520)
+const { WebsocketFrameSend } = __nccwpck_require__(9104)
 
 /** @type {import('crypto')} */
 let crypto
@@ -55157,7 +55157,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 736:
+/***/ 6096:
 /***/ ((module) => {
 
 "use strict";
@@ -55231,15 +55231,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5188:
+/***/ 7316:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { webidl } = __nccwpck_require__(5893)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { kConstruct } = __nccwpck_require__(6443)
+const { webidl } = __nccwpck_require__(5701)
+const { kEnumerableProperty } = __nccwpck_require__(4640)
+const { kConstruct } = __nccwpck_require__(4043)
 const { MessagePort } = __nccwpck_require__(5919)
 
 /**
@@ -55568,13 +55568,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3264:
+/***/ 9104:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { maxUnsigned16Bit } = __nccwpck_require__(736)
+const { maxUnsigned16Bit } = __nccwpck_require__(6096)
 
 const BUFFER_SIZE = 16386
 
@@ -55672,15 +55672,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9469:
+/***/ 1869:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
 const { createInflateRaw, Z_DEFAULT_WINDOWBITS } = __nccwpck_require__(8522)
-const { isValidClientWindowBits } = __nccwpck_require__(8625)
-const { MessageSizeExceededError } = __nccwpck_require__(8707)
+const { isValidClientWindowBits } = __nccwpck_require__(1025)
+const { MessageSizeExceededError } = __nccwpck_require__(4627)
 
 const tail = Buffer.from([0x00, 0x00, 0xff, 0xff])
 const kBuffer = Symbol('kBuffer')
@@ -55785,7 +55785,7 @@ module.exports = { PerMessageDeflate }
 
 /***/ }),
 
-/***/ 1652:
+/***/ 9332:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -55793,9 +55793,9 @@ module.exports = { PerMessageDeflate }
 
 const { Writable } = __nccwpck_require__(7075)
 const assert = __nccwpck_require__(4589)
-const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(736)
-const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(1216)
-const { channels } = __nccwpck_require__(2414)
+const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(6096)
+const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(32)
+const { channels } = __nccwpck_require__(3374)
 const {
   isValidStatusCode,
   isValidOpcode,
@@ -55805,11 +55805,11 @@ const {
   isControlFrame,
   isTextBinaryFrame,
   isContinuationFrame
-} = __nccwpck_require__(8625)
-const { WebsocketFrameSend } = __nccwpck_require__(3264)
-const { closeWebSocketConnection } = __nccwpck_require__(6897)
-const { PerMessageDeflate } = __nccwpck_require__(9469)
-const { MessageSizeExceededError } = __nccwpck_require__(8707)
+} = __nccwpck_require__(1025)
+const { WebsocketFrameSend } = __nccwpck_require__(9104)
+const { closeWebSocketConnection } = __nccwpck_require__(7905)
+const { PerMessageDeflate } = __nccwpck_require__(1869)
+const { MessageSizeExceededError } = __nccwpck_require__(4627)
 
 function failWebsocketConnectionWithCode (ws, code, reason) {
   closeWebSocketConnection(ws, code, reason, Buffer.byteLength(reason))
@@ -56320,15 +56320,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3900:
+/***/ 9388:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { WebsocketFrameSend } = __nccwpck_require__(3264)
-const { opcodes, sendHints } = __nccwpck_require__(736)
-const FixedQueue = __nccwpck_require__(4660)
+const { WebsocketFrameSend } = __nccwpck_require__(9104)
+const { opcodes, sendHints } = __nccwpck_require__(6096)
+const FixedQueue = __nccwpck_require__(5844)
 
 /** @type {typeof Uint8Array} */
 const FastBuffer = Buffer[Symbol.species]
@@ -56432,7 +56432,7 @@ module.exports = { SendQueue }
 
 /***/ }),
 
-/***/ 1216:
+/***/ 32:
 /***/ ((module) => {
 
 "use strict";
@@ -56452,17 +56452,17 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8625:
+/***/ 1025:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(1216)
-const { states, opcodes } = __nccwpck_require__(736)
-const { ErrorEvent, createFastMessageEvent } = __nccwpck_require__(5188)
+const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(32)
+const { states, opcodes } = __nccwpck_require__(6096)
+const { ErrorEvent, createFastMessageEvent } = __nccwpck_require__(7316)
 const { isUtf8 } = __nccwpck_require__(4573)
-const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __nccwpck_require__(1900)
+const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __nccwpck_require__(7708)
 
 /* globals Blob */
 
@@ -56782,16 +56782,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3726:
+/***/ 1886:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { webidl } = __nccwpck_require__(5893)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { environmentSettingsObject } = __nccwpck_require__(3168)
-const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __nccwpck_require__(736)
+const { webidl } = __nccwpck_require__(5701)
+const { URLSerializer } = __nccwpck_require__(7708)
+const { environmentSettingsObject } = __nccwpck_require__(9520)
+const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __nccwpck_require__(6096)
 const {
   kWebSocketURL,
   kReadyState,
@@ -56800,21 +56800,21 @@ const {
   kResponse,
   kSentClose,
   kByteParser
-} = __nccwpck_require__(1216)
+} = __nccwpck_require__(32)
 const {
   isConnecting,
   isEstablished,
   isClosing,
   isValidSubprotocol,
   fireEvent
-} = __nccwpck_require__(8625)
-const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(6897)
-const { ByteParser } = __nccwpck_require__(1652)
-const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(3440)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
+} = __nccwpck_require__(1025)
+const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(7905)
+const { ByteParser } = __nccwpck_require__(9332)
+const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(4640)
+const { getGlobalDispatcher } = __nccwpck_require__(8421)
 const { types } = __nccwpck_require__(7975)
-const { ErrorEvent, CloseEvent } = __nccwpck_require__(5188)
-const { SendQueue } = __nccwpck_require__(3900)
+const { ErrorEvent, CloseEvent } = __nccwpck_require__(7316)
+const { SendQueue } = __nccwpck_require__(9388)
 
 // https://websockets.spec.whatwg.org/#interface-definition
 class WebSocket extends EventTarget {
@@ -57385,7 +57385,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7318:
+/***/ 1284:
 /***/ ((module) => {
 
 module.exports = eval("require")("../build/Release/cpufeatures.node");
@@ -57393,7 +57393,7 @@ module.exports = eval("require")("../build/Release/cpufeatures.node");
 
 /***/ }),
 
-/***/ 490:
+/***/ 7168:
 /***/ ((module) => {
 
 module.exports = eval("require")("./crypto/build/Release/sshcrypto.node");
@@ -57697,19 +57697,19 @@ module.exports = require("zlib");
 
 /***/ }),
 
-/***/ 7349:
+/***/ 2197:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var resolveBlockMap = __nccwpck_require__(7103);
-var resolveBlockSeq = __nccwpck_require__(334);
-var resolveFlowCollection = __nccwpck_require__(3142);
+var identity = __nccwpck_require__(4919);
+var Scalar = __nccwpck_require__(389);
+var YAMLMap = __nccwpck_require__(5462);
+var YAMLSeq = __nccwpck_require__(6831);
+var resolveBlockMap = __nccwpck_require__(143);
+var resolveBlockSeq = __nccwpck_require__(1854);
+var resolveFlowCollection = __nccwpck_require__(9030);
 
 function resolveCollection(CN, ctx, token, onError, tagName, tag) {
     const coll = token.type === 'block-map'
@@ -57795,16 +57795,16 @@ exports.composeCollection = composeCollection;
 
 /***/ }),
 
-/***/ 3683:
+/***/ 83:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Document = __nccwpck_require__(3021);
-var composeNode = __nccwpck_require__(5937);
-var resolveEnd = __nccwpck_require__(7788);
-var resolveProps = __nccwpck_require__(4631);
+var Document = __nccwpck_require__(573);
+var composeNode = __nccwpck_require__(4961);
+var resolveEnd = __nccwpck_require__(1020);
+var resolveProps = __nccwpck_require__(775);
 
 function composeDoc(options, directives, { offset, start, value, end }, onError) {
     const opts = Object.assign({ _directives: directives }, options);
@@ -57848,18 +57848,18 @@ exports.composeDoc = composeDoc;
 
 /***/ }),
 
-/***/ 5937:
+/***/ 4961:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Alias = __nccwpck_require__(4065);
-var identity = __nccwpck_require__(1127);
-var composeCollection = __nccwpck_require__(7349);
-var composeScalar = __nccwpck_require__(5413);
-var resolveEnd = __nccwpck_require__(7788);
-var utilEmptyScalarPosition = __nccwpck_require__(2599);
+var Alias = __nccwpck_require__(7105);
+var identity = __nccwpck_require__(4919);
+var composeCollection = __nccwpck_require__(2197);
+var composeScalar = __nccwpck_require__(3573);
+var resolveEnd = __nccwpck_require__(1020);
+var utilEmptyScalarPosition = __nccwpck_require__(8407);
 
 const CN = { composeNode, composeEmptyNode };
 function composeNode(ctx, token, props, onError) {
@@ -57968,16 +57968,16 @@ exports.composeNode = composeNode;
 
 /***/ }),
 
-/***/ 5413:
+/***/ 3573:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var resolveBlockScalar = __nccwpck_require__(8913);
-var resolveFlowScalar = __nccwpck_require__(6842);
+var identity = __nccwpck_require__(4919);
+var Scalar = __nccwpck_require__(389);
+var resolveBlockScalar = __nccwpck_require__(5089);
+var resolveFlowScalar = __nccwpck_require__(5882);
 
 function composeScalar(ctx, token, tagToken, onError) {
     const { value, type, comment, range } = token.type === 'block-scalar'
@@ -58064,19 +58064,19 @@ exports.composeScalar = composeScalar;
 
 /***/ }),
 
-/***/ 9984:
+/***/ 3104:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
 var node_process = __nccwpck_require__(932);
-var directives = __nccwpck_require__(1342);
-var Document = __nccwpck_require__(3021);
-var errors = __nccwpck_require__(1464);
-var identity = __nccwpck_require__(1127);
-var composeDoc = __nccwpck_require__(3683);
-var resolveEnd = __nccwpck_require__(7788);
+var directives = __nccwpck_require__(2606);
+var Document = __nccwpck_require__(573);
+var errors = __nccwpck_require__(152);
+var identity = __nccwpck_require__(4919);
+var composeDoc = __nccwpck_require__(83);
+var resolveEnd = __nccwpck_require__(1020);
 
 function getErrorPos(src) {
     if (typeof src === 'number')
@@ -58296,18 +58296,18 @@ exports.Composer = Composer;
 
 /***/ }),
 
-/***/ 7103:
+/***/ 143:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Pair = __nccwpck_require__(7165);
-var YAMLMap = __nccwpck_require__(4454);
-var resolveProps = __nccwpck_require__(4631);
-var utilContainsNewline = __nccwpck_require__(9499);
-var utilFlowIndentCheck = __nccwpck_require__(4051);
-var utilMapIncludes = __nccwpck_require__(1187);
+var Pair = __nccwpck_require__(5773);
+var YAMLMap = __nccwpck_require__(5462);
+var resolveProps = __nccwpck_require__(775);
+var utilContainsNewline = __nccwpck_require__(4283);
+var utilFlowIndentCheck = __nccwpck_require__(1795);
+var utilMapIncludes = __nccwpck_require__(1091);
 
 const startColMsg = 'All mapping items must start at the same column';
 function resolveBlockMap({ composeNode, composeEmptyNode }, ctx, bm, onError, tag) {
@@ -58421,13 +58421,13 @@ exports.resolveBlockMap = resolveBlockMap;
 
 /***/ }),
 
-/***/ 8913:
+/***/ 5089:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(389);
 
 function resolveBlockScalar(ctx, scalar, onError) {
     const start = scalar.offset;
@@ -58629,15 +58629,15 @@ exports.resolveBlockScalar = resolveBlockScalar;
 
 /***/ }),
 
-/***/ 334:
+/***/ 1854:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var YAMLSeq = __nccwpck_require__(2223);
-var resolveProps = __nccwpck_require__(4631);
-var utilFlowIndentCheck = __nccwpck_require__(4051);
+var YAMLSeq = __nccwpck_require__(6831);
+var resolveProps = __nccwpck_require__(775);
+var utilFlowIndentCheck = __nccwpck_require__(1795);
 
 function resolveBlockSeq({ composeNode, composeEmptyNode }, ctx, bs, onError, tag) {
     const NodeClass = tag?.nodeClass ?? YAMLSeq.YAMLSeq;
@@ -58688,7 +58688,7 @@ exports.resolveBlockSeq = resolveBlockSeq;
 
 /***/ }),
 
-/***/ 7788:
+/***/ 1020:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -58735,20 +58735,20 @@ exports.resolveEnd = resolveEnd;
 
 /***/ }),
 
-/***/ 3142:
+/***/ 9030:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var resolveEnd = __nccwpck_require__(7788);
-var resolveProps = __nccwpck_require__(4631);
-var utilContainsNewline = __nccwpck_require__(9499);
-var utilMapIncludes = __nccwpck_require__(1187);
+var identity = __nccwpck_require__(4919);
+var Pair = __nccwpck_require__(5773);
+var YAMLMap = __nccwpck_require__(5462);
+var YAMLSeq = __nccwpck_require__(6831);
+var resolveEnd = __nccwpck_require__(1020);
+var resolveProps = __nccwpck_require__(775);
+var utilContainsNewline = __nccwpck_require__(4283);
+var utilMapIncludes = __nccwpck_require__(1091);
 
 const blockMsg = 'Block collections are not allowed within flow collections';
 const isBlock = (token) => token && (token.type === 'block-map' || token.type === 'block-seq');
@@ -58952,14 +58952,14 @@ exports.resolveFlowCollection = resolveFlowCollection;
 
 /***/ }),
 
-/***/ 6842:
+/***/ 5882:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Scalar = __nccwpck_require__(3301);
-var resolveEnd = __nccwpck_require__(7788);
+var Scalar = __nccwpck_require__(389);
+var resolveEnd = __nccwpck_require__(1020);
 
 function resolveFlowScalar(scalar, strict, onError) {
     const { offset, type, source, end } = scalar;
@@ -59188,7 +59188,7 @@ exports.resolveFlowScalar = resolveFlowScalar;
 
 /***/ }),
 
-/***/ 4631:
+/***/ 775:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -59344,7 +59344,7 @@ exports.resolveProps = resolveProps;
 
 /***/ }),
 
-/***/ 9499:
+/***/ 4283:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -59388,7 +59388,7 @@ exports.containsNewline = containsNewline;
 
 /***/ }),
 
-/***/ 2599:
+/***/ 8407:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -59424,13 +59424,13 @@ exports.emptyScalarPosition = emptyScalarPosition;
 
 /***/ }),
 
-/***/ 4051:
+/***/ 1795:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var utilContainsNewline = __nccwpck_require__(9499);
+var utilContainsNewline = __nccwpck_require__(4283);
 
 function flowIndentCheck(indent, fc, onError) {
     if (fc?.type === 'flow-collection') {
@@ -59449,13 +59449,13 @@ exports.flowIndentCheck = flowIndentCheck;
 
 /***/ }),
 
-/***/ 1187:
+/***/ 1091:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(4919);
 
 function mapIncludes(ctx, items, search) {
     const { uniqueKeys } = ctx.options;
@@ -59472,23 +59472,23 @@ exports.mapIncludes = mapIncludes;
 
 /***/ }),
 
-/***/ 3021:
+/***/ 573:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Alias = __nccwpck_require__(4065);
-var Collection = __nccwpck_require__(101);
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var toJS = __nccwpck_require__(6424);
-var Schema = __nccwpck_require__(5840);
-var stringifyDocument = __nccwpck_require__(6829);
-var anchors = __nccwpck_require__(1596);
-var applyReviver = __nccwpck_require__(3661);
-var createNode = __nccwpck_require__(2404);
-var directives = __nccwpck_require__(1342);
+var Alias = __nccwpck_require__(7105);
+var Collection = __nccwpck_require__(4661);
+var identity = __nccwpck_require__(4919);
+var Pair = __nccwpck_require__(5773);
+var toJS = __nccwpck_require__(3899);
+var Schema = __nccwpck_require__(8224);
+var stringifyDocument = __nccwpck_require__(2285);
+var anchors = __nccwpck_require__(9196);
+var applyReviver = __nccwpck_require__(909);
+var createNode = __nccwpck_require__(1732);
+var directives = __nccwpck_require__(2606);
 
 class Document {
     constructor(value, replacer, options) {
@@ -59817,14 +59817,14 @@ exports.Document = Document;
 
 /***/ }),
 
-/***/ 1596:
+/***/ 9196:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var visit = __nccwpck_require__(204);
+var identity = __nccwpck_require__(4919);
+var visit = __nccwpck_require__(2588);
 
 /**
  * Verify that the input string is a valid anchor.
@@ -59901,7 +59901,7 @@ exports.findNewAnchor = findNewAnchor;
 
 /***/ }),
 
-/***/ 3661:
+/***/ 909:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -59966,15 +59966,15 @@ exports.applyReviver = applyReviver;
 
 /***/ }),
 
-/***/ 2404:
+/***/ 1732:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Alias = __nccwpck_require__(4065);
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
+var Alias = __nccwpck_require__(7105);
+var identity = __nccwpck_require__(4919);
+var Scalar = __nccwpck_require__(389);
 
 const defaultTagPrefix = 'tag:yaml.org,2002:';
 function findTagObject(value, tagName, tags) {
@@ -60064,14 +60064,14 @@ exports.createNode = createNode;
 
 /***/ }),
 
-/***/ 1342:
+/***/ 2606:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var visit = __nccwpck_require__(204);
+var identity = __nccwpck_require__(4919);
+var visit = __nccwpck_require__(2588);
 
 const escapeChars = {
     '!': '%21',
@@ -60250,7 +60250,7 @@ exports.Directives = Directives;
 
 /***/ }),
 
-/***/ 1464:
+/***/ 152:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -60320,29 +60320,29 @@ exports.prettifyError = prettifyError;
 
 /***/ }),
 
-/***/ 8815:
+/***/ 3439:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 var __webpack_unused_export__;
 
 
-var composer = __nccwpck_require__(9984);
-var Document = __nccwpck_require__(3021);
-var Schema = __nccwpck_require__(5840);
-var errors = __nccwpck_require__(1464);
-var Alias = __nccwpck_require__(4065);
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var Scalar = __nccwpck_require__(3301);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var cst = __nccwpck_require__(3461);
-var lexer = __nccwpck_require__(361);
-var lineCounter = __nccwpck_require__(6628);
-var parser = __nccwpck_require__(3456);
-var publicApi = __nccwpck_require__(4047);
-var visit = __nccwpck_require__(204);
+var composer = __nccwpck_require__(3104);
+var Document = __nccwpck_require__(573);
+var Schema = __nccwpck_require__(8224);
+var errors = __nccwpck_require__(152);
+var Alias = __nccwpck_require__(7105);
+var identity = __nccwpck_require__(4919);
+var Pair = __nccwpck_require__(5773);
+var Scalar = __nccwpck_require__(389);
+var YAMLMap = __nccwpck_require__(5462);
+var YAMLSeq = __nccwpck_require__(6831);
+var cst = __nccwpck_require__(9877);
+var lexer = __nccwpck_require__(5145);
+var lineCounter = __nccwpck_require__(1460);
+var parser = __nccwpck_require__(2064);
+var publicApi = __nccwpck_require__(4543);
+var visit = __nccwpck_require__(2588);
 
 
 
@@ -60379,7 +60379,7 @@ __webpack_unused_export__ = visit.visitAsync;
 
 /***/ }),
 
-/***/ 7249:
+/***/ 7297:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -60406,17 +60406,17 @@ exports.warn = warn;
 
 /***/ }),
 
-/***/ 4065:
+/***/ 7105:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var anchors = __nccwpck_require__(1596);
-var visit = __nccwpck_require__(204);
-var identity = __nccwpck_require__(1127);
-var Node = __nccwpck_require__(6673);
-var toJS = __nccwpck_require__(6424);
+var anchors = __nccwpck_require__(9196);
+var visit = __nccwpck_require__(2588);
+var identity = __nccwpck_require__(4919);
+var Node = __nccwpck_require__(4833);
+var toJS = __nccwpck_require__(3899);
 
 class Alias extends Node.NodeBase {
     constructor(source) {
@@ -60534,15 +60534,15 @@ exports.Alias = Alias;
 
 /***/ }),
 
-/***/ 101:
+/***/ 4661:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var createNode = __nccwpck_require__(2404);
-var identity = __nccwpck_require__(1127);
-var Node = __nccwpck_require__(6673);
+var createNode = __nccwpck_require__(1732);
+var identity = __nccwpck_require__(4919);
+var Node = __nccwpck_require__(4833);
 
 function collectionFromPath(schema, path, value) {
     let v = value;
@@ -60693,15 +60693,15 @@ exports.isEmptyPath = isEmptyPath;
 
 /***/ }),
 
-/***/ 6673:
+/***/ 4833:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var applyReviver = __nccwpck_require__(3661);
-var identity = __nccwpck_require__(1127);
-var toJS = __nccwpck_require__(6424);
+var applyReviver = __nccwpck_require__(909);
+var identity = __nccwpck_require__(4919);
+var toJS = __nccwpck_require__(3899);
 
 class NodeBase {
     constructor(type) {
@@ -60741,16 +60741,16 @@ exports.NodeBase = NodeBase;
 
 /***/ }),
 
-/***/ 7165:
+/***/ 5773:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var createNode = __nccwpck_require__(2404);
-var stringifyPair = __nccwpck_require__(9748);
-var addPairToJSMap = __nccwpck_require__(7104);
-var identity = __nccwpck_require__(1127);
+var createNode = __nccwpck_require__(1732);
+var stringifyPair = __nccwpck_require__(7764);
+var addPairToJSMap = __nccwpck_require__(8768);
+var identity = __nccwpck_require__(4919);
 
 function createPair(key, value, ctx) {
     const k = createNode.createNode(key, undefined, ctx);
@@ -60788,15 +60788,15 @@ exports.createPair = createPair;
 
 /***/ }),
 
-/***/ 3301:
+/***/ 389:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var Node = __nccwpck_require__(6673);
-var toJS = __nccwpck_require__(6424);
+var identity = __nccwpck_require__(4919);
+var Node = __nccwpck_require__(4833);
+var toJS = __nccwpck_require__(3899);
 
 const isScalarValue = (value) => !value || (typeof value !== 'function' && typeof value !== 'object');
 class Scalar extends Node.NodeBase {
@@ -60823,18 +60823,18 @@ exports.isScalarValue = isScalarValue;
 
 /***/ }),
 
-/***/ 4454:
+/***/ 5462:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var stringifyCollection = __nccwpck_require__(1212);
-var addPairToJSMap = __nccwpck_require__(7104);
-var Collection = __nccwpck_require__(101);
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var Scalar = __nccwpck_require__(3301);
+var stringifyCollection = __nccwpck_require__(4156);
+var addPairToJSMap = __nccwpck_require__(8768);
+var Collection = __nccwpck_require__(4661);
+var identity = __nccwpck_require__(4919);
+var Pair = __nccwpck_require__(5773);
+var Scalar = __nccwpck_require__(389);
 
 function findPair(items, key) {
     const k = identity.isScalar(key) ? key.value : key;
@@ -60978,18 +60978,18 @@ exports.findPair = findPair;
 
 /***/ }),
 
-/***/ 2223:
+/***/ 6831:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var createNode = __nccwpck_require__(2404);
-var stringifyCollection = __nccwpck_require__(1212);
-var Collection = __nccwpck_require__(101);
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var toJS = __nccwpck_require__(6424);
+var createNode = __nccwpck_require__(1732);
+var stringifyCollection = __nccwpck_require__(4156);
+var Collection = __nccwpck_require__(4661);
+var identity = __nccwpck_require__(4919);
+var Scalar = __nccwpck_require__(389);
+var toJS = __nccwpck_require__(3899);
 
 class YAMLSeq extends Collection.Collection {
     static get tagName() {
@@ -61101,17 +61101,17 @@ exports.YAMLSeq = YAMLSeq;
 
 /***/ }),
 
-/***/ 7104:
+/***/ 8768:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var log = __nccwpck_require__(7249);
-var merge = __nccwpck_require__(452);
-var stringify = __nccwpck_require__(2148);
-var identity = __nccwpck_require__(1127);
-var toJS = __nccwpck_require__(6424);
+var log = __nccwpck_require__(7297);
+var merge = __nccwpck_require__(9380);
+var stringify = __nccwpck_require__(9300);
+var identity = __nccwpck_require__(4919);
+var toJS = __nccwpck_require__(3899);
 
 function addPairToJSMap(ctx, map, { key, value }) {
     if (identity.isNode(key) && key.addToJSMap)
@@ -61174,7 +61174,7 @@ exports.addPairToJSMap = addPairToJSMap;
 
 /***/ }),
 
-/***/ 1127:
+/***/ 4919:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -61235,13 +61235,13 @@ exports.isSeq = isSeq;
 
 /***/ }),
 
-/***/ 6424:
+/***/ 3899:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(4919);
 
 /**
  * Recursively convert any node or its contents to native JavaScript
@@ -61282,16 +61282,16 @@ exports.toJS = toJS;
 
 /***/ }),
 
-/***/ 110:
+/***/ 334:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var resolveBlockScalar = __nccwpck_require__(8913);
-var resolveFlowScalar = __nccwpck_require__(6842);
-var errors = __nccwpck_require__(1464);
-var stringifyString = __nccwpck_require__(3069);
+var resolveBlockScalar = __nccwpck_require__(5089);
+var resolveFlowScalar = __nccwpck_require__(5882);
+var errors = __nccwpck_require__(152);
+var stringifyString = __nccwpck_require__(1773);
 
 function resolveAsScalar(token, strict = true, onError) {
     if (token) {
@@ -61508,7 +61508,7 @@ exports.setScalarValue = setScalarValue;
 
 /***/ }),
 
-/***/ 1733:
+/***/ 3701:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -61579,7 +61579,7 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 7715:
+/***/ 5235:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -61686,15 +61686,15 @@ exports.visit = visit;
 
 /***/ }),
 
-/***/ 3461:
+/***/ 9877:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var cstScalar = __nccwpck_require__(110);
-var cstStringify = __nccwpck_require__(1733);
-var cstVisit = __nccwpck_require__(7715);
+var cstScalar = __nccwpck_require__(334);
+var cstStringify = __nccwpck_require__(3701);
+var cstVisit = __nccwpck_require__(5235);
 
 /** The byte order mark */
 const BOM = '\u{FEFF}';
@@ -61806,13 +61806,13 @@ exports.tokenType = tokenType;
 
 /***/ }),
 
-/***/ 361:
+/***/ 5145:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var cst = __nccwpck_require__(3461);
+var cst = __nccwpck_require__(9877);
 
 /*
 START -> stream
@@ -62537,7 +62537,7 @@ exports.Lexer = Lexer;
 
 /***/ }),
 
-/***/ 6628:
+/***/ 1460:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -62586,15 +62586,15 @@ exports.LineCounter = LineCounter;
 
 /***/ }),
 
-/***/ 3456:
+/***/ 2064:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
 var node_process = __nccwpck_require__(932);
-var cst = __nccwpck_require__(3461);
-var lexer = __nccwpck_require__(361);
+var cst = __nccwpck_require__(9877);
+var lexer = __nccwpck_require__(5145);
 
 function includesToken(list, type) {
     for (let i = 0; i < list.length; ++i)
@@ -63574,19 +63574,19 @@ exports.Parser = Parser;
 
 /***/ }),
 
-/***/ 4047:
+/***/ 4543:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var composer = __nccwpck_require__(9984);
-var Document = __nccwpck_require__(3021);
-var errors = __nccwpck_require__(1464);
-var log = __nccwpck_require__(7249);
-var identity = __nccwpck_require__(1127);
-var lineCounter = __nccwpck_require__(6628);
-var parser = __nccwpck_require__(3456);
+var composer = __nccwpck_require__(3104);
+var Document = __nccwpck_require__(573);
+var errors = __nccwpck_require__(152);
+var log = __nccwpck_require__(7297);
+var identity = __nccwpck_require__(4919);
+var lineCounter = __nccwpck_require__(1460);
+var parser = __nccwpck_require__(2064);
 
 function parseOptions(options) {
     const prettyErrors = options.prettyErrors !== false;
@@ -63689,17 +63689,17 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 5840:
+/***/ 8224:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var map = __nccwpck_require__(7451);
-var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var tags = __nccwpck_require__(18);
+var identity = __nccwpck_require__(4919);
+var map = __nccwpck_require__(6424);
+var seq = __nccwpck_require__(7562);
+var string = __nccwpck_require__(4704);
+var tags = __nccwpck_require__(6178);
 
 const sortMapEntriesByKey = (a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 class Schema {
@@ -63736,14 +63736,14 @@ exports.Schema = Schema;
 
 /***/ }),
 
-/***/ 7451:
+/***/ 6424:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var YAMLMap = __nccwpck_require__(4454);
+var identity = __nccwpck_require__(4919);
+var YAMLMap = __nccwpck_require__(5462);
 
 const map = {
     collection: 'map',
@@ -63763,13 +63763,13 @@ exports.map = map;
 
 /***/ }),
 
-/***/ 3632:
+/***/ 5632:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(389);
 
 const nullTag = {
     identify: value => value == null,
@@ -63788,14 +63788,14 @@ exports.nullTag = nullTag;
 
 /***/ }),
 
-/***/ 1706:
+/***/ 7562:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var YAMLSeq = __nccwpck_require__(2223);
+var identity = __nccwpck_require__(4919);
+var YAMLSeq = __nccwpck_require__(6831);
 
 const seq = {
     collection: 'seq',
@@ -63815,13 +63815,13 @@ exports.seq = seq;
 
 /***/ }),
 
-/***/ 6464:
+/***/ 4704:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var stringifyString = __nccwpck_require__(3069);
+var stringifyString = __nccwpck_require__(1773);
 
 const string = {
     identify: value => typeof value === 'string',
@@ -63839,13 +63839,13 @@ exports.string = string;
 
 /***/ }),
 
-/***/ 3959:
+/***/ 4359:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(389);
 
 const boolTag = {
     identify: value => typeof value === 'boolean',
@@ -63868,14 +63868,14 @@ exports.boolTag = boolTag;
 
 /***/ }),
 
-/***/ 8405:
+/***/ 6229:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Scalar = __nccwpck_require__(3301);
-var stringifyNumber = __nccwpck_require__(8689);
+var Scalar = __nccwpck_require__(389);
+var stringifyNumber = __nccwpck_require__(3569);
 
 const floatNaN = {
     identify: value => typeof value === 'number',
@@ -63923,13 +63923,13 @@ exports.floatNaN = floatNaN;
 
 /***/ }),
 
-/***/ 9874:
+/***/ 7602:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var stringifyNumber = __nccwpck_require__(8689);
+var stringifyNumber = __nccwpck_require__(3569);
 
 const intIdentify = (value) => typeof value === 'bigint' || Number.isInteger(value);
 const intResolve = (str, offset, radix, { intAsBigInt }) => (intAsBigInt ? BigInt(str) : parseInt(str.substring(offset), radix));
@@ -63973,19 +63973,19 @@ exports.intOct = intOct;
 
 /***/ }),
 
-/***/ 896:
+/***/ 7904:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var map = __nccwpck_require__(7451);
-var _null = __nccwpck_require__(3632);
-var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var bool = __nccwpck_require__(3959);
-var float = __nccwpck_require__(8405);
-var int = __nccwpck_require__(9874);
+var map = __nccwpck_require__(6424);
+var _null = __nccwpck_require__(5632);
+var seq = __nccwpck_require__(7562);
+var string = __nccwpck_require__(4704);
+var bool = __nccwpck_require__(4359);
+var float = __nccwpck_require__(6229);
+var int = __nccwpck_require__(7602);
 
 const schema = [
     map.map,
@@ -64006,15 +64006,15 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 3559:
+/***/ 8647:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Scalar = __nccwpck_require__(3301);
-var map = __nccwpck_require__(7451);
-var seq = __nccwpck_require__(1706);
+var Scalar = __nccwpck_require__(389);
+var map = __nccwpck_require__(6424);
+var seq = __nccwpck_require__(7562);
 
 function intIdentify(value) {
     return typeof value === 'bigint' || Number.isInteger(value);
@@ -64078,28 +64078,28 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 18:
+/***/ 6178:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var map = __nccwpck_require__(7451);
-var _null = __nccwpck_require__(3632);
-var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var bool = __nccwpck_require__(3959);
-var float = __nccwpck_require__(8405);
-var int = __nccwpck_require__(9874);
-var schema = __nccwpck_require__(896);
-var schema$1 = __nccwpck_require__(3559);
-var binary = __nccwpck_require__(6083);
-var merge = __nccwpck_require__(452);
-var omap = __nccwpck_require__(303);
-var pairs = __nccwpck_require__(8385);
-var schema$2 = __nccwpck_require__(5913);
-var set = __nccwpck_require__(1528);
-var timestamp = __nccwpck_require__(4371);
+var map = __nccwpck_require__(6424);
+var _null = __nccwpck_require__(5632);
+var seq = __nccwpck_require__(7562);
+var string = __nccwpck_require__(4704);
+var bool = __nccwpck_require__(4359);
+var float = __nccwpck_require__(6229);
+var int = __nccwpck_require__(7602);
+var schema = __nccwpck_require__(7904);
+var schema$1 = __nccwpck_require__(8647);
+var binary = __nccwpck_require__(4355);
+var merge = __nccwpck_require__(9380);
+var omap = __nccwpck_require__(6431);
+var pairs = __nccwpck_require__(9281);
+var schema$2 = __nccwpck_require__(3081);
+var set = __nccwpck_require__(2504);
+var timestamp = __nccwpck_require__(4960);
 
 const schemas = new Map([
     ['core', schema.schema],
@@ -64185,15 +64185,15 @@ exports.getTags = getTags;
 
 /***/ }),
 
-/***/ 6083:
+/***/ 4355:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
 var node_buffer = __nccwpck_require__(181);
-var Scalar = __nccwpck_require__(3301);
-var stringifyString = __nccwpck_require__(3069);
+var Scalar = __nccwpck_require__(389);
+var stringifyString = __nccwpck_require__(1773);
 
 const binary = {
     identify: value => value instanceof Uint8Array, // Buffer inherits from Uint8Array
@@ -64263,13 +64263,13 @@ exports.binary = binary;
 
 /***/ }),
 
-/***/ 8398:
+/***/ 6158:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(389);
 
 function boolStringify({ value, source }, ctx) {
     const boolObj = value ? trueTag : falseTag;
@@ -64300,14 +64300,14 @@ exports.trueTag = trueTag;
 
 /***/ }),
 
-/***/ 5782:
+/***/ 838:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Scalar = __nccwpck_require__(3301);
-var stringifyNumber = __nccwpck_require__(8689);
+var Scalar = __nccwpck_require__(389);
+var stringifyNumber = __nccwpck_require__(3569);
 
 const floatNaN = {
     identify: value => typeof value === 'number',
@@ -64358,13 +64358,13 @@ exports.floatNaN = floatNaN;
 
 /***/ }),
 
-/***/ 873:
+/***/ 5609:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var stringifyNumber = __nccwpck_require__(8689);
+var stringifyNumber = __nccwpck_require__(3569);
 
 const intIdentify = (value) => typeof value === 'bigint' || Number.isInteger(value);
 function intResolve(str, offset, radix, { intAsBigInt }) {
@@ -64442,14 +64442,14 @@ exports.intOct = intOct;
 
 /***/ }),
 
-/***/ 452:
+/***/ 9380:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
+var identity = __nccwpck_require__(4919);
+var Scalar = __nccwpck_require__(389);
 
 // If the value associated with a merge key is a single mapping node, each of
 // its key/value pairs is inserted into the current mapping, unless the key
@@ -64521,17 +64521,17 @@ exports.merge = merge;
 
 /***/ }),
 
-/***/ 303:
+/***/ 6431:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var toJS = __nccwpck_require__(6424);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var pairs = __nccwpck_require__(8385);
+var identity = __nccwpck_require__(4919);
+var toJS = __nccwpck_require__(3899);
+var YAMLMap = __nccwpck_require__(5462);
+var YAMLSeq = __nccwpck_require__(6831);
+var pairs = __nccwpck_require__(9281);
 
 class YAMLOMap extends YAMLSeq.YAMLSeq {
     constructor() {
@@ -64606,16 +64606,16 @@ exports.omap = omap;
 
 /***/ }),
 
-/***/ 8385:
+/***/ 9281:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var Scalar = __nccwpck_require__(3301);
-var YAMLSeq = __nccwpck_require__(2223);
+var identity = __nccwpck_require__(4919);
+var Pair = __nccwpck_require__(5773);
+var Scalar = __nccwpck_require__(389);
+var YAMLSeq = __nccwpck_require__(6831);
 
 function resolvePairs(seq, onError) {
     if (identity.isSeq(seq)) {
@@ -64696,25 +64696,25 @@ exports.resolvePairs = resolvePairs;
 
 /***/ }),
 
-/***/ 5913:
+/***/ 3081:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var map = __nccwpck_require__(7451);
-var _null = __nccwpck_require__(3632);
-var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var binary = __nccwpck_require__(6083);
-var bool = __nccwpck_require__(8398);
-var float = __nccwpck_require__(5782);
-var int = __nccwpck_require__(873);
-var merge = __nccwpck_require__(452);
-var omap = __nccwpck_require__(303);
-var pairs = __nccwpck_require__(8385);
-var set = __nccwpck_require__(1528);
-var timestamp = __nccwpck_require__(4371);
+var map = __nccwpck_require__(6424);
+var _null = __nccwpck_require__(5632);
+var seq = __nccwpck_require__(7562);
+var string = __nccwpck_require__(4704);
+var binary = __nccwpck_require__(4355);
+var bool = __nccwpck_require__(6158);
+var float = __nccwpck_require__(838);
+var int = __nccwpck_require__(5609);
+var merge = __nccwpck_require__(9380);
+var omap = __nccwpck_require__(6431);
+var pairs = __nccwpck_require__(9281);
+var set = __nccwpck_require__(2504);
+var timestamp = __nccwpck_require__(4960);
 
 const schema = [
     map.map,
@@ -64745,15 +64745,15 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 1528:
+/***/ 2504:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var YAMLMap = __nccwpck_require__(4454);
+var identity = __nccwpck_require__(4919);
+var Pair = __nccwpck_require__(5773);
+var YAMLMap = __nccwpck_require__(5462);
 
 class YAMLSet extends YAMLMap.YAMLMap {
     constructor(schema) {
@@ -64849,13 +64849,13 @@ exports.set = set;
 
 /***/ }),
 
-/***/ 4371:
+/***/ 4960:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var stringifyNumber = __nccwpck_require__(8689);
+var stringifyNumber = __nccwpck_require__(3569);
 
 /** Internal types handle bigint as number, because TS can't figure it out. */
 function parseSexagesimal(str, asBigInt) {
@@ -64962,7 +64962,7 @@ exports.timestamp = timestamp;
 
 /***/ }),
 
-/***/ 4475:
+/***/ 9915:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -65121,16 +65121,16 @@ exports.foldFlowLines = foldFlowLines;
 
 /***/ }),
 
-/***/ 2148:
+/***/ 9300:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var anchors = __nccwpck_require__(1596);
-var identity = __nccwpck_require__(1127);
-var stringifyComment = __nccwpck_require__(9799);
-var stringifyString = __nccwpck_require__(3069);
+var anchors = __nccwpck_require__(9196);
+var identity = __nccwpck_require__(4919);
+var stringifyComment = __nccwpck_require__(6599);
+var stringifyString = __nccwpck_require__(1773);
 
 function createStringifyContext(doc, options) {
     const opt = Object.assign({
@@ -65261,15 +65261,15 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 1212:
+/***/ 4156:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var stringify = __nccwpck_require__(2148);
-var stringifyComment = __nccwpck_require__(9799);
+var identity = __nccwpck_require__(4919);
+var stringify = __nccwpck_require__(9300);
+var stringifyComment = __nccwpck_require__(6599);
 
 function stringifyCollection(collection, ctx, options) {
     const flow = ctx.inFlow ?? collection.flow;
@@ -65424,7 +65424,7 @@ exports.stringifyCollection = stringifyCollection;
 
 /***/ }),
 
-/***/ 9799:
+/***/ 6599:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -65456,15 +65456,15 @@ exports.stringifyComment = stringifyComment;
 
 /***/ }),
 
-/***/ 6829:
+/***/ 2285:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var stringify = __nccwpck_require__(2148);
-var stringifyComment = __nccwpck_require__(9799);
+var identity = __nccwpck_require__(4919);
+var stringify = __nccwpck_require__(9300);
+var stringifyComment = __nccwpck_require__(6599);
 
 function stringifyDocument(doc, options) {
     const lines = [];
@@ -65551,7 +65551,7 @@ exports.stringifyDocument = stringifyDocument;
 
 /***/ }),
 
-/***/ 8689:
+/***/ 3569:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -65586,16 +65586,16 @@ exports.stringifyNumber = stringifyNumber;
 
 /***/ }),
 
-/***/ 9748:
+/***/ 7764:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var stringify = __nccwpck_require__(2148);
-var stringifyComment = __nccwpck_require__(9799);
+var identity = __nccwpck_require__(4919);
+var Scalar = __nccwpck_require__(389);
+var stringify = __nccwpck_require__(9300);
+var stringifyComment = __nccwpck_require__(6599);
 
 function stringifyPair({ key, value }, ctx, onComment, onChompKeep) {
     const { allNullValues, doc, indent, indentStep, options: { commentString, indentSeq, simpleKeys } } = ctx;
@@ -65746,14 +65746,14 @@ exports.stringifyPair = stringifyPair;
 
 /***/ }),
 
-/***/ 3069:
+/***/ 1773:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Scalar = __nccwpck_require__(3301);
-var foldFlowLines = __nccwpck_require__(4475);
+var Scalar = __nccwpck_require__(389);
+var foldFlowLines = __nccwpck_require__(9915);
 
 const getFoldOptions = (ctx, isBlock) => ({
     indentAtStart: isBlock ? ctx.indent.length : ctx.indentAtStart,
@@ -66092,13 +66092,13 @@ exports.stringifyString = stringifyString;
 
 /***/ }),
 
-/***/ 204:
+/***/ 2588:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(4919);
 
 const BREAK = Symbol('break visit');
 const SKIP = Symbol('skip children');
@@ -66336,7 +66336,7 @@ exports.visitAsync = visitAsync;
 
 /***/ }),
 
-/***/ 8342:
+/***/ 5856:
 /***/ ((module) => {
 
 "use strict";
@@ -66417,7 +66417,7 @@ var __webpack_exports__ = {};
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = require("os");
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/utils.js
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
 /**
@@ -66453,7 +66453,7 @@ function toCommandProperties(annotationProperties) {
     };
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/command.js
 
 
 /**
@@ -66549,7 +66549,7 @@ function escapeProperty(s) {
 var external_crypto_ = __nccwpck_require__(6982);
 // EXTERNAL MODULE: external "fs"
 var external_fs_ = __nccwpck_require__(9896);
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/file-command.js
 // For internal use, subject to change.
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -66590,7 +66590,7 @@ var external_path_ = __nccwpck_require__(6928);
 var external_http_ = __nccwpck_require__(8611);
 // EXTERNAL MODULE: external "https"
 var external_https_ = __nccwpck_require__(5692);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/http-client/lib/proxy.js
 function getProxyUrl(reqUrl) {
     const usingSsl = reqUrl.protocol === 'https:';
     if (checkBypass(reqUrl)) {
@@ -66681,11 +66681,11 @@ class DecodedURL extends URL {
     }
 }
 //# sourceMappingURL=proxy.js.map
-// EXTERNAL MODULE: ./node_modules/tunnel/index.js
-var node_modules_tunnel = __nccwpck_require__(770);
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(6752);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
+// EXTERNAL MODULE: ../main/node_modules/tunnel/index.js
+var node_modules_tunnel = __nccwpck_require__(8482);
+// EXTERNAL MODULE: ../main/node_modules/undici/index.js
+var undici = __nccwpck_require__(2480);
+;// CONCATENATED MODULE: ../main/node_modules/@actions/http-client/lib/index.js
 /* eslint-disable @typescript-eslint/no-explicit-any */
 var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
@@ -67382,7 +67382,7 @@ class lib_HttpClient {
 }
 const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/http-client/lib/auth.js
 var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -67458,7 +67458,7 @@ class PersonalAccessTokenCredentialHandler {
     }
 }
 //# sourceMappingURL=auth.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/oidc-utils.js
 var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -67532,7 +67532,7 @@ class oidc_utils_OidcClient {
     }
 }
 //# sourceMappingURL=oidc-utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/summary.js
 var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -67813,7 +67813,7 @@ const _summary = new Summary();
 const markdownSummary = (/* unused pure expression or super */ null && (_summary));
 const summary_summary = _summary;
 //# sourceMappingURL=summary.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/path-utils.js
 
 /**
  * toPosixPath converts the given path to the posix form. On Windows, \\ will be
@@ -67855,7 +67855,7 @@ var external_events_ = __nccwpck_require__(4434);
 var external_child_process_ = __nccwpck_require__(5317);
 // EXTERNAL MODULE: external "assert"
 var external_assert_ = __nccwpck_require__(2613);
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/io/lib/io-util.js
 var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -68035,7 +68035,7 @@ function getCmdPath() {
     return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
 }
 //# sourceMappingURL=io-util.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/io/lib/io.js
 var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -68309,7 +68309,7 @@ function io_copyFile(srcFile, destFile, force) {
 //# sourceMappingURL=io.js.map
 ;// CONCATENATED MODULE: external "timers"
 const external_timers_namespaceObject = require("timers");
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/exec/lib/toolrunner.js
 var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -68897,7 +68897,7 @@ class ExecState extends external_events_.EventEmitter {
     }
 }
 //# sourceMappingURL=toolrunner.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/exec/lib/exec.js
 var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -68977,7 +68977,7 @@ function getExecOutput(commandLine, args, options) {
     });
 }
 //# sourceMappingURL=exec.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/platform.js
 var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -69042,7 +69042,7 @@ function getDetails() {
     });
 }
 //# sourceMappingURL=platform.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/core.js
 var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -69509,11 +69509,11 @@ async function describeHolder(host, lockFile) {
     }
 }
 
-// EXTERNAL MODULE: ./node_modules/is-stream/index.js
-var is_stream = __nccwpck_require__(6543);
-// EXTERNAL MODULE: ./node_modules/make-dir/index.js
-var make_dir = __nccwpck_require__(6512);
-;// CONCATENATED MODULE: ./node_modules/sb-promise-queue/lib/esm/index.mjs
+// EXTERNAL MODULE: ../main/node_modules/is-stream/index.js
+var is_stream = __nccwpck_require__(1327);
+// EXTERNAL MODULE: ../main/node_modules/make-dir/index.js
+var make_dir = __nccwpck_require__(48);
+;// CONCATENATED MODULE: ../main/node_modules/sb-promise-queue/lib/esm/index.mjs
 class PromiseQueue {
     constructor({ concurrency = 1 } = {}) {
         this.options = { concurrency };
@@ -69585,7 +69585,7 @@ class PromiseQueue {
 }
 
 
-;// CONCATENATED MODULE: ./node_modules/sb-scandir/lib/esm/index.mjs
+;// CONCATENATED MODULE: ../main/node_modules/sb-scandir/lib/esm/index.mjs
 /* @flow */
 
 
@@ -69681,11 +69681,11 @@ async function scanDirectory(path, { recursive = true, validate = null, concurre
 }
 /* harmony default export */ const esm = (scanDirectory);
 
-// EXTERNAL MODULE: ./node_modules/shell-escape/shell-escape.js
-var shell_escape = __nccwpck_require__(4646);
-// EXTERNAL MODULE: ./node_modules/ssh2/lib/index.js
-var lib = __nccwpck_require__(5472);
-;// CONCATENATED MODULE: ./node_modules/node-ssh/lib/esm/index.mjs
+// EXTERNAL MODULE: ../main/node_modules/shell-escape/shell-escape.js
+var shell_escape = __nccwpck_require__(9830);
+// EXTERNAL MODULE: ../main/node_modules/ssh2/lib/index.js
+var lib = __nccwpck_require__(3328);
+;// CONCATENATED MODULE: ../main/node_modules/node-ssh/lib/esm/index.mjs
 
 
 
@@ -70745,8 +70745,8 @@ function describe(error) {
         : error.message;
 }
 
-// EXTERNAL MODULE: ./node_modules/shell-quote/index.js
-var shell_quote = __nccwpck_require__(6591);
+// EXTERNAL MODULE: ../main/node_modules/shell-quote/index.js
+var shell_quote = __nccwpck_require__(4703);
 ;// CONCATENATED MODULE: ./src/host/shell.ts
 
 
@@ -71167,6 +71167,118 @@ class NginxReload {
     async traffic() {
         return undefined;
     }
+    async watchOnHost() {
+        return false;
+    }
+    async stopHostWatch() {
+        return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/proxy/nginx/cooldown-watch.ts
+// The cooldown watch on the host (canary-cooldown-watch: host): a detached shell process that reads the
+// app's traffic log for the cooldown, judges the new release like the runner would (5xx rate and p99
+// over a sliding window, failing checks in a row), and on failure sends all traffic back to the old
+// release by itself. It outlives the runner; the next command under the app's lock stops it.
+// $1.. as in watchCommand. Lines of the log: $msec bucket status "release" "upstream_response_time".
+const WATCH = `d=$1; log=$2; off=$3; fresh=$4; ff=$5; of=$6; secs=$7; every=$8; win=$9; shift 9
+limit=$1; minreq=$2; maxrate=$3; maxp99=$4; bound=$5; cur=$6; rec=$7; res=$8; oldrel=$9; shift 9
+json=$1; ghurl=$2; ghbody=$3; ghhdr=$4; freshc=$5; shift 5
+umask 077; cd "$d" || exit 1
+echo $$ > cooldown.pid; : > cooldown.marks; rm -f "$res"
+end=$(( $(date +%s) + secs )); fails=0
+drain() {
+  pid=$(cat "$1/pid" 2>/dev/null); [ -n "$pid" ] && kill -QUIT "$pid" 2>/dev/null; i=0
+  while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && [ $i -lt $((bound * 10)) ]; do sleep 0.1; i=$((i+1)); done
+  [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; rm -rf "$1"
+}
+finish() { rm -f cooldown.pid cooldown.marks \${ghhdr:+"$ghhdr"}; exit 0; }
+# Sets the GitHub deployment to failure, when a token was given for it; prints what GitHub said.
+report() {
+  [ -n "$ghurl" ] || return 0
+  command -v curl >/dev/null || { echo "; GitHub not told: no curl on the host"; return 0; }
+  desc=$(printf 'Canary cooldown rolled back on the host: %s' "$1" | cut -c1-140)
+  code=$(printf '%s' "$ghbody" | sed "s|@DESCRIPTION@|$desc|" | curl -sS -o /dev/null -w '%{http_code}' --max-time 30 \
+    -X POST -H @"$ghhdr" -H 'Accept: application/vnd.github+json' -H 'Content-Type: application/json' \
+    --data-binary @- "$ghurl" 2>&1)
+  echo "; GitHub deployment status: HTTP $code"
+}
+trap finish TERM INT
+while [ "$(date +%s)" -lt $end ]; do
+  sleep "$every" & wait $!
+  now=$(date +%s); size=$(stat -c %s "$log" 2>/dev/null || echo 0)
+  [ "$size" -ge "$off" ] || off=0
+  from=$off
+  while read -r t o; do [ "$t" -le $((now - win)) ] && from=$o; done < cooldown.marks
+  [ "$size" -ge "$from" ] || from=0
+  echo "$now $size" >> cooldown.marks
+  why=$(tail -c +$((from + 1)) "$log" | head -c $((size - from)) |
+    awk -v r="\\"$fresh\\"" '$4 == r || $4 == "\\"-\\"" || $4 == "\\"\\"" { n++; if ($3 >= 500) e++; t = $5; gsub(/"/, "", t); sub(/.*[,:] */, "", t); if (t ~ /^[0-9]/) print "t", t * 1000 } END { print "n", n + 0, e + 0 }' |
+    sort -k1,1 -k2,2n |
+    awk -v minreq="$minreq" -v maxrate="$maxrate" -v maxp99="$maxp99" '
+      $1 == "n" { n = $2; e = $3; next } { ms[++k] = $2 }
+      END {
+        if (n < minreq) exit
+        if (e / n > maxrate) { printf "5xx rate %.2f%% is above %.2f%% (%d of %d requests)", 100 * e / n, 100 * maxrate, e, n; exit }
+        if (!k) exit
+        i = int(k * 0.99); if (i < k * 0.99) i++; if (i < 1) i = 1
+        if (ms[i] > maxp99) printf "p99 %dms is above %dms (%d requests)", ms[i], maxp99, n
+      }')
+  if [ -n "$why" ]; then fails=$((fails + 1)); else fails=0; fi
+  [ "$fails" -ge "$limit" ] || continue
+  ln -sfn "$of/sock" .primary.new && mv -Tf .primary.new primary
+  printf '%s\\n' "$oldrel" > "$cur.tmp" && mv -f "$cur.tmp" "$cur"
+  printf '%s\\n' "$json" | sed "s|@REASON@|cooldown (watched on the host): $why|" > "$rec.tmp" && mv -f "$rec.tmp" "$rec"
+  drain "$ff"; docker stop --time 30 "$freshc" >/dev/null 2>&1
+  told=$(report "$why")
+  echo "rolled back at $(date -u +%FT%TZ): $why$told" > "$res"; finish
+done
+drain "$of"
+for c in "$@"; do docker stop --time 30 "$c" >/dev/null 2>&1; done
+echo "passed at $(date -u +%FT%TZ)" > "$res"; finish`;
+/** Starts the watch detached from the SSH session (it outlives the runner). */
+function watchCommand(spec) {
+    const { watch } = spec;
+    const args = [
+        spec.dir,
+        spec.log,
+        String(spec.offset),
+        watch.fresh.release,
+        spec.freshForwarder,
+        spec.oldForwarder,
+        String(watch.seconds),
+        String(watch.checkSeconds),
+        String(watch.windowSeconds),
+        String(watch.failureLimit),
+        String(watch.minRequests),
+        String(watch.maxErrorRate),
+        String(watch.maxP99Ms),
+        String(watch.drainSeconds),
+        watch.currentFile,
+        watch.recordFile,
+        watch.resultFile,
+        watch.old.release,
+        watch.rolledBackRecord,
+        watch.github?.url ?? '',
+        watch.github?.body ?? '',
+        watch.github?.headerFile ?? '',
+        watch.fresh.container,
+        ...watch.old.containers,
+    ];
+    const launch = `nohup sh -c "$0" baton-cooldown "$@" </dev/null >/dev/null 2>&1 &`;
+    return ['sh', '-c', launch, WATCH, ...args];
+}
+// Stops a running watch (its trap cleans up; the GitHub header file goes too) and prints its result, if any: "passed at …" or
+// "rolled back at …: why".
+const STOP = `d=$1; res=$2; rm -f "$3"
+pid=$(cat "$d/cooldown.pid" 2>/dev/null)
+if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+  kill -TERM "$pid"; i=0; while kill -0 "$pid" 2>/dev/null && [ $i -lt 30 ]; do sleep 0.1; i=$((i+1)); done
+  echo "stopped"
+fi
+cat "$res" 2>/dev/null; rm -f "$res"; exit 0`;
+function stopWatchCommand(dir, resultFile, headerFile) {
+    return ['sh', '-c', STOP, 'baton-cooldown-stop', dir, resultFile, headerFile];
 }
 
 ;// CONCATENATED MODULE: ./src/proxy/nginx/forwarder.ts
@@ -71478,6 +71590,7 @@ function percentile(sorted, p) {
 
 
 
+
 /**
  * nginx without a reload at hand-over (`nginx-handover: sockets`, the default). The app's site is written
  * once; it hashes clients into 20 buckets, each a link in the run dir to `primary` or `secondary`, which
@@ -71525,7 +71638,11 @@ class NginxSockets {
         if (siteChanged)
             await this.files.revert(route.app, previousSite);
     }
+    /** Also sends the buckets a canary had on `secondary` back to `primary` (a run that died mid-canary). */
     async discard(app) {
+        const state = await this.state(app);
+        if (state.primary && state.secondary)
+            await this.link(app, { primary: state.primary, secondaryBuckets: 0 });
         await this.files.discard(app);
         await this.shell.run(discardForwarders(this.dir(app), 'unlinked'), { allowFailure: true });
     }
@@ -71567,6 +71684,30 @@ class NginxSockets {
         const log = trafficLog(this.settings.logDir, app);
         const result = await this.shell.run(readTraffic(log, from.offset, this.dir(app)));
         return tallyTraffic(result.stdout);
+    }
+    async watchOnHost(app, watch) {
+        const state = await this.state(app);
+        const fresh = state.primary;
+        const old = state.forwarders.find((name) => parseForwarderName(name)?.release === watch.old.release);
+        if (!fresh || !old || state.secondary)
+            return false;
+        const log = trafficLog(this.settings.logDir, app);
+        const offset = this.switched.get(app)?.offset ?? 0;
+        const argv = watchCommand({
+            watch,
+            dir: this.dir(app),
+            log,
+            offset,
+            freshForwarder: fresh,
+            oldForwarder: old,
+        });
+        await this.shell.run(argv);
+        return true;
+    }
+    async stopHostWatch(app, files) {
+        const argv = stopWatchCommand(this.dir(app), files.result, files.githubHeader);
+        const result = await this.shell.run(argv, { allowFailure: true });
+        return result.stdout.trim() || undefined;
     }
     dir(app) {
         return appRunDir(this.settings.runDir, app);
@@ -71717,6 +71858,17 @@ function addresses(container) {
 function commands_exec(container, command, seconds) {
     return joined(['timeout', String(seconds), 'docker', 'exec', container, ...command]);
 }
+/** One line per running container: NAME CPU% MEM-USED (e.g. "web-1 12.50% 20.5MiB / 1.9GiB"). */
+function stats(containers) {
+    return [
+        'docker',
+        'stats',
+        '--no-stream',
+        '--format',
+        '{{.Name}} {{.CPUPerc}} {{.MemUsage}}',
+        ...containers,
+    ];
+}
 function commands_pid(container) {
     return inspectField(container, '{{.State.Pid}}');
 }
@@ -71834,6 +71986,12 @@ class DockerCli {
     async list(filter) {
         return parseContainers((await this.shell.run(list(filter))).stdout);
     }
+    async usage(names) {
+        if (!names.length)
+            return [];
+        const result = await this.shell.run(stats(names), { allowFailure: true });
+        return parseUsage(result.stdout);
+    }
     async remove(names) {
         if (names.length)
             await this.shell.run(remove(names));
@@ -71853,6 +72011,26 @@ function parsePublishedPort(text) {
     return match?.[1] ? Number(match[1]) : undefined;
 }
 /** "<status> <restart count> <exit code>" (see docker.state). */
+const UNITS = {
+    B: 1,
+    KIB: 2 ** 10,
+    MIB: 2 ** 20,
+    GIB: 2 ** 30,
+    TIB: 2 ** 40,
+    KB: 1e3,
+    MB: 1e6,
+    GB: 1e9,
+};
+/** docker stats lines "NAME 12.50% 20.5MiB / 1.9GiB"; lines it cannot read are left out. */
+function parseUsage(text) {
+    return text.split('\n').flatMap((line) => {
+        const match = /^(\S+) ([\d.]+)% ([\d.]+)([A-Za-z]+) \//.exec(line.trim());
+        const unit = match && UNITS[match[4].toUpperCase()];
+        if (!match || !unit)
+            return [];
+        return [{ name: match[1], cpuPercent: Number(match[2]), memoryBytes: Number(match[3]) * unit }];
+    });
+}
 function docker_cli_parseState(text) {
     const [status = '', restarts = '0', exitCode = '0'] = text.trim().split(' ');
     return { status, restarts: Number(restarts), exitCode: Number(exitCode) };
@@ -71964,6 +72142,73 @@ function tagWithHost(label) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/host/state.ts
+
+/**
+ * The files Baton keeps for an app on a host, under STATE_DIR/APP (the app dir): the release records
+ * (releases/ID.json), the current release (current), each release's env file (ID.env), the deploy lock.
+ */
+function releasesDir(appDir) {
+    return `${appDir}/releases`;
+}
+function currentFile(appDir) {
+    return `${appDir}/current`;
+}
+/** How the app's last cooldown watch on the host ended ("passed at …", "rolled back at …: why"). */
+function cooldownResultFile(appDir) {
+    return `${appDir}/cooldown.result`;
+}
+/** The Authorization header a cooldown watch sets the GitHub deployment's status with (mode 600). */
+function cooldownHeaderFile(appDir) {
+    return `${appDir}/cooldown.github-header`;
+}
+/** The files of the app's cooldown watch on the host, for stopping it. */
+function cooldownFiles(appDir) {
+    return { result: cooldownResultFile(appDir), githubHeader: cooldownHeaderFile(appDir) };
+}
+function recordFile(appDir, id) {
+    return `${releasesDir(appDir)}/${id}.json`;
+}
+function state_envFile(appDir, release) {
+    return `${appDir}/${release}.env`;
+}
+async function writeRecord(host, appDir, record) {
+    const path = recordFile(appDir, record.id);
+    await host.writeFile(path, `${JSON.stringify(record, null, 2)}\n`, '600', { mkdir: true });
+}
+async function setCurrent(host, appDir, id) {
+    await host.writeFile(currentFile(appDir), `${id}\n`, '600');
+}
+/** Reads the app's history on a host; an app never deployed there has none. */
+async function state_readHistory(host, appDir) {
+    const result = await host.run(readHistory(appDir));
+    return parseHistory(result.stdout);
+}
+function parseHistory(text) {
+    const [current = '', ...lines] = text.split('\n');
+    const releases = lines
+        .filter((line) => line.trim())
+        .flatMap((line) => {
+        try {
+            return [JSON.parse(line)];
+        }
+        catch {
+            return [];
+        }
+    })
+        .sort((a, b) => b.id.localeCompare(a.id));
+    return { current: current.trim() || undefined, releases };
+}
+/** Removes files of the app dir (env files, records); missing ones are fine. */
+async function removeFiles(host, paths) {
+    if (paths.length)
+        await host.run(['rm', '-f', ...paths], { allowFailure: true });
+}
+/** Removes the app dir. The lock file goes with it; a lock held stays valid (flock holds the inode). */
+async function removeAppDir(host, appDir) {
+    await host.run(['rm', '-rf', appDir]);
+}
+
 ;// CONCATENATED MODULE: ./src/log.ts
 
 
@@ -72015,8 +72260,17 @@ function phaseTimer() {
 
 
 
+
+
 function createFrame(config, context, secrets) {
-    return { config, context, secrets, ...phaseTimer(), connect: (hosts) => connect(config, hosts) };
+    return {
+        config,
+        context,
+        secrets,
+        ...phaseTimer(),
+        connect: (hosts) => connect(config, hosts),
+        progress: async () => undefined,
+    };
 }
 /** Connect (a phase), do the work, disconnect whatever happens. */
 async function withServers(frame, work, hosts = frame.config.hosts) {
@@ -72040,11 +72294,27 @@ function lock(frame, servers, place, holder, timeoutSeconds = place.lockTimeoutS
 async function withLock(frame, servers, place, holder, work) {
     const held = await lock(frame, servers, place, holder);
     try {
+        await onEachServer(servers, (server) => endHostWatch(server, place));
         return await work();
     }
     finally {
         await held.unlock();
     }
+}
+/**
+ * A canary's cooldown watch on the host (canary-cooldown-watch: host) acts on the app without the lock:
+ * any command that takes the lock stops it first, and says how the last one ended.
+ */
+async function endHostWatch(server, place) {
+    const ended = await server.proxy.stopHostWatch(place.app, cooldownFiles(place.appDir));
+    if (!ended)
+        return;
+    const [first = '', ...rest] = ended.split('\n');
+    const outcome = first === 'stopped' ? rest.join(' ') : ended;
+    if (first === 'stopped')
+        info(`stopped the cooldown watch still running on ${server.label}: this run replaces it`);
+    if (outcome)
+        info(`the last cooldown watch on ${server.label}: ${outcome}`);
 }
 /** Connect, take the app's lock on every host, do the work, let go, disconnect. */
 function lockedSession(frame, place, holder, work) {
@@ -72170,8 +72440,8 @@ function repoDigests(image) {
     return ['image', 'inspect', '--format', '{{json .RepoDigests}}', image];
 }
 
-// EXTERNAL MODULE: ./node_modules/exponential-backoff/dist/backoff.js
-var backoff = __nccwpck_require__(1675);
+// EXTERNAL MODULE: ../main/node_modules/exponential-backoff/dist/backoff.js
+var backoff = __nccwpck_require__(4747);
 ;// CONCATENATED MODULE: ./src/build/push.ts
 
 
@@ -72420,70 +72690,24 @@ function existing(workspace, path, what) {
     return real;
 }
 
-;// CONCATENATED MODULE: ./src/host/state.ts
-
-/**
- * The files Baton keeps for an app on a host, under STATE_DIR/APP (the app dir): the release records
- * (releases/ID.json), the current release (current), each release's env file (ID.env), the deploy lock.
- */
-function releasesDir(appDir) {
-    return `${appDir}/releases`;
-}
-function currentFile(appDir) {
-    return `${appDir}/current`;
-}
-function state_envFile(appDir, release) {
-    return `${appDir}/${release}.env`;
-}
-async function writeRecord(host, appDir, record) {
-    const path = `${releasesDir(appDir)}/${record.id}.json`;
-    await host.writeFile(path, `${JSON.stringify(record, null, 2)}\n`, '600', { mkdir: true });
-}
-async function setCurrent(host, appDir, id) {
-    await host.writeFile(currentFile(appDir), `${id}\n`, '600');
-}
-/** Reads the app's history on a host; an app never deployed there has none. */
-async function state_readHistory(host, appDir) {
-    const result = await host.run(readHistory(appDir));
-    return parseHistory(result.stdout);
-}
-function parseHistory(text) {
-    const [current = '', ...lines] = text.split('\n');
-    const releases = lines
-        .filter((line) => line.trim())
-        .flatMap((line) => {
-        try {
-            return [JSON.parse(line)];
-        }
-        catch {
-            return [];
-        }
-    })
-        .sort((a, b) => b.id.localeCompare(a.id));
-    return { current: current.trim() || undefined, releases };
-}
-/** Removes files of the app dir (env files, records); missing ones are fine. */
-async function removeFiles(host, paths) {
-    if (paths.length)
-        await host.run(['rm', '-f', ...paths], { allowFailure: true });
-}
-/** Removes the app dir. The lock file goes with it; a lock held stays valid (flock holds the inode). */
-async function removeAppDir(host, appDir) {
-    await host.run(['rm', '-rf', appDir]);
-}
-
 ;// CONCATENATED MODULE: ./src/lifecycle/cancel.ts
 
 
 /** Listens for SIGINT and SIGTERM for one run. `what` names it in the log: "deploy", "rollback". */
 function watchCancellation(what, cleanup) {
     let cancelled = false;
-    let handingOver = false;
+    let handingOver = 'no';
+    const abort = new AbortController();
     const handle = async (signal) => {
         if (cancelled)
             return;
         cancelled = true;
-        if (handingOver) {
+        abort.abort();
+        if (handingOver === 'reversible') {
+            core_warning(`${signal}: the ${what} was cancelled during the canary; sending all traffic back to the previous release`);
+            return;
+        }
+        if (handingOver === 'yes') {
             core_warning(`${signal}: traffic is moving to the new release; finishing the ${what} before stopping`);
             return;
         }
@@ -72505,10 +72729,13 @@ function watchCancellation(what, cleanup) {
         get cancelled() {
             return cancelled;
         },
-        beginHandOver() {
+        get signal() {
+            return abort.signal;
+        },
+        beginHandOver(options) {
             if (cancelled)
                 throw new CancelledError(`the ${what} was cancelled before the hand-over`);
-            handingOver = true;
+            handingOver = options?.reversible ? 'reversible' : 'yes';
         },
         dispose() {
             for (const signal of signals)
@@ -73042,14 +73269,18 @@ function parseHost(text, source) {
 function memoryLimit(text, source) {
     if (!text)
         return '';
-    const match = /^(\d+(?:\.\d+)?)([bkmg]?)$/i.exec(text);
-    const units = { '': 1, b: 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30 };
-    const bytes = match ? Number(match[1]) * (units[(match[2] ?? '').toLowerCase()] ?? 1) : NaN;
-    if (!match)
-        throw new ConfigError(`"${text}" is not a memory size; expected e.g. 512m or 1g`, source);
+    const bytes = memoryBytes(text, source);
     if (bytes < 6 * 2 ** 20)
         throw new ConfigError(`"${text}" is below Docker's minimum of 6m`, source);
     return text.toLowerCase();
+}
+/** A memory size in bytes: a number with an optional b, k, m or g unit, e.g. 512m. */
+function memoryBytes(text, source) {
+    const match = /^(\d+(?:\.\d+)?)([bkmg]?)$/i.exec(text);
+    const units = { '': 1, b: 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30 };
+    if (!match)
+        throw new ConfigError(`"${text}" is not a memory size; expected e.g. 512m or 1g`, source);
+    return Number(match[1]) * (units[(match[2] ?? '').toLowerCase()] ?? 1);
 }
 /** A CPU count as docker run --cpus takes it, e.g. 0.5 or 2. */
 function cpuLimit(text, source) {
@@ -73086,6 +73317,16 @@ function asInteger(value, source, min, max) {
     const text = asString(value, source);
     if (!/^\d+$/.test(text))
         throw new ConfigError(`expected a whole number, got "${text}"`, source);
+    const number = Number(text);
+    if (number < min || number > max)
+        throw new ConfigError(`expected ${min}..${max}, got ${number}`, source);
+    return number;
+}
+/** A number, whole or decimal (e.g. 0.5, 1.2), within min..max. */
+function asNumber(value, source, min, max) {
+    const text = asString(value, source);
+    if (!/^\d+(?:\.\d+)?$/.test(text))
+        throw new ConfigError(`expected a number, got "${text}"`, source);
     const number = Number(text);
     if (number < min || number > max)
         throw new ConfigError(`expected ${min}..${max}, got ${number}`, source);
@@ -74150,8 +74391,110 @@ function releaseName(text, source) {
     return text;
 }
 
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(8815);
+;// CONCATENATED MODULE: ./src/model/thresholds.ts
+// What a canary step must show to pass: the canary-max-* settings, judged in traffic/canary/analysis.ts.
+const DEFAULT_THRESHOLDS = {
+    minRequests: 20,
+    maxErrorRate: 0.01,
+    maxErrorRateRise: 0.005,
+    maxP99Ms: 500,
+    maxP99Ratio: 1.2,
+    p99SlackMs: 20,
+};
+
+;// CONCATENATED MODULE: ./src/config/canary-steps.ts
+// The canary's steps: the shares of traffic the new release gets, in order, as the user writes them.
+
+/** Flagger/Argo-style steps that end with all traffic on the new release. */
+const DEFAULT_STEPS = (/* unused pure expression or super */ null && ([10, 25, 50, 100]));
+/**
+ * "10,25,50,100" → [10, 25, 50, 100]: percentages in 5% steps (the proxy's buckets), rising, ending at
+ * 100 (added when missing). A bad list names its source.
+ */
+function parseSteps(text, source) {
+    const parts = text
+        .split(/[\s,]+/)
+        .map((part) => part.replace(/%$/, ''))
+        .filter(Boolean);
+    if (!parts.length)
+        throw new ConfigError('give the canary steps as percentages, e.g. 10,25,50,100', source);
+    const steps = parts.map((part) => {
+        const value = Number(part);
+        if (!/^\d+$/.test(part) || value < 5 || value > 100 || value % 5 !== 0)
+            throw new ConfigError(`"${part}" is not a canary step: a percentage from 5 to 100 in steps of 5`, source);
+        return value;
+    });
+    steps.forEach((value, i) => {
+        const before = steps[i - 1];
+        if (before !== undefined && value <= before)
+            throw new ConfigError(`canary steps must rise: ${value} comes after ${before}`, source);
+    });
+    return steps.at(-1) === 100 ? steps : [...steps, 100];
+}
+
+;// CONCATENATED MODULE: ./src/config/canary.ts
+// The canary settings (canary-*, skip-canary): how traffic moves in steps and what a step must show.
+
+
+
+
+function readCanary(read) {
+    const skip = read.str('skip-canary').toLowerCase();
+    if (!['auto', 'true', 'false'].includes(skip))
+        throw new ConfigError(`"${skip}" is not a skip-canary value; expected auto, true or false`, read.source('skip-canary'));
+    const stepSeconds = read.int('canary-step-seconds', 1, 3600);
+    const checkSeconds = read.int('canary-check-seconds', 1, 3600);
+    if (checkSeconds > stepSeconds)
+        throw new ConfigError(`checks every ${checkSeconds}s cannot fit in a step of ${stepSeconds}s (canary-step-seconds): at most ${stepSeconds}`, read.source('canary-check-seconds'));
+    return {
+        skip: skip,
+        skipSource: read.source('skip-canary'),
+        // A YAML list or a comma-separated string.
+        steps: parseSteps(read.list('canary-steps').join(','), read.source('canary-steps')),
+        stepSeconds,
+        checkSeconds,
+        failureLimit: read.int('canary-failure-limit', 1, 100),
+        onQuiet: onQuiet(read.str('canary-on-quiet'), read.source('canary-on-quiet')),
+        thresholds: readThresholds(read),
+        cooldownSeconds: read.int('canary-cooldown', 0, 86_400),
+        cooldownWatch: cooldownWatch(read.str('canary-cooldown-watch'), read.source('canary-cooldown-watch')),
+        cooldownToken: read.str('canary-cooldown-token'),
+    };
+}
+function readThresholds(read) {
+    const memory = read.str('canary-max-memory');
+    const cpu = read.str('canary-max-cpu');
+    return {
+        ...DEFAULT_THRESHOLDS,
+        minRequests: read.int('canary-min-requests', 1, 1_000_000),
+        maxErrorRate: read.num('canary-max-error-rate', 0, 100) / 100,
+        maxErrorRateRise: read.num('canary-max-error-rise', 0, 100) / 100,
+        maxP99Ms: read.num('canary-max-p99', 1, 3_600_000),
+        maxP99Ratio: read.num('canary-max-p99-ratio', 1, 1000),
+        ...(cpu ? { maxCpuPercent: read.num('canary-max-cpu', 1, 100_000) } : {}),
+        ...(memory ? { maxMemoryBytes: maxMemory(memory, read.source('canary-max-memory')) } : {}),
+    };
+}
+/** canary-max-memory in bytes; 0 would fail every step (any container uses some). */
+function maxMemory(text, source) {
+    const bytes = memoryBytes(text, source);
+    if (bytes < 1)
+        throw new ConfigError(`"${text}" is no memory at all; expected e.g. 512m or 1g`, source);
+    return bytes;
+}
+function onQuiet(text, source) {
+    if (text === 'promote' || text === 'fail')
+        return text;
+    throw new ConfigError(`"${text}" is not a canary-on-quiet value; expected promote or fail`, source);
+}
+function cooldownWatch(text, source) {
+    if (text === 'runner' || text === 'host')
+        return text;
+    throw new ConfigError(`"${text}" is not a canary-cooldown-watch value; expected runner or host`, source);
+}
+
+// EXTERNAL MODULE: ../main/node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(3439);
 ;// CONCATENATED MODULE: ./src/config/file.ts
 
 
@@ -74246,6 +74589,22 @@ const SETTINGS = {
     'ready-path': setting('/', 'Path polled until the app answers HTTP with a status below 500. Default - /.'),
     'ready-timeout': setting('60', 'Seconds the new container has to become ready before the deploy fails. Default - 60.'),
     'retire-after': setting('60', 'Seconds in-flight requests to the old release get to finish after the hand-over; what is still open then (long requests, WebSockets) is closed. With nginx-handover reload, the old container keeps running this long. Default - 60.'),
+    'skip-canary': setting('auto', 'Move all traffic at once after the checks (true, warned for production), or in canary steps judged by live traffic (false). Default - auto - the canary, except for previews; a first deploy (nothing to compare with) always moves at once.'),
+    'canary-steps': setting('10,25,50,100', 'Shares of traffic the new release gets, in order, in steps of 5 (percent); 100 is added when missing. Default - 10,25,50,100.'),
+    'canary-step-seconds': setting('60', "How long each canary step's traffic is watched before the next step (Flagger's interval). Default - 60."),
+    'canary-check-seconds': setting('10', 'How often the figures are read and judged during a step and the cooldown (each check covers the step so far). Default - 10.'),
+    'canary-failure-limit': setting('2', "Failing checks in a row that roll the new release back (Flagger's threshold, Argo's failureLimit). Default - 2."),
+    'canary-min-requests': setting('20', 'Least requests the new release must serve in a step for a verdict; fewer - the step waits up to as long again, then canary-on-quiet decides. Default - 20.'),
+    'canary-on-quiet': setting('promote', 'A step that still has too few requests for a verdict - promote (go on, with a warning) or fail (roll back). Default - promote.'),
+    'canary-max-error-rate': setting('1', "Highest share of 5xx answers of the new release, percent (Flagger's request-success-rate of 99%). Default - 1."),
+    'canary-max-error-rise': setting('0.5', "Highest rise of the new release's 5xx share over the old release's in the same window, in points. Default - 0.5."),
+    'canary-max-p99': setting('500', "Highest p99 response time of the new release, ms (Flagger's request-duration of 500 ms). Default - 500."),
+    'canary-max-p99-ratio': setting('1.2', "Highest p99 of the new release relative to the old release's in the same window (within 20 ms always passes). Default - 1.2."),
+    'canary-max-cpu': setting('', 'Highest CPU use of a new container, percent of one core (docker stats), e.g. 150. Default - none.'),
+    'canary-max-memory': setting('', 'Highest memory use of a new container (docker stats), e.g. 512m. Default - none.'),
+    'canary-cooldown': setting('300', 'Seconds the runner keeps watching the new release at 100% (rolling back by itself if it degrades) before the old one retires; 0 - none. Billed as Actions minutes. Default - 300.'),
+    'canary-cooldown-watch': setting('runner', 'Who watches the cooldown - runner (the job waits and watches; billed minutes) or host (a process on each host watches the new release, rolls back by itself, and the job ends at 100%; the next deploy or status shows the outcome). Default - runner.'),
+    'canary-cooldown-token': secret('With canary-cooldown-watch host - a token the hosts use to set the GitHub deployment to failure when their watch rolls back (deployments - write; github.token expires with the job, so use a GitHub App or fine-grained token). Kept on each host in a file of mode 600 only while the watch runs. Default - none (the deployment is not updated from the host).'),
     'nginx-listen': setting('80', "What the app's nginx server listens on (nginx `listen` value), e.g. 80 or 127.0.0.1:8080. Default - 80."),
     // Trust, not setting: these name files on the hosts that nginx (run by root) loads as key material or
     // serves to anyone, and baton.yml comes from a commit a pull request can change.
@@ -74343,6 +74702,9 @@ class SettingsReader {
     int(name, min, max) {
         return this.read(name, (value, source) => asInteger(value, source, min, max));
     }
+    num(name, min, max) {
+        return this.read(name, (value, source) => asNumber(value, source, min, max));
+    }
     bool(name) {
         return this.read(name, asBoolean);
     }
@@ -74438,6 +74800,7 @@ const COMMANDS = ['deploy', 'rollback', 'destroy', 'plan', 'status', 'prune-prev
 
 
 
+
 const APP_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 /**
  * Reads inputs and baton.yml (inputs win), validates every value, and fills in defaults. Pure. The
@@ -74482,6 +74845,7 @@ function loadConfig(sources) {
         readiness: { path: readyPath, timeoutSeconds: read.int('ready-timeout', 1, 3600) },
         checks: readChecks(read, sources, buildContext, readyPath),
         retireAfterSeconds: read.int('retire-after', 0, 86400),
+        canary: readCanary(read),
         proxy: readProxy(read),
         stateDir: absolutePath(read.str('state-dir'), read.source('state-dir')),
         keepReleases: read.int('keep-releases', 1, 100),
@@ -74493,6 +74857,8 @@ function loadConfig(sources) {
         previews,
         warnings: ssh.warnings,
     };
+    if (config.canary.skip === 'true' && config.environment === 'production' && !preview)
+        config.warnings.push(`${describeSource(config.canary.skipSource)}: skip-canary is true for production: traffic moves at once after the checks, without canary steps judged by live traffic`);
     return preview ? applyPreview(config, preview) : config;
 }
 /** The app's URL: https:// when TLS is set (with the port of tls-listen unless it is 443). */
@@ -74679,6 +75045,7 @@ function readRunContext(env) {
         actor: env.GITHUB_ACTOR ?? '',
         repository: env.GITHUB_REPOSITORY ?? '',
         serverUrl: env.GITHUB_SERVER_URL ?? 'https://github.com',
+        apiUrl: env.GITHUB_API_URL ?? 'https://api.github.com',
         runId: env.GITHUB_RUN_ID ?? '',
         workspace: env.GITHUB_WORKSPACE ?? process.cwd(),
         runnerTemp: env.RUNNER_TEMP ?? '',
@@ -74700,7 +75067,33 @@ function placeOf(config, context) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/plan/traffic.ts
+/** Canary steps unless skip-canary says otherwise (previews skip them unless it says false). Pure. */
+function planTraffic(config) {
+    // The rest of the settings is the plan: what is left without skip and its source.
+    const { skip, skipSource, ...canary } = config.canary;
+    if (skip === 'true')
+        return { strategy: 'all-at-once', why: 'skip-canary is true' };
+    if (skip === 'auto' && config.preview)
+        return { strategy: 'all-at-once', why: 'previews skip the canary (skip-canary: auto)' };
+    if (config.proxy.handover === 'reload')
+        return {
+            strategy: 'all-at-once',
+            why: 'nginx-handover reload keeps no per-release figures for a canary to judge (use sockets)',
+        };
+    return { strategy: 'canary', canary };
+}
+/**
+ * The longest a canary can take after the checks: each step below 100% lasts its time, and twice that
+ * when it waits for requests or a failing check clears; then the cooldown.
+ */
+function longestSeconds(canary) {
+    const watched = canary.steps.filter((percent) => percent < 100).length;
+    return watched * canary.stepSeconds * 2 + canary.cooldownSeconds;
+}
+
 ;// CONCATENATED MODULE: ./src/plan/deploy.ts
+
 
 
 
@@ -74770,6 +75163,7 @@ function planDeploy(config, context, now, attempt = 1) {
             ...(config.proxy.tls ? { tls: config.proxy.tls } : {}),
             ...(config.proxy.acmeWebroot ? { acmeWebroot: config.proxy.acmeWebroot } : {}),
         },
+        traffic: planTraffic(config),
         retireAfterSeconds: config.retireAfterSeconds,
         keepReleases: config.keepReleases,
         run: {
@@ -74825,7 +75219,7 @@ function showContainerLog(error) {
     endGroup();
 }
 
-;// CONCATENATED MODULE: ./src/traffic/all-at-once.ts
+;// CONCATENATED MODULE: ./src/traffic/start.ts
 
 
 
@@ -74833,47 +75227,35 @@ function showContainerLog(error) {
 
 
 /**
- * Today's strategy: start the new container on every server, run the checks, then move all traffic on
- * every server at once. The new route is staged beside the live one while the checks run, so that the
- * hand-over is one step. Until traffic has moved everywhere, a failure undoes it all.
+ * Starts the new container on every server and runs the checks; meanwhile the route that takes the
+ * first traffic (`firstRoute`, from the server's new port) is staged, so that the hand-over is one step.
+ * On failure, the new containers and staged routes go and the previous release keeps serving.
  */
-const allAtOnce = {
-    async roll({ plan, servers, timed, launch }) {
-        const started = [];
-        const switched = [];
-        let staging;
-        try {
-            const starts = await timed('Start', () => onEachServer(servers, (server) => {
-                started.push(server);
-                return step(`${launch.verb} ${plan.container.name}`, () => launch.start(server), server.label);
-            }));
-            staging = onEachServer(servers, (server) => {
-                const port = starts[servers.indexOf(server)]?.port;
-                return server.proxy.stage({ ...plan.route, upstreams: [{ port, weight: 1 }] });
-            });
-            staging.catch(() => undefined);
-            const checks = await timed('Checks', () => checkAll(plan, servers, starts));
-            const staged = await staging;
-            launch.handingOver();
-            await timed('Hand-over', () => onEachServer(servers, async (server) => {
-                const route = staged[servers.indexOf(server)];
-                const port = starts[servers.indexOf(server)]?.port;
-                const proxy = server.proxy;
-                await step(`${proxy.name} now routes ${plan.url} to port ${port}`, () => proxy.commit(route), server.label);
-                switched.push({ server, staged: route });
-            }));
-            return checks;
-        }
-        catch (error) {
-            const failed = findCause(error, ChecksFailedError);
-            if (failed)
-                showContainerLog(failed);
-            await staging?.catch(() => undefined);
-            await undo(plan, started, switched, launch);
-            throw error;
-        }
-    },
-};
+async function startAndCheck({ plan, servers, timed, launch }, firstRoute) {
+    const started = [];
+    let staging;
+    try {
+        const starts = await timed('Start', () => onEachServer(servers, (server) => {
+            started.push(server);
+            return step(`${launch.verb} ${plan.container.name}`, () => launch.start(server), server.label);
+        }));
+        staging = onEachServer(servers, (server) => {
+            const port = starts[servers.indexOf(server)]?.port;
+            return server.proxy.stage(firstRoute(server, port));
+        });
+        staging.catch(() => undefined);
+        const checks = await timed('Checks', () => checkAll(plan, servers, starts));
+        return { starts, staged: await staging, checks };
+    }
+    catch (error) {
+        const failed = findCause(error, ChecksFailedError);
+        if (failed)
+            showContainerLog(failed);
+        await staging?.catch(() => undefined);
+        await undo(plan, started, [], launch);
+        throw error;
+    }
+}
 /** Puts back the previous routes where traffic moved, then takes the new containers down. */
 async function undo(plan, started, switched, launch) {
     for (const { server, staged } of switched) {
@@ -74889,18 +75271,616 @@ async function undo(plan, started, switched, launch) {
         info(`took ${plan.container.name} down on ${server.label}; the previous release keeps serving`);
     }
 }
+/** The plan's route with all its traffic on one port. */
+function soleRoute(plan, port) {
+    return { ...plan.route, upstreams: [{ port, weight: 1 }] };
+}
+
+;// CONCATENATED MODULE: ./src/traffic/all-at-once.ts
+
+
+
+/**
+ * Start the new container on every server, run the checks, then move all traffic on every server at
+ * once. Until traffic has moved everywhere, a failure undoes it all.
+ */
+const allAtOnce = {
+    async roll(rollout) {
+        const { plan, servers, timed, launch } = rollout;
+        const { starts, staged, checks } = await startAndCheck(rollout, (_server, port) => soleRoute(plan, port));
+        const switched = [];
+        try {
+            launch.handingOver();
+            await timed('Hand-over', () => onEachServer(servers, async (server) => {
+                const route = staged[servers.indexOf(server)];
+                const port = starts[servers.indexOf(server)]?.port;
+                const proxy = server.proxy;
+                await step(`${proxy.name} now routes ${plan.url} to port ${port}`, () => proxy.commit(route), server.label);
+                switched.push({ server, staged: route });
+            }));
+            return { checks };
+        }
+        catch (error) {
+            await undo(plan, servers, switched, launch);
+            throw error;
+        }
+    },
+};
+
+;// CONCATENATED MODULE: ./src/traffic/canary/analysis.ts
+// The canary's judgement of one step, from the proxy's per-release figures over the step's window. Pure:
+// the strategy that moves traffic step by step (issue 14) reads the figures and acts on the verdict.
+
+
+/** Judges the new release against the thresholds and against the old release over the same window. */
+function judgeStep(fresh, old, thresholds = DEFAULT_THRESHOLDS) {
+    const figures = analysis_describeFigures(fresh);
+    const requests = fresh?.requests ?? 0;
+    if (!fresh || requests < thresholds.minRequests)
+        return {
+            kind: 'hold',
+            reason: `${requests} request(s) reached the new release, fewer than the ${thresholds.minRequests} a verdict needs`,
+            figures,
+        };
+    const reason = errorReason(fresh, old, thresholds) ?? latencyReason(fresh, old, thresholds);
+    return reason ? { kind: 'fail', reason, figures } : { kind: 'pass', figures };
+}
+function errorReason(fresh, old, t) {
+    const rate = errorRate(fresh);
+    if (rate > t.maxErrorRate)
+        return `5xx rate ${percent(rate)} is above ${percent(t.maxErrorRate)}`;
+    if (!old || old.requests < t.minRequests)
+        return undefined;
+    const before = errorRate(old);
+    if (rate - before > t.maxErrorRateRise)
+        return `5xx rate ${percent(rate)} is ${points(rate - before)} above the old release's ${percent(before)} (at most ${points(t.maxErrorRateRise)})`;
+    return undefined;
+}
+function latencyReason(fresh, old, t) {
+    const p99 = fresh.p99Ms;
+    if (p99 === undefined)
+        return undefined;
+    if (p99 > t.maxP99Ms)
+        return `p99 ${ms(p99)} is above ${ms(t.maxP99Ms)}`;
+    const before = old && old.requests >= t.minRequests ? old.p99Ms : undefined;
+    if (before === undefined)
+        return undefined;
+    const limit = Math.max(before * t.maxP99Ratio, before + t.p99SlackMs);
+    if (p99 > limit)
+        return `p99 ${ms(p99)} is above ${t.maxP99Ratio}× the old release's ${ms(before)} (limit ${ms(limit)})`;
+    return undefined;
+}
+/** A new container over the CPU or memory limit fails the step whatever its traffic says. */
+function judgeUsage(usage, thresholds) {
+    for (const { name, cpuPercent, memoryBytes } of usage) {
+        if (thresholds.maxCpuPercent !== undefined && cpuPercent > thresholds.maxCpuPercent)
+            return `${name} uses ${cpuPercent.toFixed(1)}% CPU, above ${thresholds.maxCpuPercent}%`;
+        if (thresholds.maxMemoryBytes !== undefined && memoryBytes > thresholds.maxMemoryBytes)
+            return `${name} uses ${mib(memoryBytes)} of memory, above ${mib(thresholds.maxMemoryBytes)}`;
+    }
+    return undefined;
+}
+/** Whether the thresholds ask for the engine's stats at every check. */
+function watchesUsage(thresholds) {
+    return thresholds.maxCpuPercent !== undefined || thresholds.maxMemoryBytes !== undefined;
+}
+function mib(bytes) {
+    return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}
+function errorRate(traffic) {
+    return traffic.requests ? traffic.errors / traffic.requests : 0;
+}
+/** "errors: 0.02%, p99: 180ms" (as the log line after each step says it). */
+function analysis_describeFigures(traffic) {
+    if (!traffic?.requests)
+        return 'no requests';
+    const p99 = traffic.p99Ms === undefined ? '?' : ms(traffic.p99Ms);
+    return `${traffic.requests} requests, errors: ${percent(errorRate(traffic))}, p99: ${p99}`;
+}
+function percent(rate) {
+    return `${Number((rate * 100).toFixed(2))}%`;
+}
+function points(rate) {
+    return `${Number((rate * 100).toFixed(2))} points`;
+}
+function ms(value) {
+    return `${Math.round(value)}ms`;
+}
+
+;// CONCATENATED MODULE: ./src/traffic/canary/report.ts
+// What a canary did, step by step, with the figures each verdict rested on: for the log, the job summary,
+// the PR comment and the release record.
+
+
+/**
+ * Traffic went back to the old release: a step or the cooldown failed its thresholds ('thresholds'), the
+ * run was cancelled, or something failed on the way (the cause).
+ */
+class CanaryRolledBack extends BatonError {
+    report;
+    reason;
+    kind;
+    name = 'CanaryRolledBack';
+    constructor(report, reason, kind = 'thresholds', options) {
+        super(`rolled back to ${report.old}: ${reason}`, options);
+        this.report = report;
+        this.reason = reason;
+        this.kind = kind;
+    }
+}
+/** A step that ended before its first check (cancelled or broken off). */
+function unjudged(percent, cooldown, outcome) {
+    return { percent, cooldown, seconds: 0, outcome, hosts: [], errorSeries: [], p99Series: [] };
+}
+/** Sums requests and errors of hosts; p50/p99 are the highest host's (percentiles do not add up). */
+function combine(list) {
+    const present = list.filter((entry) => entry !== undefined);
+    const [first] = present;
+    if (!first)
+        return undefined;
+    const highest = (pick) => {
+        const values = present.flatMap((entry) => (pick(entry) === undefined ? [] : [pick(entry)]));
+        return values.length ? Math.max(...values) : undefined;
+    };
+    return {
+        release: first.release,
+        requests: present.reduce((sum, entry) => sum + entry.requests, 0),
+        errors: present.reduce((sum, entry) => sum + entry.errors, 0),
+        p50Ms: highest((entry) => entry.p50Ms),
+        p99Ms: highest((entry) => entry.p99Ms),
+        firstAt: Math.min(...present.map((entry) => entry.firstAt)),
+        lastAt: Math.max(...present.map((entry) => entry.lastAt)),
+    };
+}
+const BARS = '▁▂▃▄▅▆▇█';
+/** A sparkline of values, scaled to the highest (all ▁ when every value is 0). */
+function sparkline(values) {
+    const top = Math.max(0, ...values);
+    return values.map((value) => BARS[top ? Math.min(7, Math.round((value / top) * 7)) : 0]).join('');
+}
+const OUTCOME = {
+    passed: '✅ passed',
+    quiet: '⚠️ too few requests, promoted',
+    failed: '❌ rolled back',
+    cancelled: '⏹️ cancelled, rolled back',
+    watching: '👀 watched on the host',
+};
+/** Markdown: why it rolled back (or that it went through), then the steps' table. */
+function canarySection(report) {
+    const heading = report.rolledBack
+        ? `**Canary rolled back** to \`${report.old}\`: ${report.rolledBack.replace(/\s+/g, ' ').slice(0, 500)}`
+        : `**Canary:** \`${report.release}\` took traffic in steps from \`${report.old}\`.`;
+    return `${heading}\n\n${renderCanaryTable(report)}`;
+}
+/** A Markdown table of the steps (and, with several hosts, a line per host under each). */
+function renderCanaryTable(report) {
+    const rows = [
+        '| Step | Time | New release | Old release | Resources (new) | 5xx / p99 per check | Verdict |',
+        '|---|---|---|---|---|---|---|',
+    ];
+    for (const step of report.steps) {
+        const label = step.cooldown ? 'cooldown (100%)' : `${step.percent}%`;
+        const trend = step.errorSeries.length
+            ? `${sparkline(step.errorSeries)} / ${sparkline(step.p99Series)}`
+            : '';
+        const verdict = `${OUTCOME[step.outcome]}${step.reason ? `: ${step.reason}` : ''}`;
+        rows.push(`| ${label} | ${step.seconds.toFixed(0)}s | ${cell(step.fresh)} | ${cell(step.old)} | ${usageCell(step.hosts)} | ${trend} | ${verdict} |`);
+        if (step.hosts.length > 1)
+            for (const host of step.hosts)
+                rows.push(`| ↳ ${host.host} | | ${cell(host.fresh)} | ${cell(host.old)} | ${usageCell([host])} | | |`);
+    }
+    return rows.join('\n');
+}
+function cell(traffic) {
+    if (!traffic?.requests)
+        return 'no requests';
+    const p99 = traffic.p99Ms === undefined ? '?' : `${Math.round(traffic.p99Ms)} ms`;
+    return `${traffic.requests} req, ${(errorRate(traffic) * 100).toFixed(2)}% 5xx, p99 ${p99}`;
+}
+function usageCell(hosts) {
+    const usage = hosts.flatMap((host) => host.usage.slice(0, 1));
+    if (!usage.length)
+        return '';
+    const cpu = Math.max(...usage.map((entry) => entry.cpuPercent));
+    const memory = Math.max(...usage.map((entry) => entry.memoryBytes));
+    return `${cpu.toFixed(1)}% CPU, ${mib(memory)}`;
+}
+/** "errors: 0.02%, p99: 180ms" for the log. */
+function stepFigures(step) {
+    return describeFigures(step.fresh);
+}
+
+;// CONCATENATED MODULE: external "node:timers/promises"
+const promises_namespaceObject = require("node:timers/promises");
+;// CONCATENATED MODULE: ./src/traffic/canary/watch.ts
+// Watching the new release's live traffic for one step (or the cooldown): read every host's figures at
+// each check, judge them, and say how the step ended. Moving traffic is the strategy's (./index.ts).
+
+
+
+
+
+
+/**
+ * One step at `percent` (traffic moved there just before): judged at every check over the step so far.
+ * Ends passed (a pass once the step's time is up), failed (canary-failure-limit failing checks in a row,
+ * or still failing at twice the step's time), or quiet (too few requests at twice the step's time).
+ */
+async function watchStep(watched, percent) {
+    const { canary } = watched;
+    const started = Date.now();
+    const report = emptyReport(percent, false);
+    let failures = 0;
+    for (;;) {
+        await pause(canary.checkSeconds, watched.signal);
+        const elapsed = (Date.now() - started) / 1000;
+        const verdict = record(report, await read(watched), watched, elapsed);
+        failures = verdict.kind === 'fail' ? failures + 1 : 0;
+        if (failures >= canary.failureLimit)
+            return end(report, 'failed', reason(verdict), elapsed);
+        if (elapsed < canary.stepSeconds)
+            continue;
+        if (verdict.kind === 'pass')
+            return end(report, 'passed', undefined, elapsed);
+        if (elapsed + canary.checkSeconds <= canary.stepSeconds * 2)
+            continue;
+        if (verdict.kind === 'fail')
+            return end(report, 'failed', reason(verdict), elapsed);
+        return end(report, 'quiet', reason(verdict), elapsed);
+    }
+}
+/**
+ * The cooldown: all traffic on the new release for canary-cooldown seconds, each check judging the
+ * last canary-step-seconds of it (a fault that starts late is not diluted by the healthy start).
+ * Compares with `before`, the old release's figures from the last step. Fails like a step.
+ */
+async function watchCooldown(watched, before) {
+    const { canary } = watched;
+    const started = Date.now();
+    const report = emptyReport(100, true);
+    const ticks = [];
+    let failures = 0;
+    while ((Date.now() - started) / 1000 < canary.cooldownSeconds) {
+        const left = canary.cooldownSeconds - (Date.now() - started) / 1000;
+        await pause(Math.min(canary.checkSeconds, left), watched.signal);
+        const windowStart = Date.now() - canary.stepSeconds * 1000;
+        const since = ticks.filter((tick) => tick.at <= windowStart).at(-1)?.marks;
+        const reading = await read(watched, since);
+        ticks.push({ at: Date.now(), marks: reading.marks });
+        const elapsed = (Date.now() - started) / 1000;
+        const verdict = record(report, reading, watched, elapsed, before);
+        failures = verdict.kind === 'fail' ? failures + 1 : 0;
+        if (failures >= canary.failureLimit)
+            return end(report, 'failed', reason(verdict), elapsed);
+    }
+    return end(report, 'passed', undefined, (Date.now() - started) / 1000);
+}
+/** Every host's figures since `since` (default: the proxy's last hand-over), and the new release's use. */
+async function read(watched, since) {
+    const { app, servers, fresh, old } = watched;
+    const usage = watchesUsage(watched.canary.thresholds);
+    const readings = await onEachServer(servers, async (server) => {
+        const [traffic, use] = await Promise.all([
+            server.proxy.traffic(app, since?.[servers.indexOf(server)]),
+            usage ? server.runtime.usage([fresh.container]) : Promise.resolve([]),
+        ]);
+        if (!traffic)
+            throw new BatonError(`${server.proxy.name} keeps no per-release figures for a canary to judge`);
+        const pick = (release) => traffic.releases.find((entry) => entry.release === release);
+        const figures = {
+            host: server.label,
+            fresh: pick(fresh.release),
+            old: pick(old.release),
+            usage: use,
+        };
+        return { figures, mark: traffic.mark };
+    });
+    return { hosts: readings.map((entry) => entry.figures), marks: readings.map((entry) => entry.mark) };
+}
+/** Judges a reading, logs it as one line, and keeps it as the step's latest figures. */
+function record(report, reading, watched, elapsed, before) {
+    const { thresholds } = watched.canary;
+    const fresh = combine(reading.hosts.map((host) => host.fresh));
+    const old = combine(reading.hosts.map((host) => host.old)) ?? before?.old;
+    const judged = judgeStep(fresh, old, thresholds);
+    const overUse = judgeUsage(reading.hosts.flatMap((host) => host.usage), thresholds);
+    const verdict = overUse ? { kind: 'fail', reason: overUse, figures: judged.figures } : judged;
+    Object.assign(report, { fresh, old: report.cooldown ? before?.old : old, hosts: reading.hosts });
+    report.errorSeries.push(fresh ? errorRate(fresh) : 0);
+    report.p99Series.push(fresh?.p99Ms ?? 0);
+    const mark = { pass: '✓', fail: '✗', hold: '…' }[verdict.kind];
+    const why = verdict.kind === 'pass' ? '' : ` (${verdict.reason})`;
+    info(`[canary]   ${mark} ${elapsed.toFixed(0)}s: ${verdict.figures}${why}`);
+    return verdict;
+}
+function reason(verdict) {
+    return verdict.kind === 'pass' ? '' : verdict.reason;
+}
+function end(report, outcome, why, seconds) {
+    return { ...report, outcome, seconds, ...(why ? { reason: why } : {}) };
+}
+function emptyReport(percent, cooldown) {
+    return unjudged(percent, cooldown, 'passed');
+}
+/** Waits `seconds`; a cancellation of the run ends the wait at once. */
+async function pause(seconds, signal) {
+    try {
+        await (0,promises_namespaceObject.setTimeout)(seconds * 1000, undefined, { signal });
+    }
+    catch (error) {
+        if (signal.aborted)
+            throw new CancelledError('the deploy was cancelled during the canary');
+        throw error;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/traffic/canary/index.ts
+
+
+
+
+
+
+
+
+
+
+
+/**
+ * Traffic moves to the new release in steps (canary-steps), each watched for canary-step-seconds and
+ * judged from the proxy's per-release figures against the thresholds and the old release; then a
+ * cooldown at 100%. A failing step, a failing cooldown or a cancellation sends all traffic back to the
+ * old release at once (it keeps running until the end) and takes the new one down. Without a release
+ * serving yet, there is nothing to compare with: all traffic moves at once.
+ */
+const canary = {
+    async roll(rollout) {
+        const { plan, servers } = rollout;
+        if (plan.traffic.strategy !== 'canary')
+            return allAtOnce.roll(rollout);
+        const stable = await onEachServer(servers, (server) => stableOf(server, plan.app));
+        const alone = servers.find((_server, index) => !stable[index]);
+        const olds = new Set(stable.map((entry) => entry?.release));
+        if (alone || olds.size > 1) {
+            const why = alone
+                ? `no release serves ${plan.app} on ${alone.label} yet: nothing to compare with`
+                : `the hosts serve different releases (${[...olds].join(', ')})`;
+            info(`[canary] ${why}; all traffic moves at once`);
+            return allAtOnce.roll(rollout);
+        }
+        return steps(rollout, plan.traffic.canary, stable);
+    },
+};
+async function steps(rollout, settings, stable) {
+    const { plan, servers, timed, launch } = rollout;
+    const old = stable[0].release;
+    const routeAt = (server, port, percent) => percent === 100
+        ? soleRoute(plan, port)
+        : splitRoute(plan, stable[servers.indexOf(server)], port, percent);
+    const percents = settings.steps;
+    const first = percents[0];
+    const { starts, staged, checks } = await startAndCheck(rollout, (server, port) => routeAt(server, port, first));
+    const portOf = (server) => starts[servers.indexOf(server)]?.port;
+    const report = { release: plan.release, old, steps: [] };
+    const switched = [];
+    const at = { percent: first, cooldown: false };
+    const watched = {
+        app: plan.app,
+        servers,
+        fresh: { release: plan.release, container: plan.container.name },
+        old: { release: old },
+        canary: settings,
+        signal: launch.signal,
+    };
+    try {
+        launch.handingOver({ reversible: true });
+    }
+    catch (error) {
+        await undo(plan, servers, [], launch);
+        throw error;
+    }
+    await timed('Canary', async () => {
+        try {
+            for (const [index, percent] of percents.entries()) {
+                stopIfCancelled(launch.signal);
+                // Where a failure from here on is reported (moving to this share, then watching it).
+                at.percent = percent;
+                const routes = index === 0
+                    ? staged
+                    : await onEachServer(servers, (server) => server.proxy.stage(routeAt(server, portOf(server), percent)));
+                await onEachServer(servers, async (server) => {
+                    const route = routes[servers.indexOf(server)];
+                    await server.proxy.commit(route);
+                    if (index === 0)
+                        switched.push({ server, staged: route });
+                });
+                const line = `Step ${index + 1}/${percents.length}: routing ${percent}% traffic → ${plan.release}`;
+                info(`[canary] ${line}`);
+                await rollout.progress(`Canary ${line}`);
+                if (percent === 100)
+                    break;
+                const watchedStep = await watchStep(watched, percent);
+                report.steps.push(watchedStep);
+                const figures = analysis_describeFigures(watchedStep.fresh);
+                if (watchedStep.outcome === 'failed' ||
+                    (watchedStep.outcome === 'quiet' && settings.onQuiet === 'fail'))
+                    throw new CanaryRolledBack(report, `step ${index + 1} (${percent}%): ${watchedStep.reason}`);
+                if (watchedStep.outcome === 'quiet')
+                    core_warning(`[canary] step ${index + 1} (${percent}%) promoted without a verdict: ${watchedStep.reason} (canary-on-quiet: promote)`);
+                else
+                    info(`[canary] Metrics OK after ${watchedStep.seconds.toFixed(0)}s (${figures})`);
+            }
+            at.cooldown = true;
+            await cooldown(rollout, settings, watched, report);
+            info(`[canary] ✓ Deployment complete`);
+        }
+        catch (error) {
+            await rollBack(plan, servers, switched, rollout, error);
+            throw failure(report, error, at);
+        }
+    });
+    return { checks, canary: report };
+}
+/**
+ * A cancellation that came while no watch was waiting (during a check's reading, a move, the progress
+ * report) is seen only here: without it, the canary moved on to the next step, or ended at 100%, after
+ * the log had said that traffic goes back.
+ */
+function stopIfCancelled(signal) {
+    if (signal.aborted)
+        throw new CancelledError('the deploy was cancelled during the canary');
+}
+async function cooldown(rollout, settings, watched, report) {
+    stopIfCancelled(watched.signal);
+    if (!settings.cooldownSeconds)
+        return;
+    if (settings.cooldownWatch === 'host' && (await watchOnHosts(rollout, settings, report)))
+        return;
+    const { plan } = rollout;
+    info(`[canary] Cooldown: watching ${plan.release} at 100% for ${settings.cooldownSeconds}s; ${report.old} keeps running for an instant rollback`);
+    await rollout.progress(`Canary cooldown: watching ${plan.release} at 100% for ${settings.cooldownSeconds}s`);
+    const cooled = await watchCooldown(watched, report.steps.at(-1));
+    stopIfCancelled(watched.signal); // during the last check's reading
+    report.steps.push(cooled);
+    if (cooled.outcome === 'failed')
+        throw new CanaryRolledBack(report, `cooldown: ${cooled.reason}`);
+    info(`[canary] Cooldown passed after ${cooled.seconds.toFixed(0)}s (${analysis_describeFigures(cooled.fresh)})`);
+}
+/**
+ * Hands the cooldown to a watch on every host (canary-cooldown-watch: host). If a host cannot run one,
+ * those started are stopped and the runner watches.
+ */
+async function watchOnHosts(rollout, settings, report) {
+    const { plan, servers } = rollout;
+    const stopAll = () => onEachServer(servers, (server) => server.proxy.stopHostWatch(plan.app, cooldownFiles(plan.appDir)));
+    const github = githubTarget(rollout, settings);
+    const started = await onEachServer(servers, async (server) => {
+        const running = await server.runtime.list({ app: plan.app, running: true });
+        const old = running.map((container) => container.name).filter((name) => name !== plan.container.name);
+        if (github)
+            await server.shell.writeFile(github.headerFile, `Authorization: Bearer ${settings.cooldownToken}\n`, '600');
+        return server.proxy.watchOnHost(plan.app, {
+            ...hostWatch(rollout, settings, report.old, old),
+            ...(github ? { github } : {}),
+        });
+    }).catch(async (error) => {
+        // A watch that did start would retire the old release, serving again after the rollback.
+        await stopAll().catch(() => undefined);
+        throw error;
+    });
+    if (!started.every(Boolean)) {
+        await stopAll();
+        core_warning(`[canary] ${servers[started.indexOf(false)]?.label} cannot watch the cooldown itself: the runner watches`);
+        return false;
+    }
+    report.watchedOnHost = true;
+    report.steps.push(unjudged(100, true, 'watching'));
+    const line = `Cooldown: each host watches ${plan.release} for ${settings.cooldownSeconds}s and rolls back by itself; ${report.old} keeps running until then (the next deploy or status shows the outcome)`;
+    info(`[canary] ${line}`);
+    if (!github)
+        info(`[canary] a rollback by a host will not show on the GitHub deployment: ${settings.cooldownToken ? 'this run has no GitHub deployment' : 'no canary-cooldown-token'}`);
+    await rollout.progress(`Canary cooldown watched on the hosts for ${settings.cooldownSeconds}s`);
+    return true;
+}
+/** Where a host's watch sets the deployment to failure: only with a token for it and a deployment. */
+function githubTarget(rollout, settings) {
+    const deployment = rollout.deployment?.();
+    if (!settings.cooldownToken || !deployment)
+        return undefined;
+    const body = {
+        state: 'failure',
+        description: '@DESCRIPTION@',
+        log_url: deployment.logUrl,
+        environment: deployment.environment,
+    };
+    return {
+        url: deployment.statusesUrl,
+        body: JSON.stringify(body),
+        headerFile: cooldownHeaderFile(rollout.plan.appDir),
+    };
+}
+function hostWatch(rollout, settings, old, containers) {
+    const { plan } = rollout;
+    const t = settings.thresholds;
+    return {
+        fresh: { release: plan.release, container: plan.container.name },
+        old: { release: old, containers },
+        seconds: settings.cooldownSeconds,
+        checkSeconds: settings.checkSeconds,
+        windowSeconds: settings.stepSeconds,
+        failureLimit: settings.failureLimit,
+        minRequests: t.minRequests,
+        maxErrorRate: t.maxErrorRate,
+        maxP99Ms: t.maxP99Ms,
+        drainSeconds: plan.retireAfterSeconds,
+        currentFile: currentFile(plan.appDir),
+        recordFile: recordFile(plan.appDir, plan.release),
+        rolledBackRecord: JSON.stringify(recordOf(plan, rollout.image, 'rolled back', '@REASON@')),
+        resultFile: cooldownResultFile(plan.appDir),
+    };
+}
+/** All traffic back to the release that served before, in flight requests to the new one drained, the new one down. */
+async function rollBack(plan, servers, switched, rollout, error) {
+    const cancelled = findCause(error, CancelledError) !== undefined;
+    const why = error instanceof CanaryRolledBack
+        ? error.reason
+        : cancelled
+            ? 'the run was cancelled'
+            : errorMessage(error);
+    info(`[canary] ✗ ${why}: sending all traffic back to the previous release`);
+    await onEachServer(switched.map((entry) => entry.server), async (server) => {
+        const { staged } = switched.find((entry) => entry.server === server);
+        await step(`${server.proxy.name} routes ${plan.url} to the previous release again`, () => server.proxy.revert(staged), server.label);
+        // Requests in flight to the new release finish (briefly, when cancelled: the runner kills soon).
+        const bound = cancelled ? Math.min(plan.retireAfterSeconds, 2) : plan.retireAfterSeconds;
+        await server.proxy.drain(plan.app, bound);
+    }).catch((failed) => core_warning(`could not send all traffic back: ${errorMessage(failed)}`));
+    await undo(plan, servers, [], rollout.launch);
+}
+/** What the deploy fails with: the report and why, the original error as the cause. */
+function failure(report, error, at) {
+    if (error instanceof CanaryRolledBack) {
+        report.rolledBack = error.reason;
+        return error;
+    }
+    const cancelled = findCause(error, CancelledError) !== undefined;
+    const why = cancelled ? 'the run was cancelled' : errorMessage(error);
+    report.steps.push(unjudged(at.percent, at.cooldown, cancelled ? 'cancelled' : 'failed'));
+    report.rolledBack = why;
+    return new CanaryRolledBack(report, why, cancelled ? 'cancelled' : 'error', { cause: error });
+}
+async function stableOf(server, app) {
+    const state = await server.proxy.describe(app);
+    const port = Number(/:(\d+)$/.exec(state.upstreams[0] ?? '')?.[1]);
+    if (!state.live || !state.release || state.upstreams.length !== 1 || !port)
+        return undefined;
+    return { release: state.release, port };
+}
+/** The plan's route with `percent` of the traffic on the new release, the rest on the stable one. */
+function splitRoute(plan, stable, port, percent) {
+    return {
+        ...plan.route,
+        upstreams: [
+            { port: stable.port, weight: 100 - percent, release: stable.release },
+            { port, weight: percent },
+        ],
+    };
+}
 
 ;// CONCATENATED MODULE: ./src/traffic/index.ts
+
 
 /** The traffic strategies; a new one is a file beside all-at-once.ts and a line here. */
 const STRATEGIES = {
     'all-at-once': allAtOnce,
+    canary: canary,
 };
 function trafficStrategy(name = 'all-at-once') {
     return STRATEGIES[name];
 }
 
 ;// CONCATENATED MODULE: ./src/commands/deploy.ts
+
 
 
 
@@ -74932,7 +75912,7 @@ async function deploy(frame) {
         return withLock(frame, servers, first, first.release, async () => {
             const replan = (attempt) => planDeploy(config, context, now, attempt);
             const { plan, previousRelease } = await timed('Record', () => startRecord(servers, first, image, replan));
-            const checks = await goLive(frame, plan, servers, image);
+            const { checks, canary } = await goLive(frame, plan, servers, image);
             const retained = await keptReleases(servers[0], plan);
             return {
                 plan,
@@ -74942,6 +75922,7 @@ async function deploy(frame) {
                 phases: frame.phases,
                 checks,
                 retained,
+                ...(canary ? { canary } : {}),
             };
         });
     });
@@ -74967,8 +75948,9 @@ async function goLive(frame, plan, servers, image) {
             return startContainer(server, plan);
         },
         discard: (server) => discardContainer(server, plan),
-        handingOver: () => {
-            cancellation.beginHandOver();
+        signal: cancellation.signal,
+        handingOver: (options) => {
+            cancellation.beginHandOver(options);
             // Saved before the first swap: from here on, the post step looks at the proxy before removing anything.
             markInFlight({ ...inFlight, handingOver: true });
         },
@@ -74977,16 +75959,31 @@ async function goLive(frame, plan, servers, image) {
     try {
         const auth = pullCredentials(plan, frame.secrets);
         await timed('Pull', () => onEachServer(servers, (server) => step(`pulled ${plan.image}`, () => pullImage(server, plan, auth), server.label)));
-        const checks = await trafficStrategy().roll({ plan, servers, timed, launch });
+        if (plan.traffic.strategy === 'all-at-once')
+            info(`traffic moves at once after the checks: ${plan.traffic.why}`);
+        const rolled = await trafficStrategy(plan.traffic.strategy).roll({
+            plan,
+            image,
+            servers,
+            timed,
+            launch,
+            progress: frame.progress,
+            deployment: frame.deployment,
+        });
         await onEachServer(servers, (server) => setCurrent(server.shell, plan.appDir, plan.release));
         markInFlight(undefined);
         await recordOutcome(servers, plan, image, 'done');
-        await timed('Retire', () => onEachServer(servers, (server) => retire(server, plan)));
-        return checks;
+        if (rolled.canary?.watchedOnHost) {
+            info(`the cooldown watch on each host retires the previous release when it passes`);
+            await onEachServer(servers, (server) => prune(server, plan.app, plan.appDir, plan.keepReleases));
+        }
+        else
+            await timed('Retire', () => onEachServer(servers, (server) => retire(server, plan)));
+        return rolled;
     }
     catch (error) {
         markInFlight(undefined);
-        const outcome = cancellation.cancelled ? 'cancelled' : 'error';
+        const outcome = outcomeOf(error, cancellation.cancelled);
         await recordOutcome(servers, plan, image, outcome, errorMessage(error)).catch(() => undefined);
         await onEachServer(servers, (server) => prune(server, plan.app, plan.appDir, plan.keepReleases)).catch(() => undefined);
         throw error;
@@ -74994,6 +75991,12 @@ async function goLive(frame, plan, servers, image) {
     finally {
         cancellation.dispose();
     }
+}
+/** How a failed deploy is recorded: a canary sent back on its figures is `rolled back`. */
+function outcomeOf(error, cancelled) {
+    if (cancelled)
+        return 'cancelled';
+    return findCause(error, CanaryRolledBack)?.kind === 'thresholds' ? 'rolled back' : 'error';
 }
 
 ;// CONCATENATED MODULE: ./src/lifecycle/remove.ts
@@ -75059,6 +76062,8 @@ async function destroy(frame) {
 
 
 
+
+
 /**
  * The `plan` command: connects, reads what each host runs, and prints what a deploy would do. It only
  * reads (no lock, no files, no containers), so it can run at any time, even during a deploy.
@@ -75077,6 +76082,8 @@ async function plan(frame) {
         info(`    note: ${warning}`);
     for (const line of describeRoute(deploy))
         info(line);
+    for (const line of describeTraffic(deploy))
+        info(line);
     await withServers(frame, (servers) => onEachServer(servers, (server) => describeServer(server, deploy)));
     return deploy;
 }
@@ -75091,6 +76098,36 @@ function describeRoute(plan) {
     if (route.acmeWebroot)
         lines.push(`- serve ACME challenges (/.well-known/acme-challenge/) from ${route.acmeWebroot} over plain HTTP`);
     return lines;
+}
+/** How traffic would move: the canary's steps, durations and thresholds, or all at once and why. */
+function describeTraffic(plan) {
+    const { traffic } = plan;
+    if (traffic.strategy === 'all-at-once')
+        return [`- move all traffic at once after the checks (${traffic.why})`];
+    const { canary } = traffic;
+    const t = canary.thresholds;
+    const steps = canary.steps.map((percent) => `${percent}%`).join(' → ');
+    const lines = [
+        `- move traffic in canary steps ${steps} (when a release serves already; a first deploy moves at once):`,
+        `    each step below 100% lasts ${canary.stepSeconds}s (up to ${canary.stepSeconds * 2}s while it waits for ${t.minRequests} requests or a failing check clears; then ${canary.onQuiet === 'fail' ? 'fail' : 'promote with a warning'})`,
+        `    checks every ${canary.checkSeconds}s; ${canary.failureLimit} failing check(s) in a row send all traffic back to the previous release`,
+        `    thresholds: 5xx ≤ ${pct(t.maxErrorRate)} and ≤ the old release's + ${Number((t.maxErrorRateRise * 100).toFixed(2))} points; p99 ≤ ${t.maxP99Ms} ms and ≤ ${t.maxP99Ratio}× the old release's (+${t.p99SlackMs} ms)${usage(t)}`,
+        canary.cooldownSeconds
+            ? `    cooldown: watch ${canary.cooldownSeconds}s at 100% (the previous release keeps running until then)`
+            : '    no cooldown (canary-cooldown 0)',
+        `    longest: ${longestSeconds(canary)}s after the checks`,
+    ];
+    return lines;
+}
+function pct(rate) {
+    return `${Number((rate * 100).toFixed(2))}%`;
+}
+function usage(t) {
+    const parts = [
+        ...(t.maxCpuPercent !== undefined ? [`CPU ≤ ${t.maxCpuPercent}%`] : []),
+        ...(t.maxMemoryBytes !== undefined ? [`memory ≤ ${mib(t.maxMemoryBytes)}`] : []),
+    ];
+    return parts.length ? `; ${parts.join(', ')}` : '';
 }
 async function describeServer(server, plan) {
     const history = await state_readHistory(server.shell, plan.appDir);
@@ -75297,9 +76334,19 @@ async function bringBack(frame, plan, servers, target, histories) {
         start: (server) => restartContainer(server, target.container, plan.container.appPort),
         discard,
         handingOver: () => cancellation.beginHandOver(),
+        signal: cancellation.signal,
     };
     try {
-        const checks = await trafficStrategy().roll({ plan, servers, timed: frame.timed, launch });
+        // A rollback goes back to a release that served: all at once, no canary.
+        const rollout = {
+            plan,
+            image: target.image,
+            servers,
+            timed: frame.timed,
+            launch,
+            progress: frame.progress,
+        };
+        const { checks } = await trafficStrategy('all-at-once').roll(rollout);
         await onEachServer(servers, (server) => makeCurrent(server, plan, histories[servers.indexOf(server)]));
         await frame.timed('Retire', () => onEachServer(servers, (server) => retire(server, plan)));
         return checks;
@@ -75367,7 +76414,7 @@ function printHistory(app, { host, history }) {
     endGroup();
 }
 
-;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/github/lib/context.js
 
 
 class Context {
@@ -75420,9 +76467,9 @@ class Context {
     }
 }
 //# sourceMappingURL=context.js.map
-// EXTERNAL MODULE: ./node_modules/@actions/github/node_modules/@actions/http-client/lib/index.js
-var http_client_lib = __nccwpck_require__(9659);
-;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/internal/utils.js
+// EXTERNAL MODULE: ../main/node_modules/@actions/github/node_modules/@actions/http-client/lib/index.js
+var http_client_lib = __nccwpck_require__(1947);
+;// CONCATENATED MODULE: ../main/node_modules/@actions/github/lib/internal/utils.js
 var utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -75475,7 +76522,7 @@ function getUserAgentWithOrchestrationId(baseUserAgent) {
     return baseUserAgent;
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/universal-user-agent/index.js
+;// CONCATENATED MODULE: ../main/node_modules/universal-user-agent/index.js
 function getUserAgent() {
   if (typeof navigator === "object" && "userAgent" in navigator) {
     return navigator.userAgent;
@@ -75490,7 +76537,7 @@ function getUserAgent() {
   return "<environment undetectable>";
 }
 
-;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/register.js
+;// CONCATENATED MODULE: ../main/node_modules/before-after-hook/lib/register.js
 // @ts-check
 
 function register(state, name, method, options) {
@@ -75519,7 +76566,7 @@ function register(state, name, method, options) {
   });
 }
 
-;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/add.js
+;// CONCATENATED MODULE: ../main/node_modules/before-after-hook/lib/add.js
 // @ts-check
 
 function addHook(state, kind, name, hook) {
@@ -75567,7 +76614,7 @@ function addHook(state, kind, name, hook) {
   });
 }
 
-;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/remove.js
+;// CONCATENATED MODULE: ../main/node_modules/before-after-hook/lib/remove.js
 // @ts-check
 
 function removeHook(state, name, method) {
@@ -75588,7 +76635,7 @@ function removeHook(state, name, method) {
   state.registry[name].splice(index, 1);
 }
 
-;// CONCATENATED MODULE: ./node_modules/before-after-hook/index.js
+;// CONCATENATED MODULE: ../main/node_modules/before-after-hook/index.js
 // @ts-check
 
 
@@ -75635,7 +76682,7 @@ function Collection() {
 
 /* harmony default export */ const before_after_hook = ({ Singular, Collection });
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/endpoint/dist-bundle/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/endpoint/dist-bundle/index.js
 // pkg/dist-src/defaults.js
 
 
@@ -75981,7 +77028,7 @@ function dist_bundle_withDefaults(oldDefaults, newDefaults) {
 var endpoint = dist_bundle_withDefaults(null, DEFAULTS);
 
 
-;// CONCATENATED MODULE: ./node_modules/content-type/dist/index.js
+;// CONCATENATED MODULE: ../main/node_modules/content-type/dist/index.js
 /*!
  * content-type
  * Copyright(c) 2015 Douglas Christopher Wilson
@@ -76273,7 +77320,7 @@ function unescapeQuotedPairs(str, start, end) {
     return result + str.slice(start, end);
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/json-with-bigint/json-with-bigint.js
+;// CONCATENATED MODULE: ../main/node_modules/json-with-bigint/json-with-bigint.js
 const intRegex = /^-?\d+$/;
 const noiseValue = /^-?\d+n+$/; // Noise - strings that match the custom format before being converted to it
 const originalStringify = JSON.stringify;
@@ -76874,7 +77921,7 @@ const JSONParse = (text, reviver) => {
 
 
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/request-error/dist-src/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/request-error/dist-src/index.js
 class RequestError extends Error {
   name;
   /**
@@ -76915,7 +77962,7 @@ class RequestError extends Error {
 }
 
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/request/dist-bundle/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/request/dist-bundle/index.js
 // pkg/dist-src/index.js
 
 
@@ -77122,7 +78169,7 @@ var request = request_dist_bundle_withDefaults(endpoint, defaults_default);
 /* v8 ignore next -- @preserve */
 /* v8 ignore else -- @preserve */
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/graphql/dist-bundle/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/graphql/dist-bundle/index.js
 // pkg/dist-src/index.js
 
 
@@ -77253,7 +78300,7 @@ function withCustomRequest(customRequest) {
 
 /* v8 ignore if -- @preserve */
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/auth-token/dist-bundle/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/auth-token/dist-bundle/index.js
 // pkg/dist-src/is-jwt.js
 var b64url = "(?:[a-zA-Z0-9_-]+)";
 var sep = "\\.";
@@ -77308,11 +78355,11 @@ var createTokenAuth = function createTokenAuth2(token) {
 };
 
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/core/dist-src/version.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/core/dist-src/version.js
 const version_VERSION = "7.0.8";
 
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/core/dist-src/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/core/dist-src/index.js
 
 
 
@@ -77453,12 +78500,12 @@ class Octokit {
 }
 
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
 const dist_src_version_VERSION = "17.0.0";
 
 //# sourceMappingURL=version.js.map
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
 const Endpoints = {
   actions: {
     addCustomLabelsToSelfHostedRunnerForOrg: [
@@ -79752,7 +80799,7 @@ var endpoints_default = Endpoints;
 
 //# sourceMappingURL=endpoints.js.map
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/endpoints-to-methods.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/endpoints-to-methods.js
 
 const endpointMethodsMap = /* @__PURE__ */ new Map();
 for (const [scope, endpoints] of Object.entries(endpoints_default)) {
@@ -79878,7 +80925,7 @@ function decorate(octokit, scope, methodName, defaults, decorations) {
 
 //# sourceMappingURL=endpoints-to-methods.js.map
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/index.js
 
 
 function restEndpointMethods(octokit) {
@@ -79899,7 +80946,7 @@ legacyRestEndpointMethods.VERSION = dist_src_version_VERSION;
 
 //# sourceMappingURL=index.js.map
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
 // pkg/dist-src/version.js
 var plugin_paginate_rest_dist_bundle_VERSION = "0.0.0-development";
 
@@ -80311,7 +81358,7 @@ function paginateRest(octokit) {
 paginateRest.VERSION = plugin_paginate_rest_dist_bundle_VERSION;
 
 
-;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/utils.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/github/lib/utils.js
 
 
 // octokit + plugins
@@ -80350,7 +81397,7 @@ function getOctokitOptions(token, options) {
     return opts;
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/github.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/github/lib/github.js
 
 
 const github_context = new Context();
@@ -80395,9 +81442,9 @@ function readEvent(name, payload, context) {
     return { name, action, sha: context.sha };
 }
 
-// EXTERNAL MODULE: ./node_modules/bottleneck/light.js
-var light = __nccwpck_require__(3251);
-;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-retry/dist-bundle/index.js
+// EXTERNAL MODULE: ../main/node_modules/bottleneck/light.js
+var light = __nccwpck_require__(8115);
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/plugin-retry/dist-bundle/index.js
 // pkg/dist-src/version.js
 var plugin_retry_dist_bundle_VERSION = "0.0.0-development";
 
@@ -80480,7 +81527,7 @@ function retry(octokit, octokitOptions) {
 retry.VERSION = plugin_retry_dist_bundle_VERSION;
 
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-throttling/dist-bundle/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/plugin-throttling/dist-bundle/index.js
 // pkg/dist-src/index.js
 
 
@@ -80755,6 +81802,7 @@ function createClient(token) {
 }
 
 ;// CONCATENATED MODULE: ./src/github/comment.ts
+
 function marker(app) {
     return `<!-- baton:sticky-comment app=${app} -->`;
 }
@@ -80784,6 +81832,8 @@ function renderComment(facts, redact) {
             lines.push('', '<details><summary>Container output (last lines)</summary>', '', '```', tail, '```', '</details>');
         }
     }
+    if (facts.canary)
+        lines.push('', canarySection(facts.canary));
     if (facts.previousRelease) {
         const what = facts.ok ? 'Roll back' : 'Still serving';
         lines.push('', `${what}: release \`${facts.previousRelease}\` (\`command: rollback\`, \`release: ${facts.previousRelease}\`).`);
@@ -80795,6 +81845,7 @@ function oneLine(text) {
 }
 
 ;// CONCATENATED MODULE: ./src/github/reporter.ts
+
 
 
 
@@ -80845,6 +81896,22 @@ class Reporter {
             setOutput('deployment-id', String(this.deploymentId));
         await this.status('in_progress', 'Deploying');
     }
+    /** This deployment's statuses endpoint, for a host that reports to it itself (a cooldown watch). */
+    deploymentRef() {
+        if (!this.deploymentId)
+            return undefined;
+        const api = (this.context.apiUrl ?? 'https://api.github.com').replace(/\/+$/, '');
+        const { owner, repo } = this.repo;
+        return {
+            statusesUrl: `${api}/repos/${owner}/${repo}/deployments/${this.deploymentId}/statuses`,
+            environment: this.settings.environment,
+            logUrl: runUrl(this.context),
+        };
+    }
+    /** Where the deploy is now (e.g. a canary step), as the in-progress status's description. */
+    async progress(description) {
+        await this.status('in_progress', description);
+    }
     async succeeded(result) {
         await this.status('success', `Release ${result.plan.release} is live`);
         // GitHub's auto_inactive skips transient environments (previews): retire their older deployments here.
@@ -80855,11 +81922,13 @@ class Reporter {
             release: result.plan.release,
             previousRelease: result.previousRelease,
             phases: result.phases,
+            ...(result.canary ? { canary: result.canary } : {}),
         });
     }
     async failed(error, phases = []) {
         const phase = findCause(error, PhaseError)?.phase ?? 'deploy';
         const checks = findCause(error, ChecksFailedError);
+        const canary = findCause(error, CanaryRolledBack)?.report;
         const failedCheck = checks?.results.find((result) => !result.ok);
         const reason = this.redact(errorMessage(error));
         const infrastructure = ['Connect', 'Build', 'Lock', 'Pull'].includes(phase);
@@ -80875,6 +81944,7 @@ class Reporter {
                     : undefined,
                 containerLog: checks?.containerLog,
             },
+            ...(canary ? { canary } : {}),
         });
     }
     /** The preview was removed: its deployments become inactive and the PR comment says so. */
@@ -81088,6 +82158,7 @@ function maskSecretInputs(secrets) {
 
 
 
+
 /** Outputs and the job summary of a successful deploy or rollback. */
 async function reportSuccess(result) {
     const { plan, image, phases } = result;
@@ -81114,7 +82185,10 @@ async function reportSuccess(result) {
         ],
         ...phases.map((entry) => [entry.name, `${entry.seconds.toFixed(2)}s`]),
     ])
-        .addRaw(rollbackHint(result), true)
+        .addRaw(rollbackHint(result), true);
+    if (result.canary)
+        summary.addHeading('Canary', 4).addRaw(`\n${canarySection(result.canary)}\n`, true);
+    summary
         .addHeading('Checks', 4)
         .addRaw(checksSummary(result), true)
         .addList(plan.hosts.map((host) => `${host.user}@${host.host}:${host.port}`));
@@ -81186,6 +82260,9 @@ async function reportFailure(app, error, phases, redact) {
             ...rows.map((row) => row.map((cell) => redact(cell))),
         ]);
     }
+    const canary = findCause(error, CanaryRolledBack)?.report;
+    if (canary)
+        summary.addHeading('Canary', 4).addRaw(`\n${redact(canarySection(canary))}\n`, true);
     if (checks?.containerLog)
         summary.addDetails('Container output (last lines)', `<pre>${escapeHtml(redact(checks.containerLog.split('\n').slice(-50).join('\n')))}</pre>`);
     await write(summary);
@@ -81323,9 +82400,14 @@ async function main_run() {
     }
 }
 /** A deploy or rollback, reported to GitHub (deployment, statuses, PR comment) and in the job summary. */
-async function deployOrRollback(frame, github) {
-    const { config, secrets } = frame;
+async function deployOrRollback(base, github) {
+    const { config, secrets } = base;
     const reporter = github.reporter(config);
+    const frame = {
+        ...base,
+        progress: (description) => reporter.progress(description),
+        deployment: () => reporter.deploymentRef(),
+    };
     if (config.command === 'deploy')
         await reporter.started();
     try {
