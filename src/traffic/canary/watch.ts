@@ -27,19 +27,25 @@ interface Reading {
 }
 
 /**
- * One step at `percent` (traffic moved there just before): judged at every check over the step so far.
- * Ends passed (a pass once the step's time is up), failed (canary-failure-limit failing checks in a row,
- * or still failing at twice the step's time), or quiet (too few requests at twice the step's time).
+ * One step at `percent` (traffic moved there just before). Each check judges the traffic since the
+ * previous check (so that one slow moment fails one check, not every check after it), or, when that is
+ * too little for a verdict, the step so far. Ends passed (a pass once the step's time is up), failed
+ * (canary-failure-limit failing checks in a row, or still failing at twice the step's time), or quiet
+ * (too few requests at twice the step's time).
  */
 export async function watchStep(watched: Watched, percent: number): Promise<StepReport> {
   const { canary } = watched;
   const started = Date.now();
   const report = emptyReport(percent, false);
   let failures = 0;
+  let previous: TrafficMark[] | undefined;
   for (;;) {
     await pause(canary.checkSeconds, watched.signal);
+    const step = await read(watched);
+    const recent = previous ? await read(watched, previous) : step;
+    previous = step.marks;
     const elapsed = (Date.now() - started) / 1000;
-    const verdict = record(report, await read(watched), watched, elapsed);
+    const verdict = record(report, { recent, wide: step, wideName: 'the step so far' }, watched, elapsed);
     failures = verdict.kind === 'fail' ? failures + 1 : 0;
     if (failures >= canary.failureLimit) return end(report, 'failed', reason(verdict), elapsed);
     if (elapsed < canary.stepSeconds) continue;
@@ -51,9 +57,10 @@ export async function watchStep(watched: Watched, percent: number): Promise<Step
 }
 
 /**
- * The cooldown: all traffic on the new release for canary-cooldown seconds, each check judging the
- * last canary-step-seconds of it (a fault that starts late is not diluted by the healthy start).
- * Compares with `before`, the old release's figures from the last step. Fails like a step.
+ * The cooldown: all traffic on the new release for canary-cooldown seconds. Each check judges the
+ * traffic since the previous check or, when that is too little, the last canary-step-seconds (a
+ * sliding window: a fault that starts late is not diluted by the healthy start). Compares with
+ * `before`, the old release's figures from the last step. Fails like a step.
  */
 export async function watchCooldown(watched: Watched, before: StepReport | undefined): Promise<StepReport> {
   const { canary } = watched;
@@ -66,10 +73,12 @@ export async function watchCooldown(watched: Watched, before: StepReport | undef
     await pause(Math.min(canary.checkSeconds, left), watched.signal);
     const windowStart = Date.now() - canary.stepSeconds * 1000;
     const since = ticks.filter((tick) => tick.at <= windowStart).at(-1)?.marks;
-    const reading = await read(watched, since);
-    ticks.push({ at: Date.now(), marks: reading.marks });
+    const window = await read(watched, since);
+    const recent = ticks.length ? await read(watched, ticks.at(-1)?.marks) : window;
+    ticks.push({ at: Date.now(), marks: window.marks });
     const elapsed = (Date.now() - started) / 1000;
-    const verdict = record(report, reading, watched, elapsed, before);
+    const wideName = `the last ${canary.stepSeconds}s`;
+    const verdict = record(report, { recent, wide: window, wideName }, watched, elapsed, before);
     failures = verdict.kind === 'fail' ? failures + 1 : 0;
     if (failures >= canary.failureLimit) return end(report, 'failed', reason(verdict), elapsed);
   }
@@ -99,29 +108,50 @@ async function read(watched: Watched, since?: TrafficMark[]): Promise<Reading> {
   return { hosts: readings.map((entry) => entry.figures), marks: readings.map((entry) => entry.mark) };
 }
 
-/** Judges a reading, logs it as one line, and keeps it as the step's latest figures. */
+/** A check's readings: since the previous check, and the wider window judged when that is too little. */
+interface CheckReadings {
+  recent: Reading;
+  wide: Reading;
+  /** For the log: "the step so far", "the last 60s". */
+  wideName: string;
+}
+
+/**
+ * Judges a check (the recent traffic, else the wider window), logs it as one line, and keeps the wider
+ * window's figures as the step's.
+ */
 function record(
   report: StepReport,
-  reading: Reading,
+  { recent, wide, wideName }: CheckReadings,
   watched: Watched,
   elapsed: number,
   before?: StepReport,
 ): Verdict {
   const { thresholds } = watched.canary;
-  const fresh = combine(reading.hosts.map((host) => host.fresh));
-  const old = combine(reading.hosts.map((host) => host.old)) ?? before?.old;
-  const judged = judgeStep(fresh, old, thresholds);
+  const judge = (reading: Reading) =>
+    judgeStep(
+      combine(reading.hosts.map((host) => host.fresh)),
+      combine(reading.hosts.map((host) => host.old)) ?? before?.old,
+      thresholds,
+    );
+  const first = judge(recent);
+  const widened = first.kind === 'hold' && recent !== wide;
+  const judged = widened ? judge(wide) : first;
   const overUse = judgeUsage(
-    reading.hosts.flatMap((host) => host.usage),
+    wide.hosts.flatMap((host) => host.usage),
     thresholds,
   );
   const verdict: Verdict = overUse ? { kind: 'fail', reason: overUse, figures: judged.figures } : judged;
-  Object.assign(report, { fresh, old: report.cooldown ? before?.old : old, hosts: reading.hosts });
-  report.errorSeries.push(fresh ? errorRate(fresh) : 0);
-  report.p99Series.push(fresh?.p99Ms ?? 0);
+  const fresh = combine(wide.hosts.map((host) => host.fresh));
+  const old = combine(wide.hosts.map((host) => host.old)) ?? before?.old;
+  Object.assign(report, { fresh, old: report.cooldown ? before?.old : old, hosts: wide.hosts });
+  const judgedFresh = combine((widened ? wide : recent).hosts.map((host) => host.fresh));
+  report.errorSeries.push(judgedFresh ? errorRate(judgedFresh) : 0);
+  report.p99Series.push(judgedFresh?.p99Ms ?? 0);
   const mark = { pass: '✓', fail: '✗', hold: '…' }[verdict.kind];
   const why = verdict.kind === 'pass' ? '' : ` (${verdict.reason})`;
-  core.info(`[canary]   ${mark} ${elapsed.toFixed(0)}s: ${verdict.figures}${why}`);
+  const over = widened ? ` over ${wideName}` : '';
+  core.info(`[canary]   ${mark} ${elapsed.toFixed(0)}s: ${verdict.figures}${over}${why}`);
   return verdict;
 }
 
