@@ -68,7 +68,6 @@ export interface HostWatch {
   old: { release: string; containers: string[] };
   seconds: number;
   checkSeconds: number;
-  windowSeconds: number;
   failureLimit: number;
   minRequests: number;
   /** 0.01 = 1%. */

@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import {
+  appendFileSync,
   chmodSync,
   existsSync,
   mkdirSync,
@@ -22,8 +23,10 @@ import type { HostWatch } from '../../../src/proxy/types';
 const FRESH = 'f-20261206-100000-aaaaaaa-40001';
 const OLD = 'f-20261205-100000-bbbbbbb-40002';
 const children: number[] = [];
+const feeds: NodeJS.Timeout[] = [];
 
 afterEach(() => {
+  for (const feed of feeds.splice(0)) clearInterval(feed);
   for (const pid of children.splice(0)) {
     try {
       process.kill(pid, 'SIGKILL');
@@ -83,7 +86,6 @@ function setUp(log: string, overrides: Partial<HostWatch> = {}) {
     old: { release: '20261205-100000-bbbbbbb', containers: ['web-20261205-100000-bbbbbbb'] },
     seconds: 3,
     checkSeconds: 1,
-    windowSeconds: 60,
     failureLimit: 2,
     minRequests: 20,
     maxErrorRate: 0.01,
@@ -110,7 +112,11 @@ function setUp(log: string, overrides: Partial<HostWatch> = {}) {
   const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
   const run = (command: string[]) =>
     spawnSync(command[0] as string, command.slice(1), { env, encoding: 'utf8' });
-  return { root, dir, state, watch, fresh, old, start: () => run(argv), run };
+  /** Appends `text` to the traffic log every 250 ms (steady traffic) until the test ends. */
+  const feed = (text: string) => {
+    feeds.push(setInterval(() => appendFileSync(join(root, 'traffic.log'), `${text}\n`), 250));
+  };
+  return { root, dir, state, watch, fresh, old, start: () => run(argv), run, feed };
 }
 
 async function until(check: () => boolean, seconds = 20): Promise<void> {
@@ -121,17 +127,20 @@ async function until(check: () => boolean, seconds = 20): Promise<void> {
 describe('the cooldown watch on the host (sh, for real)', () => {
   it('rolls back by itself after the failing checks: links, current, record, drain, docker stop', async () => {
     const host = setUp(lines(100, { failEvery: 5 }));
+    host.feed(lines(100, { failEvery: 5 }));
     expect(host.start().status).toBe(0);
     await until(() => existsSync(host.watch.resultFile));
     expect(readFileSync(host.watch.resultFile, 'utf8')).toMatch(
-      /^rolled back at \S+: 5xx rate 20\.00% is above 1\.00% \(20 of 100 requests\)$/m,
+      /^rolled back at \S+: 5xx rate 20\.00% is above 1\.00% \(\d+ of \d+ requests\)$/m,
     );
     expect(readlinkSync(join(host.dir, 'primary'))).toBe(`${OLD}/sock`);
     expect(readFileSync(host.watch.currentFile, 'utf8')).toBe('20261205-100000-bbbbbbb\n');
     expect(JSON.parse(readFileSync(host.watch.recordFile, 'utf8'))).toEqual({
       id: '20261206-100000-aaaaaaa',
       outcome: 'rolled back',
-      error: 'cooldown (watched on the host): 5xx rate 20.00% is above 1.00% (20 of 100 requests)',
+      error: expect.stringMatching(
+        /^cooldown \(watched on the host\): 5xx rate 20\.00% is above 1\.00% \(\d+ of \d+ requests\)$/,
+      ),
     });
     expect(existsSync(join(host.dir, FRESH))).toBe(false);
     await until(() => !alive(host.fresh));
@@ -154,6 +163,7 @@ describe('the cooldown watch on the host (sh, for real)', () => {
       environment: 'production',
     });
     const host = setUp(lines(100, { failEvery: 5 }), { github: { url, body, headerFile } });
+    host.feed(lines(100, { failEvery: 5 }));
     host.start();
     await until(() => existsSync(host.watch.resultFile));
     expect(readFileSync(host.watch.resultFile, 'utf8')).toMatch(/; GitHub deployment status: HTTP 201$/m);
@@ -163,11 +173,23 @@ describe('the cooldown watch on the host (sh, for real)', () => {
     expect(args.trim().endsWith(url)).toBe(true);
     expect(JSON.parse(readFileSync(join(host.root, 'curl.body'), 'utf8'))).toEqual({
       state: 'failure',
-      description:
-        'Canary cooldown rolled back on the host: 5xx rate 20.00% is above 1.00% (20 of 100 requests)',
+      description: expect.stringMatching(
+        /^Canary cooldown rolled back on the host: 5xx rate 20\.00% is above 1\.00% \(\d+ of \d+ requests\)$/,
+      ),
       environment: 'production',
     });
     expect(existsSync(headerFile)).toBe(false);
+  });
+
+  it('judges each check on the traffic since the previous one: a burst fails one check, not the next', async () => {
+    const host = setUp(lines(100, { failEvery: 5 }), { seconds: 4 });
+    host.start();
+    const marks = join(host.dir, 'cooldown.marks');
+    await until(() => existsSync(marks) && readFileSync(marks, 'utf8').trim() !== '');
+    appendFileSync(join(host.root, 'traffic.log'), `${lines(100)}\n`);
+    await until(() => existsSync(host.watch.resultFile));
+    expect(readFileSync(host.watch.resultFile, 'utf8')).toMatch(/^passed at/);
+    expect(readlinkSync(join(host.dir, 'primary'))).toBe(`${FRESH}/sock`);
   });
 
   it('rolls back on p99, and judges only the new release (and nginx’s own answers)', async () => {
@@ -175,15 +197,17 @@ describe('the cooldown watch on the host (sh, for real)', () => {
       '\n',
     );
     const host = setUp(slow);
+    host.feed(slow);
     host.start();
     await until(() => existsSync(host.watch.resultFile));
     expect(readFileSync(host.watch.resultFile, 'utf8')).toMatch(
-      /: p99 900ms is above 500ms \(50 requests\)$/m,
+      /: p99 900ms is above 500ms \(\d+ requests\)$/m,
     );
   });
 
   it('passes a healthy release: the old release is drained and stopped, the new one stays', async () => {
     const host = setUp(lines(100));
+    host.feed(lines(100));
     host.start();
     await until(() => existsSync(host.watch.resultFile));
     expect(readFileSync(host.watch.resultFile, 'utf8')).toMatch(/^passed at \S+$/m);

@@ -1,21 +1,37 @@
 // The cooldown watch on the host (canary-cooldown-watch: host): a detached shell process that reads the
 // app's traffic log for the cooldown, judges the new release like the runner would (5xx rate and p99
-// over a sliding window, failing checks in a row), and on failure sends all traffic back to the old
+// since the last check that reached a verdict, failing checks in a row), and on failure sends all traffic back to the old
 // release by itself. It outlives the runner; the next command under the app's lock stops it.
 
 import type { HostWatch } from '../types';
 
 // $1.. as in watchCommand. Lines of the log: $msec bucket status "release" "upstream_response_time".
-const WATCH = `d=$1; log=$2; off=$3; fresh=$4; ff=$5; of=$6; secs=$7; every=$8; win=$9; shift 9
+const WATCH = `d=$1; log=$2; off=$3; fresh=$4; ff=$5; of=$6; secs=$7; every=$8; shift 8
 limit=$1; minreq=$2; maxrate=$3; maxp99=$4; bound=$5; cur=$6; rec=$7; res=$8; oldrel=$9; shift 9
 json=$1; ghurl=$2; ghbody=$3; ghhdr=$4; freshc=$5; shift 5
 umask 077; cd "$d" || exit 1
 echo $$ > cooldown.pid; : > cooldown.marks; rm -f "$res"
-end=$(( $(date +%s) + secs )); fails=0
+end=$(( $(date +%s) + secs )); fails=0; judged=$off
 drain() {
   pid=$(cat "$1/pid" 2>/dev/null); [ -n "$pid" ] && kill -QUIT "$pid" 2>/dev/null; i=0
   while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && [ $i -lt $((bound * 10)) ]; do sleep 0.1; i=$((i+1)); done
   [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; rm -rf "$1"
+}
+# The new release's lines between two byte offsets of the log: prints "hold" (too few requests), why it
+# fails, or nothing (it passes). nginx's own answers (no release header) count for it: at 100% it is all.
+judge() {
+  tail -c +$(($1 + 1)) "$log" | head -c $(($2 - $1)) |
+    awk -v r="\\"$fresh\\"" '$4 == r || $4 == "\\"-\\"" || $4 == "\\"\\"" { n++; if ($3 >= 500) e++; t = $5; gsub(/"/, "", t); sub(/.*[,:] */, "", t); if (t ~ /^[0-9]/) print "t", t * 1000 } END { print "n", n + 0, e + 0 }' |
+    sort -k1,1 -k2,2n |
+    awk -v minreq="$minreq" -v maxrate="$maxrate" -v maxp99="$maxp99" '
+      $1 == "n" { n = $2; e = $3; next } { ms[++k] = $2 }
+      END {
+        if (n < minreq) { print "hold"; exit }
+        if (e / n > maxrate) { printf "5xx rate %.2f%% is above %.2f%% (%d of %d requests)", 100 * e / n, 100 * maxrate, e, n; exit }
+        if (!k) exit
+        i = int(k * 0.99); if (i < k * 0.99) i++; if (i < 1) i = 1
+        if (ms[i] > maxp99) printf "p99 %dms is above %dms (%d requests)", ms[i], maxp99, n
+      }'
 }
 finish() { rm -f cooldown.pid cooldown.marks \${ghhdr:+"$ghhdr"}; exit 0; }
 # Sets the GitHub deployment to failure, when a token was given for it; prints what GitHub said.
@@ -32,23 +48,13 @@ trap finish TERM INT
 while [ "$(date +%s)" -lt $end ]; do
   sleep "$every" & wait $!
   now=$(date +%s); size=$(stat -c %s "$log" 2>/dev/null || echo 0)
-  [ "$size" -ge "$off" ] || off=0
-  from=$off
-  while read -r t o; do [ "$t" -le $((now - win)) ] && from=$o; done < cooldown.marks
-  [ "$size" -ge "$from" ] || from=0
+  # Each check judges the traffic since the last check that reached a verdict: a burst is judged once,
+  # and a quiet spell adds up until there is enough for a verdict.
+  [ "$size" -ge "$judged" ] || judged=0
   echo "$now $size" >> cooldown.marks
-  why=$(tail -c +$((from + 1)) "$log" | head -c $((size - from)) |
-    awk -v r="\\"$fresh\\"" '$4 == r || $4 == "\\"-\\"" || $4 == "\\"\\"" { n++; if ($3 >= 500) e++; t = $5; gsub(/"/, "", t); sub(/.*[,:] */, "", t); if (t ~ /^[0-9]/) print "t", t * 1000 } END { print "n", n + 0, e + 0 }' |
-    sort -k1,1 -k2,2n |
-    awk -v minreq="$minreq" -v maxrate="$maxrate" -v maxp99="$maxp99" '
-      $1 == "n" { n = $2; e = $3; next } { ms[++k] = $2 }
-      END {
-        if (n < minreq) exit
-        if (e / n > maxrate) { printf "5xx rate %.2f%% is above %.2f%% (%d of %d requests)", 100 * e / n, 100 * maxrate, e, n; exit }
-        if (!k) exit
-        i = int(k * 0.99); if (i < k * 0.99) i++; if (i < 1) i = 1
-        if (ms[i] > maxp99) printf "p99 %dms is above %dms (%d requests)", ms[i], maxp99, n
-      }')
+  why=$(judge "$judged" "$size")
+  if [ "$why" = hold ]; then continue; fi
+  judged=$size
   if [ -n "$why" ]; then fails=$((fails + 1)); else fails=0; fi
   [ "$fails" -ge "$limit" ] || continue
   ln -sfn "$of/sock" .primary.new && mv -Tf .primary.new primary
@@ -74,7 +80,6 @@ export function watchCommand(spec: HostWatchArgs): string[] {
     spec.oldForwarder,
     String(watch.seconds),
     String(watch.checkSeconds),
-    String(watch.windowSeconds),
     String(watch.failureLimit),
     String(watch.minRequests),
     String(watch.maxErrorRate),

@@ -228,7 +228,6 @@ function hostWatch(rollout: Rollout, settings: CanaryPlan, old: string, containe
     old: { release: old, containers },
     seconds: settings.cooldownSeconds,
     checkSeconds: settings.checkSeconds,
-    windowSeconds: settings.stepSeconds,
     failureLimit: settings.failureLimit,
     minRequests: t.minRequests,
     maxErrorRate: t.maxErrorRate,

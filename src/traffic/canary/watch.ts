@@ -26,69 +26,93 @@ interface Reading {
   marks: TrafficMark[];
 }
 
+/** Where a series of checks stands: the mark the next judgement starts from, and what the last ones said. */
+interface Checks {
+  /** The marks of the last check that reached a verdict; undefined: the hand-over to this share. */
+  judgedFrom?: TrafficMark[];
+  failures: number;
+  /** The last verdict that was not a hold. */
+  last?: Verdict;
+}
+
 /**
- * One step at `percent` (traffic moved there just before). Each check judges the traffic since the
- * previous check (so that one slow moment fails one check, not every check after it), or, when that is
- * too little for a verdict, the step so far. Ends passed (a pass once the step's time is up), failed
- * (canary-failure-limit failing checks in a row, or still failing at twice the step's time), or quiet
- * (too few requests at twice the step's time).
+ * One check: judges the traffic since the last check that reached a verdict (a burst is judged once,
+ * and a quiet spell adds up until there is enough for one), keeps the figures since the hand-over to
+ * this share for the report, and logs a line.
+ */
+async function check(
+  checks: Checks,
+  watched: Watched,
+  report: StepReport,
+  elapsed: () => number,
+  before?: StepReport,
+) {
+  const all = await read(watched, undefined, !checks.judgedFrom);
+  const recent = checks.judgedFrom ? await read(watched, checks.judgedFrom, true) : all;
+  const verdict = record(report, { judged: recent, shown: all }, watched, elapsed(), before);
+  if (verdict.kind === 'hold') return verdict;
+  checks.judgedFrom = recent.marks;
+  checks.last = verdict;
+  checks.failures = verdict.kind === 'fail' ? checks.failures + 1 : 0;
+  return verdict;
+}
+
+/**
+ * One step at `percent` (traffic moved there just before), checked every canary-check-seconds. Ends
+ * passed (the last verdict a pass once the step's time is up), failed (canary-failure-limit failing
+ * checks in a row, or still failing at twice the step's time), or quiet (no verdict yet at twice the
+ * step's time).
  */
 export async function watchStep(watched: Watched, percent: number): Promise<StepReport> {
   const { canary } = watched;
   const started = Date.now();
+  const elapsed = () => (Date.now() - started) / 1000;
   const report = emptyReport(percent, false);
-  let failures = 0;
-  let previous: TrafficMark[] | undefined;
+  const checks: Checks = { failures: 0 };
   for (;;) {
     await pause(canary.checkSeconds, watched.signal);
-    const step = await read(watched);
-    const recent = previous ? await read(watched, previous) : step;
-    previous = step.marks;
-    const elapsed = (Date.now() - started) / 1000;
-    const verdict = record(report, { recent, wide: step, wideName: 'the step so far' }, watched, elapsed);
-    failures = verdict.kind === 'fail' ? failures + 1 : 0;
-    if (failures >= canary.failureLimit) return end(report, 'failed', reason(verdict), elapsed);
-    if (elapsed < canary.stepSeconds) continue;
-    if (verdict.kind === 'pass') return end(report, 'passed', undefined, elapsed);
-    if (elapsed + canary.checkSeconds <= canary.stepSeconds * 2) continue;
-    if (verdict.kind === 'fail') return end(report, 'failed', reason(verdict), elapsed);
-    return end(report, 'quiet', reason(verdict), elapsed);
+    const verdict = await check(checks, watched, report, elapsed);
+    const { last, failures } = checks;
+    if (failures >= canary.failureLimit) return end(report, 'failed', reason(last), elapsed());
+    if (elapsed() < canary.stepSeconds) continue;
+    if (last?.kind === 'pass') return end(report, 'passed', undefined, elapsed());
+    if (elapsed() + canary.checkSeconds <= canary.stepSeconds * 2) continue;
+    if (last?.kind === 'fail') return end(report, 'failed', reason(last), elapsed());
+    return end(report, 'quiet', reason(verdict), elapsed());
   }
 }
 
 /**
- * The cooldown: all traffic on the new release for canary-cooldown seconds. Each check judges the
- * traffic since the previous check or, when that is too little, the last canary-step-seconds (a
- * sliding window: a fault that starts late is not diluted by the healthy start). Compares with
- * `before`, the old release's figures from the last step. Fails like a step.
+ * The cooldown: all traffic on the new release for canary-cooldown seconds, checked as a step is (each
+ * check on the traffic since the last verdict, so that a fault that starts late is not diluted by the
+ * healthy start). Compares with `before`, the old release's figures from the last step. Fails like a
+ * step; a quiet cooldown passes.
  */
 export async function watchCooldown(watched: Watched, before: StepReport | undefined): Promise<StepReport> {
   const { canary } = watched;
   const started = Date.now();
+  const elapsed = () => (Date.now() - started) / 1000;
   const report = emptyReport(100, true);
-  const ticks: { at: number; marks: TrafficMark[] }[] = [];
-  let failures = 0;
-  while ((Date.now() - started) / 1000 < canary.cooldownSeconds) {
-    const left = canary.cooldownSeconds - (Date.now() - started) / 1000;
-    await pause(Math.min(canary.checkSeconds, left), watched.signal);
-    const windowStart = Date.now() - canary.stepSeconds * 1000;
-    const since = ticks.filter((tick) => tick.at <= windowStart).at(-1)?.marks;
-    const window = await read(watched, since);
-    const recent = ticks.length ? await read(watched, ticks.at(-1)?.marks) : window;
-    ticks.push({ at: Date.now(), marks: window.marks });
-    const elapsed = (Date.now() - started) / 1000;
-    const wideName = `the last ${canary.stepSeconds}s`;
-    const verdict = record(report, { recent, wide: window, wideName }, watched, elapsed, before);
-    failures = verdict.kind === 'fail' ? failures + 1 : 0;
-    if (failures >= canary.failureLimit) return end(report, 'failed', reason(verdict), elapsed);
+  const checks: Checks = { failures: 0 };
+  while (elapsed() < canary.cooldownSeconds) {
+    await pause(Math.min(canary.checkSeconds, canary.cooldownSeconds - elapsed()), watched.signal);
+    await check(checks, watched, report, elapsed, before);
+    if (checks.failures >= canary.failureLimit) return end(report, 'failed', reason(checks.last), elapsed());
   }
-  return end(report, 'passed', undefined, (Date.now() - started) / 1000);
+  return end(report, 'passed', undefined, elapsed());
 }
 
-/** Every host's figures since `since` (default: the proxy's last hand-over), and the new release's use. */
-async function read(watched: Watched, since?: TrafficMark[]): Promise<Reading> {
+/**
+ * Every host's figures since `since` (default: the proxy's last hand-over), and, with `withUsage` when
+ * the thresholds need it, the new release's CPU and memory.
+ */
+async function read(
+  watched: Watched,
+  since: TrafficMark[] | undefined,
+  withUsage: boolean,
+): Promise<Reading> {
   const { app, servers, fresh, old } = watched;
-  const usage = watchesUsage(watched.canary.thresholds);
+  const usage = withUsage && watchesUsage(watched.canary.thresholds);
   const readings = await onEachServer(servers, async (server) => {
     const [traffic, use] = await Promise.all([
       server.proxy.traffic(app, since?.[servers.indexOf(server)]),
@@ -108,55 +132,45 @@ async function read(watched: Watched, since?: TrafficMark[]): Promise<Reading> {
   return { hosts: readings.map((entry) => entry.figures), marks: readings.map((entry) => entry.mark) };
 }
 
-/** A check's readings: since the previous check, and the wider window judged when that is too little. */
+/** A check's readings: the one judged, and the one shown as the step's figures (since its hand-over). */
 interface CheckReadings {
-  recent: Reading;
-  wide: Reading;
-  /** For the log: "the step so far", "the last 60s". */
-  wideName: string;
+  judged: Reading;
+  shown: Reading;
 }
 
-/**
- * Judges a check (the recent traffic, else the wider window), logs it as one line, and keeps the wider
- * window's figures as the step's.
- */
+/** Judges a check, logs it as one line, and keeps the figures since the hand-over as the step's. */
 function record(
   report: StepReport,
-  { recent, wide, wideName }: CheckReadings,
+  { judged, shown }: CheckReadings,
   watched: Watched,
   elapsed: number,
   before?: StepReport,
 ): Verdict {
   const { thresholds } = watched.canary;
-  const judge = (reading: Reading) =>
-    judgeStep(
-      combine(reading.hosts.map((host) => host.fresh)),
-      combine(reading.hosts.map((host) => host.old)) ?? before?.old,
-      thresholds,
-    );
-  const first = judge(recent);
-  const widened = first.kind === 'hold' && recent !== wide;
-  const judged = widened ? judge(wide) : first;
+  const fresh = combine(judged.hosts.map((host) => host.fresh));
+  const old = combine(judged.hosts.map((host) => host.old)) ?? before?.old;
+  const verdict = judgeStep(fresh, old, thresholds);
   const overUse = judgeUsage(
-    wide.hosts.flatMap((host) => host.usage),
+    judged.hosts.flatMap((host) => host.usage),
     thresholds,
   );
-  const verdict: Verdict = overUse ? { kind: 'fail', reason: overUse, figures: judged.figures } : judged;
-  const fresh = combine(wide.hosts.map((host) => host.fresh));
-  const old = combine(wide.hosts.map((host) => host.old)) ?? before?.old;
-  Object.assign(report, { fresh, old: report.cooldown ? before?.old : old, hosts: wide.hosts });
-  const judgedFresh = combine((widened ? wide : recent).hosts.map((host) => host.fresh));
-  report.errorSeries.push(judgedFresh ? errorRate(judgedFresh) : 0);
-  report.p99Series.push(judgedFresh?.p99Ms ?? 0);
-  const mark = { pass: '✓', fail: '✗', hold: '…' }[verdict.kind];
-  const why = verdict.kind === 'pass' ? '' : ` (${verdict.reason})`;
-  const over = widened ? ` over ${wideName}` : '';
-  core.info(`[canary]   ${mark} ${elapsed.toFixed(0)}s: ${verdict.figures}${over}${why}`);
-  return verdict;
+  const final: Verdict = overUse ? { kind: 'fail', reason: overUse, figures: verdict.figures } : verdict;
+  const shownOld = combine(shown.hosts.map((host) => host.old)) ?? before?.old;
+  Object.assign(report, {
+    fresh: combine(shown.hosts.map((host) => host.fresh)),
+    old: report.cooldown ? before?.old : shownOld,
+    hosts: shown.hosts,
+  });
+  report.errorSeries.push(fresh ? errorRate(fresh) : 0);
+  report.p99Series.push(fresh?.p99Ms ?? 0);
+  const mark = { pass: '✓', fail: '✗', hold: '…' }[final.kind];
+  const why = final.kind === 'pass' ? '' : ` (${final.reason})`;
+  core.info(`[canary]   ${mark} ${elapsed.toFixed(0)}s: ${final.figures}${why}`);
+  return final;
 }
 
-function reason(verdict: Verdict): string {
-  return verdict.kind === 'pass' ? '' : verdict.reason;
+function reason(verdict: Verdict | undefined): string {
+  return !verdict || verdict.kind === 'pass' ? '' : verdict.reason;
 }
 
 function end(
