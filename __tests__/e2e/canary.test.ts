@@ -3,6 +3,7 @@ import { type ActionRun, runAction, type StartedAction, startAction } from './su
 import { appContainers, removeApp } from './support/docker';
 import { hostInputs, readTestHost, releaseHistory } from './support/host';
 import { type LoadReport, type Sample, startLoad } from './support/load';
+import { type StandIn, startStandIn } from './support/github-standin';
 import { liveRelease } from './support/nginx';
 
 // Issue 14: traffic moves to a new release in canary steps judged by live traffic, and goes back to the
@@ -11,17 +12,26 @@ import { liveRelease } from './support/nginx';
 // /cgi-bin/work, which the load asks for; its body names the release that answered.
 
 const host = readTestHost();
-const APPS = ['canary-ok', 'canary-5xx', 'canary-slow', 'canary-late', 'canary-cxl', 'canary-end'] as const;
+const APPS = [
+  'canary-ok',
+  'canary-5xx',
+  'canary-slow',
+  'canary-late',
+  'canary-cxl',
+  'canary-end',
+  'canary-host',
+] as const;
 type App = (typeof APPS)[number];
 let commit = 0;
 const loads: { stop(): Promise<LoadReport> }[] = [];
 
-function env(): Record<string, string> {
+function env(extra: Record<string, string> = {}): Record<string, string> {
   commit++;
   return {
     DOCKER_HOST: host.DOCKER_HOST,
     GITHUB_SHA: String(commit).padStart(40, 'a'),
     GITHUB_RUN_ID: String(commit),
+    ...extra,
   };
 }
 
@@ -41,7 +51,11 @@ async function deployV1(app: App): Promise<string> {
  * action and the load, two slow requests among the canary's first hundred fail a step (p99 61 ms against
  * 27 ms, seen); a slow release is told by canary-max-p99.
  */
-function deployV2(app: App, extra: Record<string, string> = {}): StartedAction {
+function deployV2(
+  app: App,
+  extra: Record<string, string> = {},
+  variables: Record<string, string> = {},
+): StartedAction {
   return startAction(
     {
       ...hostInputs(host, app),
@@ -55,7 +69,7 @@ function deployV2(app: App, extra: Record<string, string> = {}): StartedAction {
       'canary-max-p99-ratio': '3',
       ...extra,
     },
-    env(),
+    env(variables),
   );
 }
 
@@ -301,5 +315,71 @@ describe('canary steps judged by live traffic (issue 14)', () => {
     expect(run.stdout).toContain('[canary] ✗ the run was cancelled');
     await expectRolledBackTo(app, old, 'cancelled', run);
     expectOnlyV1After(report, reverted);
+  });
+
+  it('canary-cooldown-watch host: the job ends at 100%, the host rolls a late fault back by itself and tells GitHub', async () => {
+    const app = 'canary-host';
+    const standIn: StandIn = await startStandIn();
+    try {
+      const old = await deployV1(app);
+      const load = startClients(app);
+      const started = deployV2(
+        app,
+        {
+          env: 'FAIL_PERCENT=50\nFAULT_AFTER=15',
+          'canary-steps': '50,100',
+          'canary-cooldown': '40',
+          'canary-cooldown-watch': 'host',
+          'canary-cooldown-token': 'ghs_cooldown_app_token_3d9f',
+        },
+        { GITHUB_API_URL: standIn.url },
+      );
+      const run = await started.done;
+      console.log(canaryLines(run));
+      expect(run.code, run.stdout).toBe(0);
+      expect(run.stdout).toMatch(
+        /\[canary\] Cooldown: each host watches \S+ for 40s and rolls back by itself/,
+      );
+      expect(run.visible).not.toContain('ghs_cooldown_app_token_3d9f');
+      const { release } = newRelease(app, old);
+      // The job is over; the host watches. Wait for its verdict (the fault starts 15 s after v2 did).
+      let history = releaseHistory(`${host.BATON_TEST_ROOT}/state/${app}`);
+      for (let waited = 0; waited < 600 && history.outcome[release] !== 'rolled back'; waited++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        history = releaseHistory(`${host.BATON_TEST_ROOT}/state/${app}`);
+      }
+      const rolledBackAt = Date.now();
+      const report = await stopAfter(load, 1500);
+      console.log(`host-watched cooldown: ${describeLoad(report)}`);
+      expect(history).toMatchObject({ current: old, outcome: { [old]: 'done', [release]: 'rolled back' } });
+      expect(liveRelease(host, app)).toBe(old);
+      for (const sample of report.timeline.filter((entry) => entry.status !== 200))
+        expect(sample).toMatchObject({ status: 500, body: 'work v2 failing' });
+      expectOnlyV1After(report, rolledBackAt + 500);
+      // GitHub: in progress through the steps, success at the end of the job, failure from the host.
+      const deployment = standIn.deployments.at(-1) as { id: number };
+      const statuses = standIn.statuses.get(deployment.id) ?? [];
+      for (let waited = 0; waited < 100 && statuses.at(-1)?.state !== 'failure'; waited++)
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(statuses.map((status) => status.description)).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^Canary Step 1\/2: routing 50% traffic → /),
+          expect.stringMatching(/^Canary cooldown watched on the hosts for 40s$/),
+        ]),
+      );
+      expect(statuses.at(-1)).toMatchObject({
+        state: 'failure',
+        description: expect.stringMatching(
+          /^Canary cooldown rolled back on the host: 5xx rate [\d.]+% is above 1\.00%/,
+        ),
+      });
+      expect(standIn.violations).toEqual([]);
+      // The next command under the app's lock says how the watch ended.
+      const next = await runAction({ ...hostInputs(host, app), 'build-args': 'VERSION=v3' }, env());
+      expect(next.code, next.stdout).toBe(0);
+      expect(next.stdout).toMatch(/the last cooldown watch on \S+: rolled back at \S+: 5xx rate/);
+    } finally {
+      await standIn.close();
+    }
   });
 });

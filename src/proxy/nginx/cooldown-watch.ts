@@ -40,7 +40,8 @@ report() {
   command -v curl >/dev/null || { echo "; GitHub not told: no curl on the host"; return 0; }
   desc=$(printf 'Canary cooldown rolled back on the host: %s' "$1" | cut -c1-140)
   code=$(printf '%s' "$ghbody" | sed "s|@DESCRIPTION@|$desc|" | curl -sS -o /dev/null -w '%{http_code}' --max-time 30 \
-    -X POST -H @"$ghhdr" -H 'Accept: application/vnd.github+json' -H 'Content-Type: application/json' \
+    -X POST -H @"$ghhdr" -H 'Accept: application/vnd.github+json' -H 'X-GitHub-Api-Version: 2022-11-28' \\
+    -H 'Content-Type: application/json' \
     --data-binary @- "$ghurl" 2>&1)
   echo "; GitHub deployment status: HTTP $code"
 }
@@ -60,8 +61,8 @@ while [ "$(date +%s)" -lt $end ]; do
   ln -sfn "$of/sock" .primary.new && mv -Tf .primary.new primary
   printf '%s\\n' "$oldrel" > "$cur.tmp" && mv -f "$cur.tmp" "$cur"
   printf '%s\\n' "$json" | sed "s|@REASON@|cooldown (watched on the host): $why|" > "$rec.tmp" && mv -f "$rec.tmp" "$rec"
-  drain "$ff"; docker stop --time 30 "$freshc" >/dev/null 2>&1
   told=$(report "$why")
+  drain "$ff"; docker stop --time 30 "$freshc" >/dev/null 2>&1
   echo "rolled back at $(date -u +%FT%TZ): $why$told" > "$res"; finish
 done
 drain "$of"
