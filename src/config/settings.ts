@@ -158,7 +158,7 @@ export const SETTINGS = {
   ),
   'canary-check-seconds': setting(
     '10',
-    'How often the figures are read and judged during a step and the cooldown (each check covers the step so far). Default - 10.',
+    'How often the figures are read and judged during a step and the cooldown (each check judges the traffic since the last check that reached a verdict). Default - 10.',
   ),
   'canary-failure-limit': setting(
     '2',
