@@ -8,6 +8,7 @@ import { planDeploy } from '../../../src/plan/deploy';
 import type { Launch } from '../../../src/traffic';
 import type { DeploymentRef } from '../../../src/traffic/types';
 import { canary } from '../../../src/traffic/canary';
+import { judgeStep } from '../../../src/traffic/canary/analysis';
 import { CanaryRolledBack, renderCanaryTable } from '../../../src/traffic/canary/report';
 import { CONTEXT } from '../support';
 import { drive, healthy, type Load, scriptTraffic } from '../support/canary';
@@ -236,14 +237,20 @@ describe('canary: steps', () => {
       'Metrics OK after 60s (3000 requests, errors: 0%, p99: 20ms)',
       `Step 4/4: routing 100% traffic → ${release}`,
       `Cooldown: watching ${release} at 100% for 300s; ${OLD.id} keeps running for an instant rollback`,
-      'Cooldown passed after 300s (6000 requests, errors: 0%, p99: 20ms)',
+      'Cooldown passed after 300s (30000 requests, errors: 0%, p99: 20ms)',
       '✓ Deployment complete',
     ]);
-    // A line per check: every 10 s, the step so far.
+    // A line per check: every 10 s, the traffic since the check before (each reached a verdict): 10 s of
+    // 10 requests a second, while the step's figures above are those since its hand-over.
     expect(lines.slice(1, 7)).toEqual(
-      [10, 20, 30, 40, 50, 60].map((s) => `  ✓ ${s}s: ${s * 10} requests, errors: 0%, p99: 20ms`),
+      [10, 20, 30, 40, 50, 60].map((s) => `  ✓ ${s}s: 100 requests, errors: 0%, p99: 20ms`),
     );
     expect(lines.filter((line) => line.startsWith('  ✓'))).toHaveLength(3 * 6 + 30);
+    // In the cooldown too: each check 10 s of all the traffic.
+    const cooling = lines.findIndex((line) => line.startsWith('Cooldown: watching'));
+    expect(lines.slice(cooling + 1, -2)).toEqual(
+      Array.from({ length: 30 }, (_, i) => `  ✓ ${(i + 1) * 10}s: 1000 requests, errors: 0%, p99: 20ms`),
+    );
     expect(progress.mock.calls.map(([description]) => description)).toEqual([
       `Canary Step 1/4: routing 10% traffic → ${release}`,
       `Canary Step 2/4: routing 25% traffic → ${release}`,
@@ -271,9 +278,10 @@ describe('canary: steps', () => {
       errorSeries: [0, 0, 0, 0, 0, 0],
       p99Series: [20, 20, 20, 20, 20, 20],
     });
-    // The cooldown judges the last 60 s, and compares with the old release's figures of the last step.
-    expect(report?.steps[3]).toMatchObject({ fresh: { requests: 6000 }, old: { requests: 3000 } });
-    expect(report?.steps[3]?.errorSeries).toHaveLength(30);
+    // The cooldown's figures are those since the hand-over to 100%, compared with the old release's
+    // figures of the last step.
+    expect(report?.steps[3]).toMatchObject({ fresh: { requests: 30000 }, old: { requests: 3000 } });
+    expect(report?.steps[3]?.errorSeries).toEqual(Array.from({ length: 30 }, () => 0));
   });
 
   it('takes other steps, step times and no cooldown', async () => {
@@ -302,16 +310,28 @@ describe('canary: steps', () => {
   });
 
   it('a step waits for requests: a verdict once the step time is up and enough arrived', async () => {
-    // 1 request a second at 10%: 20 (canary-min-requests) after 20 s.
+    // 1 request a second at 10%: 20 (canary-min-requests) after 20 s. A check 10 s after a verdict has
+    // too few: it holds, and the next judges the 20 s since that verdict.
     const load: Load = (now) =>
       now.percent === 10 ? { ...healthy(now), fresh: { requests: 1, p99: 20 } } : healthy(now);
     const { roll } = setup({ load, inputs: { 'canary-cooldown': '0' } });
     const rolled = await roll();
-    expect(canaryLines().slice(1, 3)).toEqual([
-      '  … 10s: 10 requests, errors: 0%, p99: 20ms (10 request(s) reached the new release, fewer than the 20 a verdict needs)',
+    const few = '10 request(s) reached the new release, fewer than the 20 a verdict needs';
+    expect(canaryLines().slice(1, 7)).toEqual([
+      `  … 10s: 10 requests, errors: 0%, p99: 20ms (${few})`,
       '  ✓ 20s: 20 requests, errors: 0%, p99: 20ms',
+      `  … 30s: 10 requests, errors: 0%, p99: 20ms (${few})`,
+      '  ✓ 40s: 20 requests, errors: 0%, p99: 20ms',
+      `  … 50s: 10 requests, errors: 0%, p99: 20ms (${few})`,
+      '  ✓ 60s: 20 requests, errors: 0%, p99: 20ms',
     ]);
-    expect(rolled.canary?.steps[0]).toMatchObject({ outcome: 'passed', seconds: 60 });
+    expect(rolled.canary?.steps[0]).toMatchObject({
+      outcome: 'passed',
+      seconds: 60,
+      fresh: { requests: 60 },
+    });
+    // Healthy 25%: 250 requests between checks, judged on their own.
+    expect(canaryLines()).toContain('  ✓ 20s: 250 requests, errors: 0%, p99: 20ms');
   });
 
   it('a throw from handingOver stops the release before any commit: new containers and staged routes go', async () => {
@@ -386,24 +406,75 @@ describe('canary: rolling back', () => {
   });
 
   it('one failing check is forgiven when the next passes (canary-failure-limit: 2 in a row)', async () => {
-    // Two 5xx in the step's first second: 2% at the first check, 1% (not above) at the next. (The old
-    // release fails 1 in 90, so that 1% is no rise over it.)
-    const load: Load = ({ percent, second }) => ({
-      fresh: { requests: percent, errors: percent === 10 && second === 0 ? 2 : 0, p99: 20 },
-      old: { requests: 100 - percent, errors: 1, p99: 20 },
-    });
+    // Two 5xx in the step's first second and two more 25 s in: 2% at the first and the third check, none
+    // at the others.
+    const load: Load = (now) =>
+      now.percent === 10 && [0, 25].includes(now.second)
+        ? { ...healthy(now), fresh: { requests: 10, errors: 2, p99: 20 } }
+        : healthy(now);
     const { roll } = setup({ load, inputs: { 'canary-cooldown': '0', 'canary-steps': '10' } });
     const rolled = await roll();
-    expect(canaryLines().slice(1, 3)).toEqual([
+    expect(canaryLines().slice(1, 5)).toEqual([
       '  ✗ 10s: 100 requests, errors: 2%, p99: 20ms (5xx rate 2% is above 1%)',
-      '  ✓ 20s: 200 requests, errors: 1%, p99: 20ms',
+      '  ✓ 20s: 100 requests, errors: 0%, p99: 20ms',
+      '  ✗ 30s: 100 requests, errors: 2%, p99: 20ms (5xx rate 2% is above 1%)',
+      '  ✓ 40s: 100 requests, errors: 0%, p99: 20ms',
     ]);
+    expect(rolled.canary?.rolledBack).toBeUndefined();
     expect(rolled.canary?.steps[0]).toMatchObject({
       outcome: 'passed',
       seconds: 60,
-      errorSeries: [0.02, 0.01, 2 / 300, 0.005, 0.004, 2 / 600],
+      fresh: { requests: 600, errors: 4 },
+      errorSeries: [0.02, 0, 0.02, 0, 0, 0],
     });
   });
+
+  it.each([
+    [
+      'slow',
+      { requests: 10, p99: 200 },
+      "p99 200ms is above 1.2× the old release's 20ms (limit 40ms)",
+      '100 requests, errors: 0%, p99: 200ms',
+      { p99Series: [20, 20, 200, 20, 20, 20], errorSeries: [0, 0, 0, 0, 0, 0] },
+      { requests: 600, errors: 0, p99Ms: 200 },
+    ],
+    [
+      '5xx',
+      { requests: 10, errors: 2, p99: 20 },
+      '5xx rate 12% is above 1%',
+      '100 requests, errors: 12%, p99: 20ms',
+      { p99Series: [20, 20, 20, 20, 20, 20], errorSeries: [0, 0, 0.12, 0, 0, 0] },
+      { requests: 600, errors: 12, p99Ms: 20 },
+    ],
+  ])(
+    'a %s burst fails only the check whose interval it falls in: the step passes when the next checks are healthy',
+    async (_kind, burst, why, figures, series, stepFresh) => {
+      // At 10%, the burst from 22 s to 27 s into the step (the old release: 20 ms and no 5xx).
+      const load: Load = (now) =>
+        now.percent === 10 && now.second >= 22 && now.second <= 27
+          ? { ...healthy(now), fresh: burst }
+          : healthy(now);
+      const inputs = { 'canary-steps': '10', 'canary-cooldown': '0', 'canary-failure-limit': '2' };
+      const { roll } = setup({ load, inputs });
+      const rolled = await roll();
+      expect(canaryLines().slice(1, 7)).toEqual([
+        '  ✓ 10s: 100 requests, errors: 0%, p99: 20ms',
+        '  ✓ 20s: 100 requests, errors: 0%, p99: 20ms',
+        `  ✗ 30s: ${figures} (${why})`,
+        '  ✓ 40s: 100 requests, errors: 0%, p99: 20ms',
+        '  ✓ 50s: 100 requests, errors: 0%, p99: 20ms',
+        '  ✓ 60s: 100 requests, errors: 0%, p99: 20ms',
+      ]);
+      expect(rolled.canary?.rolledBack).toBeUndefined();
+      const step = rolled.canary?.steps[0];
+      expect(step).toMatchObject({ percent: 10, outcome: 'passed', seconds: 60, ...series });
+      expect(canaryLines().at(-1)).toBe('✓ Deployment complete');
+      // The step's figures (since its hand-over) keep the burst: judged over them, the checks at 30 s
+      // and 40 s would both have failed, two in a row, and traffic would have gone back.
+      expect(step?.fresh).toMatchObject(stepFresh);
+      expect(judgeStep(step?.fresh, step?.old)).toMatchObject({ kind: 'fail' });
+    },
+  );
 
   it('a step slower than the old release fails (p99 above 1.2× the old one)', async () => {
     const load: Load = (now) =>
@@ -457,10 +528,10 @@ describe('canary: rolling back', () => {
     expect(log.text()).not.toContain('::warning::');
   });
 
-  it('the cooldown judges a sliding window: a fault late in it rolls back (the healthy start does not dilute it)', async () => {
-    // At 100%, 5% 5xx from 280 s on: over the whole cooldown that is 0.33% at 300 s, within the limits;
-    // over the last 60 s (canary-step-seconds), 0.83% at 290 s (0.83 points above the old release's 0%)
-    // and 1.67% at 300 s.
+  it('the cooldown judges each check on its own interval: a fault late in it rolls back (the healthy start does not dilute it)', async () => {
+    // At 100%, 5% 5xx from 280 s on: 5% at the checks at 290 s and 300 s, two failing checks in a row.
+    // Over the whole cooldown that is 100 in 30000, 0.33%: within the limits (and 0.33 points above the
+    // old release's 0%, within its 0.5).
     const lateFault: Load = (now) =>
       now.percent === 100 && now.second >= 280
         ? { fresh: { requests: 100, errors: 5, p99: 20 } }
@@ -469,17 +540,19 @@ describe('canary: rolling back', () => {
     const [server] = servers as [FakeServer];
     const { rolledBack } = await rollBack();
     expect(rolledBack.kind).toBe('thresholds');
-    expect(rolledBack.reason).toBe('cooldown: 5xx rate 1.67% is above 1%');
+    expect(rolledBack.reason).toBe('cooldown: 5xx rate 5% is above 1%');
     expect(seconds()).toBe(3 * 60 + 300);
     const cooled = rolledBack.report.steps.at(-1);
     expect(cooled).toMatchObject({ percent: 100, cooldown: true, outcome: 'failed', seconds: 300 });
-    expect(cooled?.fresh).toMatchObject({ requests: 6000, errors: 100 });
+    expect(cooled?.fresh).toMatchObject({ requests: 30000, errors: 100 });
     expect(cooled?.old).toMatchObject({ requests: 3000, errors: 0 });
-    expect(cooled?.errorSeries.slice(-3)).toEqual([0, 50 / 6000, 100 / 6000]);
-    expect(canaryLines().slice(-3)).toEqual([
-      "  ✗ 290s: 6000 requests, errors: 0.83%, p99: 20ms (5xx rate 0.83% is 0.83 points above the old release's 0% (at most 0.5 points))",
-      '  ✗ 300s: 6000 requests, errors: 1.67%, p99: 20ms (5xx rate 1.67% is above 1%)',
-      '✗ cooldown: 5xx rate 1.67% is above 1%: sending all traffic back to the previous release',
+    expect(judgeStep(cooled?.fresh, cooled?.old)).toMatchObject({ kind: 'pass' });
+    expect(cooled?.errorSeries).toEqual([...Array.from({ length: 28 }, () => 0), 0.05, 0.05]);
+    expect(canaryLines().slice(-4)).toEqual([
+      '  ✓ 280s: 1000 requests, errors: 0%, p99: 20ms',
+      '  ✗ 290s: 1000 requests, errors: 5%, p99: 20ms (5xx rate 5% is above 1%)',
+      '  ✗ 300s: 1000 requests, errors: 5%, p99: 20ms (5xx rate 5% is above 1%)',
+      '✗ cooldown: 5xx rate 5% is above 1%: sending all traffic back to the previous release',
     ]);
     expect(server.proxy.ops().slice(-3)).toEqual(['commit', 'revert', 'discard']);
     expect(server.proxy.calls.at(-2)).toEqual({ op: 'revert', route: routeAt(server, 10) });
@@ -551,6 +624,7 @@ describe('canary: rolling back', () => {
     const { rolledBack } = await rollBack();
     expect(rolledBack.kind).toBe('thresholds');
     expect(rolledBack.reason).toBe(`step 1 (10%): ${plan.container.name} ${why}`);
+    // Once a check (with the judged reading), and kept in the step's hosts for the report.
     expect(server.runtime.callsOf('usage')).toEqual([[[plan.container.name]], [[plan.container.name]]]);
     expect(rolledBack.report.steps[0]?.hosts[0]?.usage).toEqual([{ name: plan.container.name, ...usage }]);
     expect(canaryLines()).toContain(
@@ -733,7 +807,6 @@ describe('canary: the cooldown watched on the hosts (canary-cooldown-watch: host
         old: { release: OLD.id, containers: [OLD.container] },
         seconds: 300,
         checkSeconds: 10,
-        windowSeconds: 60,
         failureLimit: 2,
         minRequests: 20,
         maxErrorRate: 0.01,
@@ -742,6 +815,8 @@ describe('canary: the cooldown watched on the hosts (canary-cooldown-watch: host
         currentFile: `${plan.appDir}/current`,
         resultFile: `${plan.appDir}/cooldown.result`,
       });
+      // No window: the host judges, as the runner does, the traffic since its last verdict.
+      expect(hostWatch).not.toHaveProperty('windowSeconds');
       expect(JSON.parse(hostWatch.rolledBackRecord)).toMatchObject({
         id: plan.release,
         outcome: 'rolled back',

@@ -71,11 +71,15 @@ describe('watchStep', () => {
     expect(step).toMatchObject({ percent: 10, cooldown: false, outcome: 'passed', seconds: 30 });
     expect(step.reason).toBeUndefined();
     expect(seconds()).toBe(30);
+    // Each check judges the 10 s since the one before (each reached a verdict); the step's figures are
+    // those since its hand-over.
     expect(checkLines()).toEqual([
       '[canary]   ✓ 10s: 100 requests, errors: 0%, p99: 20ms',
-      '[canary]   ✓ 20s: 200 requests, errors: 0%, p99: 20ms',
-      '[canary]   ✓ 30s: 300 requests, errors: 0%, p99: 20ms',
+      '[canary]   ✓ 20s: 100 requests, errors: 0%, p99: 20ms',
+      '[canary]   ✓ 30s: 100 requests, errors: 0%, p99: 20ms',
     ]);
+    expect(step.fresh).toMatchObject({ requests: 300, errors: 0, p99Ms: 20 });
+    expect(step.old).toMatchObject({ requests: 1500 });
     expect(step.errorSeries).toEqual([0, 0, 0]);
     expect(step.p99Series).toEqual([20, 20, 20]);
   });
@@ -91,6 +95,22 @@ describe('watchStep', () => {
     const step = await drive(watchStep(watched, 10));
     expect(step).toMatchObject({ outcome: 'failed', seconds: 15, reason: '5xx rate 10% is above 1%' });
     expect(step.errorSeries).toEqual([0.1, 0.1, 0.1]);
+  });
+
+  it('a hold between two failing checks does not forgive the first: they are in a row', async () => {
+    // 10% 5xx, but no requests for the new release from 10 s to 20 s: fail, hold, fail.
+    const load: Load = ({ second }) => ({
+      ...(second >= 10 && second < 20 ? {} : { fresh: { requests: 10, errors: 1, p99: 20 } }),
+      old: { requests: 50, p99: 20 },
+    });
+    const { watched } = watching({ 'canary-step-seconds': '60', 'canary-check-seconds': '10' }, load);
+    const step = await drive(watchStep(watched, 10));
+    expect(step).toMatchObject({ outcome: 'failed', seconds: 30, reason: '5xx rate 10% is above 1%' });
+    expect(checkLines()).toEqual([
+      '[canary]   ✗ 10s: 100 requests, errors: 10%, p99: 20ms (5xx rate 10% is above 1%)',
+      '[canary]   … 20s: no requests (0 request(s) reached the new release, fewer than the 20 a verdict needs)',
+      '[canary]   ✗ 30s: 100 requests, errors: 10%, p99: 20ms (5xx rate 10% is above 1%)',
+    ]);
   });
 
   it('fails at twice the step time when it still fails there (the failures never in a row long enough)', async () => {
@@ -110,9 +130,75 @@ describe('watchStep', () => {
     const { watched } = watching(inputs, steady(1));
     const step = await drive(watchStep(watched, 10));
     expect(step).toMatchObject({ outcome: 'passed', seconds: 20, fresh: { requests: 20 } });
+    // The holds do not move where the next check starts: the requests add up until there are enough.
+    expect(checkLines().map((line) => line.replace(/, errors.*/, ''))).toEqual([
+      '[canary]   … 5s: 5 requests',
+      '[canary]   … 10s: 10 requests',
+      '[canary]   … 15s: 15 requests',
+      '[canary]   ✓ 20s: 20 requests',
+    ]);
     expect(checkLines()[0]).toBe(
       '[canary]   … 5s: 5 requests, errors: 0%, p99: 20ms (5 request(s) reached the new release, fewer than the 20 a verdict needs)',
     );
+  });
+
+  it('after a verdict, a quiet spell adds up until there is enough for one: a 5xx early in it is judged then', async () => {
+    // 10 requests a second, then from 10 s to 50 s one every other second (the first a 5xx), then 10 a
+    // second again. From 10 s, 5 requests between checks: too few (canary-min-requests: 20) until 50 s.
+    const load: Load = ({ second }) => {
+      const old = { requests: 50, p99: 20 };
+      if (second < 10 || second >= 50) return { fresh: { requests: 10, p99: 20 }, old };
+      if (second % 2) return { old };
+      return { fresh: { requests: 1, errors: second === 10 ? 1 : 0, p99: 20 }, old };
+    };
+    const { watched } = watching({ 'canary-step-seconds': '60', 'canary-check-seconds': '10' }, load);
+    const step = await drive(watchStep(watched, 10));
+    const few = (n: number) => `${n} request(s) reached the new release, fewer than the 20 a verdict needs`;
+    expect(checkLines()).toEqual([
+      '[canary]   ✓ 10s: 100 requests, errors: 0%, p99: 20ms',
+      `[canary]   … 20s: 5 requests, errors: 20%, p99: 20ms (${few(5)})`,
+      `[canary]   … 30s: 10 requests, errors: 10%, p99: 20ms (${few(10)})`,
+      `[canary]   … 40s: 15 requests, errors: 6.67%, p99: 20ms (${few(15)})`,
+      '[canary]   ✗ 50s: 20 requests, errors: 5%, p99: 20ms (5xx rate 5% is above 1%)',
+      // The fail moved the start: 50 s on, not the 10 s of the last pass.
+      '[canary]   ✓ 60s: 100 requests, errors: 0%, p99: 20ms',
+    ]);
+    // One fail, forgiven by the pass after it (canary-failure-limit: 2); the step's figures are since its
+    // hand-over, the series the judged windows'.
+    expect(step).toMatchObject({ outcome: 'passed', seconds: 60, fresh: { requests: 220, errors: 1 } });
+    expect(step.errorSeries).toEqual([0, 0.2, 0.1, 1 / 15, 0.05, 0]);
+  });
+
+  it('once its time is up, a step whose last verdict failed goes on, and passes at the next passing check', async () => {
+    // 5xx in the 10 s before the step's time is up, healthy after: the check at 30 s fails (one of
+    // canary-failure-limit 2), the one at 40 s passes.
+    const load: Load = ({ second }) => ({
+      fresh: { requests: 10, errors: second >= 20 && second < 30 ? 1 : 0, p99: 20 },
+      old: { requests: 50, p99: 20 },
+    });
+    const { watched } = watching({ 'canary-step-seconds': '30', 'canary-check-seconds': '10' }, load);
+    const step = await drive(watchStep(watched, 10));
+    expect(step).toMatchObject({ outcome: 'passed', seconds: 40 });
+    expect(step.errorSeries).toEqual([0, 0, 0.1, 0]);
+  });
+
+  it('once its time is up, a hold after a failing check does not pass the step: it fails at twice its time', async () => {
+    // 5xx from 20 s to 30 s, then no requests at all: the last verdict stays that fail.
+    const load: Load = ({ second }) =>
+      second < 30
+        ? { fresh: { requests: 10, errors: second >= 20 ? 1 : 0, p99: 20 }, old: { requests: 50, p99: 20 } }
+        : { old: { requests: 50, p99: 20 } };
+    const { watched } = watching({ 'canary-step-seconds': '30', 'canary-check-seconds': '10' }, load);
+    const step = await drive(watchStep(watched, 10));
+    expect(step).toMatchObject({ outcome: 'failed', seconds: 60, reason: '5xx rate 10% is above 1%' });
+    expect(checkLines().map((line) => line.slice(11, 14))).toEqual([
+      '✓ 1',
+      '✓ 2',
+      '✗ 3',
+      '… 4',
+      '… 5',
+      '… 6',
+    ]);
   });
 
   it('ends quiet at twice the step time without enough requests', async () => {
@@ -155,17 +241,30 @@ describe('watchStep', () => {
     await drive(watchStep(plain.watched, 10));
     expect((plain.servers[0] as FakeServer).runtime.callsOf('usage')).toEqual([]);
 
-    const inputs = { 'canary-step-seconds': '10', 'canary-check-seconds': '10', 'canary-max-memory': '1g' };
+    const inputs = {
+      'canary-step-seconds': '20',
+      'canary-check-seconds': '10',
+      'canary-cooldown': '20',
+      'canary-max-memory': '1g',
+    };
     const { watched, servers } = watching(inputs, steady(10));
     const server = servers[0] as FakeServer;
     server.runtime.seed(FRESH.container, {}, true);
     server.runtime.usageOf.set(FRESH.container, { cpuPercent: 12.5, memoryBytes: 2 ** 29 });
     const step = await drive(watchStep(watched, 10));
-    expect(server.runtime.callsOf('usage')).toEqual([[[FRESH.container]]]);
+    // Once a check, though the checks after a verdict read the traffic twice; and the step's hosts keep
+    // it, though their figures come from the other reading.
+    expect(server.runtime.callsOf('usage')).toEqual([[[FRESH.container]], [[FRESH.container]]]);
+    const used = [{ name: FRESH.container, cpuPercent: 12.5, memoryBytes: 2 ** 29 }];
     expect(step).toMatchObject({
       outcome: 'passed',
-      hosts: [{ usage: [{ name: FRESH.container, cpuPercent: 12.5, memoryBytes: 2 ** 29 }] }],
+      seconds: 20,
+      fresh: { requests: 200 },
+      hosts: [{ usage: used }],
     });
+    const cooled = await drive(watchCooldown(watched, step));
+    expect(cooled).toMatchObject({ outcome: 'passed', seconds: 20, hosts: [{ usage: used }] });
+    expect(server.runtime.callsOf('usage')).toHaveLength(4);
   });
 
   it('a cancellation ends the wait at once with a CancelledError', async () => {
@@ -230,36 +329,103 @@ describe('watchCooldown', () => {
     expect(await drive(watchCooldown(watched, undefined))).toMatchObject({ outcome: 'passed', seconds: 30 });
   });
 
-  it('reads each host from its own mark of canary-step-seconds ago (a sliding window)', async () => {
-    const inputs = { 'canary-step-seconds': '20', 'canary-check-seconds': '10', 'canary-cooldown': '50' };
+  it('reads each host on from its own mark of the last check that reached a verdict (a hold moves none)', async () => {
+    const inputs = { 'canary-step-seconds': '20', 'canary-check-seconds': '10', 'canary-cooldown': '60' };
     const { watched, servers } = watching(inputs, () => ({}), ['deploy@a', 'deploy@b']);
     const asked: { host: string; at: number; since?: TrafficMark }[] = [];
     servers.forEach((server, index) => {
       server.proxy.options.traffic = (_app, since) => {
         const at = seconds();
         asked.push({ host: server.label, at, ...(since ? { since } : {}) });
-        return { releases: [], mark: { offset: 1000 * index + at, at: Date.now() } };
+        // Enough requests for a verdict, but at 30 s and 40 s (5 a host: a hold).
+        const requests = at === 30 || at === 40 ? 5 : 100;
+        const fresh = {
+          release: FRESH.release,
+          requests,
+          errors: 0,
+          p50Ms: 10,
+          p99Ms: 20,
+          firstAt: 0,
+          lastAt: 1,
+        };
+        return { releases: [fresh], mark: { offset: 1000 * index + at, at: Date.now() } };
       };
     });
-    await drive(watchCooldown(watched, undefined));
+    expect(await drive(watchCooldown(watched, undefined))).toMatchObject({ outcome: 'passed', seconds: 60 });
+    expect(checkLines().map((line) => line.slice(11, 15))).toEqual([
+      '✓ 10',
+      '✓ 20',
+      '… 30',
+      '… 40',
+      '✓ 50',
+      '✓ 60',
+    ]);
     const marks = (host: number) =>
       asked
         .filter((entry) => entry.host === `deploy@${'ab'[host]}`)
         .map((entry) => [entry.at, entry.since?.offset]);
-    // Until 20 s have passed, since the hand-over; then from the check 20 s (or more) before.
+    // At each check, the figures since the hand-over; then, after a verdict, the traffic since its
+    // check's mark: the check at 20 s's through the holds at 30 s and 40 s, until the check at 50 s.
     expect(marks(0)).toEqual([
       [10, undefined],
       [20, undefined],
-      [30, 10],
+      [20, 10],
+      [30, undefined],
+      [30, 20],
+      [40, undefined],
       [40, 20],
-      [50, 30],
+      [50, undefined],
+      [50, 20],
+      [60, undefined],
+      [60, 50],
     ]);
-    expect(marks(1)).toEqual([
-      [10, undefined],
-      [20, undefined],
-      [30, 1010],
-      [40, 1020],
-      [50, 1030],
-    ]);
+    expect(marks(1).map(([at, offset]) => [at, offset === undefined ? undefined : offset - 1000])).toEqual(
+      marks(0),
+    );
+    expect(marks(1)[2]).toEqual([20, 1010]);
+  });
+});
+
+describe('the windows of successive checks', () => {
+  /**
+   * A proxy whose log grows between any two readings: each answers a mark one further on, and enough
+   * requests for a verdict. Returns the marks it was asked from, in order.
+   */
+  function growing(server: FakeServer) {
+    const since: (number | undefined)[] = [];
+    server.proxy.options.traffic = (_app, mark) => {
+      since.push(mark?.offset);
+      const fresh = {
+        release: FRESH.release,
+        requests: 100,
+        errors: 0,
+        p50Ms: 10,
+        p99Ms: 20,
+        firstAt: 0,
+        lastAt: 1,
+      };
+      return { releases: [fresh], mark: { offset: since.length, at: Date.now() } };
+    };
+    return since;
+  }
+
+  it("meet in a step: each check reads on from the previous check's judged reading (no request twice)", async () => {
+    const { watched, servers } = watching(
+      { 'canary-step-seconds': '30', 'canary-check-seconds': '10' },
+      () => ({}),
+    );
+    const since = growing(servers[0] as FakeServer);
+    expect(await drive(watchStep(watched, 10))).toMatchObject({ outcome: 'passed', seconds: 30 });
+    // Per check: since the hand-over, then (once a check reached a verdict) since the mark of that
+    // check's judged reading: the first check's only one (1), then the second's later one (3, not 2).
+    expect(since).toEqual([undefined, undefined, 1, undefined, 3]);
+  });
+
+  it("meet in the cooldown: each check reads on from the previous check's judged reading", async () => {
+    const inputs = { 'canary-step-seconds': '20', 'canary-check-seconds': '10', 'canary-cooldown': '40' };
+    const { watched, servers } = watching(inputs, () => ({}));
+    const since = growing(servers[0] as FakeServer);
+    expect(await drive(watchCooldown(watched, undefined))).toMatchObject({ outcome: 'passed', seconds: 40 });
+    expect(since).toEqual([undefined, undefined, 1, undefined, 3, undefined, 5]);
   });
 });

@@ -159,7 +159,8 @@ function record(
   Object.assign(report, {
     fresh: combine(shown.hosts.map((host) => host.fresh)),
     old: report.cooldown ? before?.old : shownOld,
-    hosts: shown.hosts,
+    // The new container's use is read once a check, with the judged reading: the hosts shown keep it.
+    hosts: shown.hosts.map((host, index) => ({ ...host, usage: judged.hosts[index]?.usage ?? [] })),
   });
   report.errorSeries.push(fresh ? errorRate(fresh) : 0);
   report.p99Series.push(fresh?.p99Ms ?? 0);
