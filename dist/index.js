@@ -74598,7 +74598,7 @@ const SETTINGS = {
     'skip-canary': setting('auto', 'Move all traffic at once after the checks (true, warned for production), or in canary steps judged by live traffic (false). Default - auto - the canary, except for previews; a first deploy (nothing to compare with) always moves at once.'),
     'canary-steps': setting('10,25,50,100', 'Shares of traffic the new release gets, in order, in steps of 5 (percent); 100 is added when missing. Default - 10,25,50,100.'),
     'canary-step-seconds': setting('60', "How long each canary step's traffic is watched before the next step (Flagger's interval). Default - 60."),
-    'canary-check-seconds': setting('10', 'How often the figures are read and judged during a step and the cooldown (each check covers the step so far). Default - 10.'),
+    'canary-check-seconds': setting('10', 'How often the figures are read and judged during a step and the cooldown (each check judges the traffic since the last check that reached a verdict). Default - 10.'),
     'canary-failure-limit': setting('2', "Failing checks in a row that roll the new release back (Flagger's threshold, Argo's failureLimit). Default - 2."),
     'canary-min-requests': setting('20', 'Least requests the new release must serve in a step for a verdict; fewer - the step waits up to as long again, then canary-on-quiet decides. Default - 20.'),
     'canary-on-quiet': setting('promote', 'A step that still has too few requests for a verdict - promote (go on, with a warning) or fail (roll back). Default - promote.'),
@@ -75609,7 +75609,8 @@ function record(report, { judged, shown }, watched, elapsed, before) {
     Object.assign(report, {
         fresh: combine(shown.hosts.map((host) => host.fresh)),
         old: report.cooldown ? before?.old : shownOld,
-        hosts: shown.hosts,
+        // The new container's use is read once a check, with the judged reading: the hosts shown keep it.
+        hosts: shown.hosts.map((host, index) => ({ ...host, usage: judged.hosts[index]?.usage ?? [] })),
     });
     report.errorSeries.push(fresh ? errorRate(fresh) : 0);
     report.p99Series.push(fresh?.p99Ms ?? 0);
