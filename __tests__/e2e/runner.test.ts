@@ -125,6 +125,8 @@ describe('the step as the runner runs it', () => {
       'retire-after: 1',
       'default-checks-wait: 0',
       'keep-releases: 1',
+      // The second deploy would otherwise go through the canary's default minutes of steps and cooldown.
+      'skip-canary: true',
       'env:',
       '  FROM_FILE: "yes"',
       '',
@@ -146,6 +148,7 @@ describe('the step as the runner runs it', () => {
     expect(await containerEnv('filecfg')).toEqual(expect.arrayContaining(['PORT=3000', 'FROM_FILE=yes']));
     expect(standIn.deployments.at(-1)?.environment).toBe('staging');
     expect(first.stdout).toContain('/up');
+    expect(first.stdout).toContain('skip-canary is true');
 
     // build: false in the file with a tagged image: the input default 'true' must not hide it.
     const tagged = `${host.REGISTRY}/filecfg:${'2'.repeat(40)}`;
