@@ -4,28 +4,8 @@ import { ConfigError, type Source } from '../errors';
 import { DEFAULT_THRESHOLDS, type Thresholds } from '../model/thresholds';
 import { parseSteps } from './canary-steps';
 import type { SettingsReader } from './reader';
+import type { CanarySettings } from './types';
 import { memoryBytes } from './resources';
-
-export interface CanarySettings {
-  /** skip-canary: auto (the canary, but previews skip it), or the user's yes/no. */
-  skip: 'auto' | 'true' | 'false';
-  skipSource: Source;
-  /** Percentages of traffic on the new release, rising, ending at 100. */
-  steps: number[];
-  stepSeconds: number;
-  checkSeconds: number;
-  /** Failing checks in a row that roll the release back. */
-  failureLimit: number;
-  /** A step that ends without enough requests for a verdict: promote (with a warning) or fail. */
-  onQuiet: 'promote' | 'fail';
-  thresholds: Thresholds;
-  /** Seconds the release is watched at 100% before the old one retires; 0 = none. */
-  cooldownSeconds: number;
-  /** Who watches the cooldown: the runner, or a process on each host that outlives the job. */
-  cooldownWatch: 'runner' | 'host';
-  /** For a host's watch: the token it sets the GitHub deployment's status with ('' = none). */
-  cooldownToken: string;
-}
 
 export function readCanary(read: SettingsReader): CanarySettings {
   const skip = read.str('skip-canary').toLowerCase();

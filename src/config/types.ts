@@ -2,13 +2,13 @@ import type { ProxySettings } from '../proxy/types';
 import type { ResolvedChecks } from '../checks/resolve';
 import type { Timing } from '../checks/model';
 import type { Source } from '../errors';
+import type { Thresholds } from '../model/thresholds';
 import type { HostSpec } from '../model/host';
 import type { RouteTls } from '../model/route';
 import type { RunContext } from './context';
 import type { EventInfo } from './event';
 import type { ImageName } from './image';
 import type { Resources } from './resources';
-import type { CanarySettings } from './canary';
 
 export const COMMANDS = ['deploy', 'rollback', 'destroy', 'plan', 'status', 'prune-previews'] as const;
 
@@ -78,6 +78,28 @@ export interface ConfigSources {
   context: RunContext;
   /** The event that started the workflow; previews are decided from it. */
   event?: EventInfo;
+}
+
+/** The canary settings (canary-*, skip-canary): how traffic moves in steps and what a step must show. */
+export interface CanarySettings {
+  /** skip-canary: auto (the canary, but previews skip it), or the user's yes/no. */
+  skip: 'auto' | 'true' | 'false';
+  skipSource: Source;
+  /** Percentages of traffic on the new release, rising, ending at 100. */
+  steps: number[];
+  stepSeconds: number;
+  checkSeconds: number;
+  /** Failing checks in a row that roll the release back. */
+  failureLimit: number;
+  /** A step that ends without enough requests for a verdict: promote (with a warning) or fail. */
+  onQuiet: 'promote' | 'fail';
+  thresholds: Thresholds;
+  /** Seconds the release is watched at 100% before the old one retires; 0 = none. */
+  cooldownSeconds: number;
+  /** Who watches the cooldown: the runner, or a process on each host that outlives the job. */
+  cooldownWatch: 'runner' | 'host';
+  /** For a host's watch: the token it sets the GitHub deployment's status with ('' = none). */
+  cooldownToken: string;
 }
 
 /** How pull requests get previews: the preview-* settings. */

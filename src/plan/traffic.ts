@@ -1,5 +1,5 @@
 import type { Config } from '../config';
-import type { CanarySettings } from '../config/canary';
+import type { CanarySettings } from '../config/types';
 
 /** The canary as a deploy runs it: the canary-* settings. */
 export type CanaryPlan = Omit<CanarySettings, 'skip' | 'skipSource'>;
