@@ -75601,11 +75601,15 @@ async function read(watched, since, withUsage) {
 function record(report, { judged, shown }, watched, elapsed, before) {
     const { thresholds } = watched.canary;
     const fresh = combine(judged.hosts.map((host) => host.fresh));
-    const old = combine(judged.hosts.map((host) => host.old)) ?? before?.old;
+    const judgedOld = combine(judged.hosts.map((host) => host.old));
+    const shownOld = combine(shown.hosts.map((host) => host.old)) ?? before?.old;
+    // The old release compared with: over the same window when it served enough there; else over the step
+    // so far (at a high share it gets few requests), else the last step's.
+    const enough = (traffic) => (traffic?.requests ?? 0) >= thresholds.minRequests;
+    const old = [judgedOld, shownOld, before?.old].find(enough) ?? judgedOld ?? before?.old;
     const verdict = judgeStep(fresh, old, thresholds);
     const overUse = judgeUsage(judged.hosts.flatMap((host) => host.usage), thresholds);
     const final = overUse ? { kind: 'fail', reason: overUse, figures: verdict.figures } : verdict;
-    const shownOld = combine(shown.hosts.map((host) => host.old)) ?? before?.old;
     Object.assign(report, {
         fresh: combine(shown.hosts.map((host) => host.fresh)),
         old: report.cooldown ? before?.old : shownOld,

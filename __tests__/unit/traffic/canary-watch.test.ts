@@ -97,6 +97,23 @@ describe('watchStep', () => {
     expect(step.errorSeries).toEqual([0.1, 0.1, 0.1]);
   });
 
+  it('compares with the old release over the step so far when it served too few in the judged window', async () => {
+    // At a high share the old release gets 1 request a second: 10 per check, under canary-min-requests
+    // (20), but 20 after two checks. The new release's p99 is 3× the old one's from the start.
+    const load: Load = () => ({ fresh: { requests: 10, p99: 60 }, old: { requests: 1, p99: 20 } });
+    const inputs = { 'canary-step-seconds': '60', 'canary-check-seconds': '10' };
+    const { watched } = watching(inputs, load);
+    const step = await drive(watchStep(watched, 90));
+    // 10 s: the old release's 10 requests are too few for any comparison: only the absolute limits (pass).
+    // 20 s on: compared with its 20+ requests since the step began, p99 60 ms is above 1.2× 20 ms + slack.
+    expect(checkLines().slice(0, 3)).toEqual([
+      '[canary]   ✓ 10s: 100 requests, errors: 0%, p99: 60ms',
+      "[canary]   ✗ 20s: 100 requests, errors: 0%, p99: 60ms (p99 60ms is above 1.2× the old release's 20ms (limit 40ms))",
+      "[canary]   ✗ 30s: 100 requests, errors: 0%, p99: 60ms (p99 60ms is above 1.2× the old release's 20ms (limit 40ms))",
+    ]);
+    expect(step).toMatchObject({ outcome: 'failed', seconds: 30 });
+  });
+
   it('a hold between two failing checks does not forgive the first: they are in a row', async () => {
     // 10% 5xx, but no requests for the new release from 10 s to 20 s: fail, hold, fail.
     const load: Load = ({ second }) => ({
