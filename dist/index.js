@@ -75803,6 +75803,11 @@ async function watchOnHosts(rollout, settings, report) {
         core_warning(`[canary] ${servers[started.indexOf(false)]?.label} cannot watch the cooldown itself: the runner watches`);
         return false;
     }
+    if (rollout.launch.signal.aborted) {
+        // Cancelled while the watches started: they must not retire the old release traffic goes back to.
+        await stopAll();
+        stopIfCancelled(rollout.launch.signal);
+    }
     report.watchedOnHost = true;
     report.steps.push(unjudged(100, true, 'watching'));
     const line = `Cooldown: each host watches ${plan.release} for ${settings.cooldownSeconds}s and rolls back by itself; ${report.old} keeps running until then (the next deploy or status shows the outcome)`;

@@ -854,6 +854,23 @@ describe('canary: the cooldown watched on the hosts (canary-cooldown-watch: host
     expect(rolled.canary?.steps.at(-1)).toMatchObject({ cooldown: true, outcome: 'passed', seconds: 300 });
   });
 
+  it('cancelled while the watches start: they are stopped and traffic goes back (kind cancelled)', async () => {
+    const { plan, servers, before, controller, rollBack } = setup({ hosts, inputs });
+    for (const server of servers)
+      vi.spyOn(server.proxy, 'watchOnHost').mockImplementation(async () => {
+        controller.abort();
+        return true;
+      });
+    const stops = servers.map((server) => vi.spyOn(server.proxy, 'stopHostWatch'));
+    const { rolledBack } = await rollBack();
+    expect(rolledBack.kind).toBe('cancelled');
+    for (const stop of stops) expect(stop).toHaveBeenCalledOnce();
+    for (const [index, server] of servers.entries()) {
+      expect(server.proxy.live.get('web')).toEqual(before[index]);
+      expect(server.runtime.containers.has(plan.container.name)).toBe(false);
+    }
+  });
+
   it('when starting a watch fails on a host, the watches that started are stopped before traffic goes back', async () => {
     const { plan, servers, before, rollBack } = setup({ hosts, inputs });
     const [a, b] = servers as [FakeServer, FakeServer];

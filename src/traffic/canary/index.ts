@@ -191,6 +191,11 @@ async function watchOnHosts(rollout: Rollout, settings: CanaryPlan, report: Cana
     );
     return false;
   }
+  if (rollout.launch.signal.aborted) {
+    // Cancelled while the watches started: they must not retire the old release traffic goes back to.
+    await stopAll();
+    stopIfCancelled(rollout.launch.signal);
+  }
   report.watchedOnHost = true;
   report.steps.push(unjudged(100, true, 'watching'));
   const line = `Cooldown: each host watches ${plan.release} for ${settings.cooldownSeconds}s and rolls back by itself; ${report.old} keeps running until then (the next deploy or status shows the outcome)`;
