@@ -75603,10 +75603,11 @@ function record(report, { judged, shown }, watched, elapsed, before) {
     const fresh = combine(judged.hosts.map((host) => host.fresh));
     const judgedOld = combine(judged.hosts.map((host) => host.old));
     const shownOld = combine(shown.hosts.map((host) => host.old)) ?? before?.old;
-    // The old release compared with: over the same window when it served enough there; else over the step
-    // so far (at a high share it gets few requests), else the last step's.
+    // The old release compared with: over the same window when it served enough there, else over the step
+    // so far (at a high share it gets few requests). Not in the cooldown: the old release serves nothing
+    // then, and its figures from a step at a lower load are no fair measure of the new one at 100%.
     const enough = (traffic) => (traffic?.requests ?? 0) >= thresholds.minRequests;
-    const old = [judgedOld, shownOld, before?.old].find(enough) ?? judgedOld ?? before?.old;
+    const old = report.cooldown ? undefined : ([judgedOld, shownOld].find(enough) ?? judgedOld);
     const verdict = judgeStep(fresh, old, thresholds);
     const overUse = judgeUsage(judged.hosts.flatMap((host) => host.usage), thresholds);
     const final = overUse ? { kind: 'fail', reason: overUse, figures: verdict.figures } : verdict;
